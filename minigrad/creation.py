@@ -1,0 +1,168 @@
+"""Functions that create tensors: constants, ranges and random samples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from minigrad import backends
+from minigrad.dtypes import check_supported, get_default_dtype
+from minigrad.tensor import Tensor, _shape_args, resolve_backend
+
+__all__ = [
+    "arange",
+    "empty",
+    "empty_like",
+    "eye",
+    "full",
+    "full_like",
+    "linspace",
+    "manual_seed",
+    "ones",
+    "ones_like",
+    "rand",
+    "rand_like",
+    "randint",
+    "randn",
+    "randn_like",
+    "zeros",
+    "zeros_like",
+]
+
+
+def _finish(array: Any, backend: Any, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array, backend)
+    return t.requires_grad_() if requires_grad else t
+
+
+def _setup(dtype: Any, device: Any, default: Any = None) -> tuple[Any, Any]:
+    chosen = check_supported(dtype) if dtype is not None else (default or get_default_dtype())
+    backend = backends.current() if device is None else resolve_backend(device)
+    return chosen, backend
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A tensor of zeros of the given size (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
+    dt, b = _setup(dtype, device)
+    return _finish(b.xp.zeros(_shape_args(size), dtype=dt), b, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A tensor of ones of the given size."""
+    dt, b = _setup(dtype, device)
+    return _finish(b.xp.ones(_shape_args(size), dtype=dt), b, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A tensor of the given size whose values are not initialised."""
+    dt, b = _setup(dtype, device)
+    return _finish(b.xp.empty(_shape_args(size), dtype=dt), b, requires_grad)
+
+
+def full(
+    size: Any, fill_value: float | int | bool, dtype: Any = None, requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value`` (dtype inferred from it by default)."""
+    default = (numpy.dtype(bool) if isinstance(fill_value, bool)
+               else numpy.dtype("int64") if isinstance(fill_value, int) else None)
+    dt, b = _setup(dtype, device, default)
+    return _finish(b.xp.full(_shape_args((size,)), fill_value, dtype=dt), b, requires_grad)
+
+
+def arange(
+    start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+    requires_grad: bool = False, device: Any = None,
+) -> Tensor:
+    """Values from ``start`` to ``end`` (excluded) by ``step``; ``arange(n)`` is 0..n-1.
+
+    The dtype is int64 when all arguments are ints, else the default float dtype.
+    """
+    if end is None:
+        start, end = 0, start
+    ints = all(isinstance(v, int) for v in (start, end, step))
+    dt, b = _setup(dtype, device, numpy.dtype("int64") if ints else None)
+    return _finish(b.xp.arange(start, end, step, dtype=dt), b, requires_grad)
+
+
+def linspace(
+    start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` (both included)."""
+    dt, b = _setup(dtype, device)
+    return _finish(b.xp.linspace(start, end, steps, dtype=dt), b, requires_grad)
+
+
+def eye(
+    n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
+    """An ``n x m`` identity matrix (square when ``m`` is None)."""
+    dt, b = _setup(dtype, device)
+    return _finish(b.xp.eye(n, m, dtype=dt), b, requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Samples uniform on ``[0, 1)``, from the generator seeded by :func:`manual_seed`."""
+    dt, b = _setup(dtype, device)
+    return _finish(b.rand(_shape_args(size), dt), b, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Standard normal samples, from the generator seeded by :func:`manual_seed`."""
+    dt, b = _setup(dtype, device)
+    return _finish(b.randn(_shape_args(size), dt), b, requires_grad)
+
+
+def randint(
+    low: int, high: int | None = None, size: Any = (), dtype: Any = None, device: Any = None
+) -> Tensor:
+    """Integers uniform on ``[low, high)`` (``randint(high, size)`` starts at 0)."""
+    if high is None:
+        low, high = 0, low
+    dt, b = _setup(dtype, device, numpy.dtype("int64"))
+    return _finish(b.randint(low, high, _shape_args((size,)), dt), b, False)
+
+
+def _like(t: Tensor, dtype: Any) -> dict[str, Any]:
+    return {"dtype": t.dtype if dtype is None else dtype, "device": t._backend}
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape, dtype and backend of ``t``."""
+    return zeros(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape, dtype and backend of ``t``."""
+    return ones(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+
+
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor with the shape, dtype and backend of ``t``."""
+    return empty(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+
+
+def full_like(
+    t: Tensor, fill_value: float | int | bool, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``fill_value`` everywhere, with the shape, dtype and backend of ``t``."""
+    return full(t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype))
+
+
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples with the shape, dtype and backend of ``t``."""
+    return rand(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+
+
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal samples with the shape, dtype and backend of ``t``."""
+    return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+
+
+def manual_seed(seed: int) -> None:
+    """Seed every backend's random generator (those already loaded and any loaded later),
+    so that runs are reproducible."""
+    backends.set_seed(seed)

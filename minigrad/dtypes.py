@@ -1,0 +1,83 @@
+"""Data types: minigrad uses NumPy's dtype objects, under PyTorch's names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+__all__ = [
+    "bool_",
+    "float16",
+    "float32",
+    "float64",
+    "get_default_dtype",
+    "int32",
+    "int64",
+    "set_default_dtype",
+]
+
+float16 = numpy.dtype("float16")
+float32 = numpy.dtype("float32")
+float64 = numpy.dtype("float64")
+int32 = numpy.dtype("int32")
+int64 = numpy.dtype("int64")
+bool_ = numpy.dtype("bool")
+
+_SUPPORTED = {float16, float32, float64, int32, int64, bool_, numpy.dtype("int8"),
+              numpy.dtype("uint8"), numpy.dtype("int16")}
+_default_float = float32
+
+
+def get_default_dtype() -> numpy.dtype[Any]:
+    """The floating dtype of new tensors made from Python floats (float32 at start)."""
+    return _default_float
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the floating dtype used for Python floats and ``rand``/``zeros`` and friends."""
+    global _default_float
+    dtype = numpy.dtype(dtype)
+    if not is_floating(dtype):
+        raise TypeError(f"default dtype must be a floating dtype, got {dtype}")
+    _default_float = dtype
+
+
+def is_floating(dtype: Any) -> bool:
+    """Whether ``dtype`` is a floating-point dtype (the only ones that carry gradients)."""
+    return numpy.dtype(dtype).kind == "f"
+
+
+def check_supported(dtype: Any) -> numpy.dtype[Any]:
+    """Return ``dtype`` as a NumPy dtype, or raise a clear error if minigrad lacks it."""
+    try:
+        result = numpy.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{dtype!r} is not a dtype") from None
+    if result not in _SUPPORTED:
+        names = ", ".join(sorted(str(d) for d in _SUPPORTED))
+        raise TypeError(f"dtype {result} is not supported; use one of: {names}")
+    return result
+
+
+def promote_types(a: numpy.dtype[Any], b: numpy.dtype[Any]) -> numpy.dtype[Any]:
+    """Result dtype of an op on two tensors, following PyTorch.
+
+    A floating tensor wins over an integer or bool one (``int64 * float32 -> float32``,
+    where NumPy would give float64); otherwise the wider dtype wins.
+    """
+    a_float, b_float = a.kind == "f", b.kind == "f"
+    if a_float != b_float:
+        return a if a_float else b
+    return numpy.promote_types(a, b)
+
+
+def scalar_dtype(tensor_dtype: numpy.dtype[Any], scalar: Any) -> numpy.dtype[Any]:
+    """Result dtype of an op between a tensor and a Python scalar, following PyTorch."""
+    if isinstance(scalar, bool):
+        return tensor_dtype
+    if isinstance(scalar, int):
+        return int64 if tensor_dtype == bool_ else tensor_dtype
+    if isinstance(scalar, float):
+        return tensor_dtype if tensor_dtype.kind == "f" else _default_float
+    raise TypeError(f"expected a Tensor or a Python number, got {type(scalar).__name__}")
