@@ -91,7 +91,7 @@ from minigrad.ops import (
     where,
 )
 
-bool = bool_  # noqa: A001  (PyTorch's name: minigrad.bool)
+bool = bool_
 long = int64
 double = float64
 half = float16

@@ -13,10 +13,9 @@ parents' edges, the tensors it saved for backward and the op's attributes.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
-
-import numpy
 
 if TYPE_CHECKING:
     from minigrad.backends import Backend
@@ -33,6 +32,9 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# MINIGRAD_GRAPH=path.svg: the first backward() draws its graph there (minigrad.viz.env_hook)
+_graph_path: str | None = os.environ.get("MINIGRAD_GRAPH") or None
 
 
 class _GradMode:
@@ -68,7 +70,7 @@ class _GradModeContext:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeContext):  # noqa: N801 (PyTorch's name)
+class no_grad(_GradModeContext):
     """Disable graph recording in a ``with`` block or a decorated function.
 
     Examples
@@ -84,13 +86,13 @@ class no_grad(_GradModeContext):  # noqa: N801 (PyTorch's name)
     mode = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801 (PyTorch's name)
+class enable_grad(_GradModeContext):
     """Enable graph recording inside a ``no_grad`` region."""
 
     mode = True
 
 
-class set_grad_enabled(_GradModeContext):  # noqa: N801 (PyTorch's name)
+class set_grad_enabled(_GradModeContext):
     """Set grad mode to ``mode`` now; as a context manager, restore it on exit.
 
     Parameters
@@ -154,43 +156,46 @@ class Function:
     parents: tuple[Function | Tensor | None, ...]
     needs_input_grad: tuple[bool, ...]
     attrs: dict[str, Any]
-    _saved: tuple[Tensor, ...] | None
-    _versions: tuple[int, ...]
-    _hooks: list[Callable[[Tensor], Tensor | None]] | None
-    _retained: Tensor | None
+    _saved: tuple[Tensor, ...] | None = ()
+    _out_shape: tuple[int, ...]
+    _versions: tuple[int, ...] = ()
+    _hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+    _retained: Tensor | None = None
 
     @classmethod
     def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
         """Run the op on tensors and, when grad mode is on, record its node."""
         backend = inputs[0]._backend
+        requires_grad = False
         for t in inputs:
             if t._backend is not backend:
                 raise RuntimeError(
                     f"{cls.__name__}: tensors are on different backends "
                     f"({backend.name!r} and {t._backend.name!r}); move them with .to() first"
                 )
-        ctx = cls.__new__(cls)
+            requires_grad = requires_grad or t._requires_grad
+        ctx = object.__new__(cls)
         ctx.backend = backend
         ctx.xp = backend.xp
         data = ctx.forward(*[t._data for t in inputs], **attrs)
-        if isinstance(data, numpy.generic):
+        if data.__class__ is not backend.array_type:
             data = backend.xp.asarray(data)  # NumPy turns 0-d results into scalars
-        if not _GradMode.enabled or not any(t._requires_grad for t in inputs):
+        if not (requires_grad and _GradMode.enabled):
             return _Tensor._make(data, backend)
         out = _Tensor._make(data, backend, True, ctx)
         ctx.attrs = attrs
-        ctx.parents = tuple(
+        ctx._out_shape = data.shape  # edge labels of graph pictures (minigrad.viz)
+        ctx.parents = tuple([
             t._grad_fn if t._grad_fn is not None else (t if t._requires_grad else None)
             for t in inputs
-        )
-        ctx.needs_input_grad = tuple(t._requires_grad for t in inputs)
-        saved = tuple(inputs[i] for i in cls.save_inputs)
-        if cls.save_output:
-            saved += (out,)
-        ctx._saved = saved
-        ctx._versions = tuple(t._version for t in saved)
-        ctx._hooks = None
-        ctx._retained = None
+        ])
+        ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])
+        if cls.save_inputs or cls.save_output:
+            saved = [inputs[i] for i in cls.save_inputs]
+            if cls.save_output:
+                saved.append(out)
+            ctx._saved = tuple(saved)
+            ctx._versions = tuple([t._version for t in saved])
         return out
 
     @property
@@ -234,8 +239,8 @@ class Function:
 
 
 _NODE_FIELDS = frozenset(
-    {"parents", "needs_input_grad", "attrs", "_saved", "_versions", "_hooks", "_retained",
-     "backend", "xp"}
+    {"parents", "needs_input_grad", "attrs", "_saved", "_out_shape", "_versions", "_hooks",
+     "_retained", "backend", "xp"}
 )
 
 
@@ -296,9 +301,10 @@ def _run_backward(
 
     with set_grad_enabled(create_graph):
         for node in _topological_order(roots):
-            g = node_grads.pop(id(node), None)
-            if g is None:
+            pending = node_grads.pop(id(node), None)
+            if pending is None:
                 continue
+            g = pending
             if node._hooks:
                 for hook in node._hooks:
                     replaced = hook(g)
@@ -308,6 +314,8 @@ def _run_backward(
                 node._retained.grad = g if create_graph else g.detach()
             if id(node) in captured_nodes:
                 captured[id(captured_nodes[id(node)])] = g
+            if node._saved is None:
+                _ = node.saved  # raises the "backward through the graph a second time" error
             grads = node.backward(g)
             if not isinstance(grads, tuple):
                 grads = (grads,)
@@ -389,6 +397,10 @@ def backward(
     else:
         given = list(grad_tensors)
     grads = _default_grads(outputs, given)
+    if _graph_path is not None:
+        from minigrad.viz import env_hook
+
+        env_hook.write_first_graph(outputs)
     retain = create_graph if retain_graph is None else retain_graph
     _run_backward(outputs, grads, retain, create_graph, None)
 

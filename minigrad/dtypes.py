@@ -45,13 +45,13 @@ def set_default_dtype(dtype: Any) -> None:
 
 def is_floating(dtype: Any) -> bool:
     """Whether ``dtype`` is a floating-point dtype (the only ones that carry gradients)."""
-    return numpy.dtype(dtype).kind == "f"
+    return bool(numpy.dtype(dtype).kind == "f")
 
 
 def check_supported(dtype: Any) -> numpy.dtype[Any]:
     """Return ``dtype`` as a NumPy dtype, or raise a clear error if minigrad lacks it."""
     try:
-        result = numpy.dtype(dtype)
+        result: numpy.dtype[Any] = numpy.dtype(dtype)
     except TypeError:
         raise TypeError(f"{dtype!r} is not a dtype") from None
     if result not in _SUPPORTED:
@@ -69,7 +69,8 @@ def promote_types(a: numpy.dtype[Any], b: numpy.dtype[Any]) -> numpy.dtype[Any]:
     a_float, b_float = a.kind == "f", b.kind == "f"
     if a_float != b_float:
         return a if a_float else b
-    return numpy.promote_types(a, b)
+    result: numpy.dtype[Any] = numpy.promote_types(a, b)
+    return result
 
 
 def scalar_dtype(tensor_dtype: numpy.dtype[Any], scalar: Any) -> numpy.dtype[Any]:

@@ -18,21 +18,24 @@ from minigrad.tensor import Scalar, Tensor
 def _recorded(t: Tensor, op: str, arg: Any) -> Tensor:
     """The update as graph ops on a stand-in for the old ``t``."""
     old = Tensor._make(t._data, t._backend, t._requires_grad, t._grad_fn)
+    result: Tensor
     if op == "add":
-        return old + arg
-    if op == "sub":
-        return old - arg
-    if op == "mul":
-        return old * arg
-    if op == "div":
-        return old / arg
-    if op == "clamp":
-        return old.clamp(*arg)
-    if op == "fill":
-        return old * 0 + arg
-    if op == "copy":
-        return old * 0 + arg.to(t.dtype).expand(t.shape)
-    raise AssertionError(op)
+        result = old + arg
+    elif op == "sub":
+        result = old - arg
+    elif op == "mul":
+        result = old * arg
+    elif op == "div":
+        result = old / arg
+    elif op == "clamp":
+        result = old.clamp(*arg)
+    elif op == "fill":
+        result = old * 0 + arg
+    elif op == "copy":
+        result = old * 0 + arg.to(t.dtype).expand(t.shape)
+    else:
+        raise AssertionError(op)
+    return result
 
 
 def _in_place(t: Tensor, op: str, arg: Any) -> None:

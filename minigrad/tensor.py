@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy
+import numpy as np
 
 from minigrad import backends
 from minigrad.dtypes import check_supported, get_default_dtype, is_floating
@@ -40,13 +41,13 @@ class Tensor:
     """
 
     __slots__ = (
+        "__weakref__",
         "_backend",
         "_data",
         "_grad_fn",
         "_hooks",
         "_requires_grad",
         "_version",
-        "__weakref__",
         "grad",
     )
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
@@ -95,7 +96,7 @@ class Tensor:
         return int(self._data.ndim)
 
     @property
-    def dtype(self) -> numpy.dtype[Any]:
+    def dtype(self) -> np.dtype[Any]:
         """The element type (``minigrad.float32``, ``minigrad.int64``, ...)."""
         return self._data.dtype  # type: ignore[no-any-return]
 
@@ -143,12 +144,12 @@ class Tensor:
         self._data = value._data
 
     @property
-    def T(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+    def T(self) -> Tensor:
         """The tensor with its dimensions reversed."""
         return self.permute(*reversed(range(self.ndim)))
 
     @property
-    def mT(self) -> Tensor:  # noqa: N802 (PyTorch's name)
+    def mT(self) -> Tensor:
         """The tensor with its last two dimensions swapped (batched matrix transpose)."""
         return self.transpose(-2, -1)
 
@@ -169,7 +170,7 @@ class Tensor:
         return int(self._data.dtype.itemsize)
 
     # --- conversion ---------------------------------------------------------------------
-    def numpy(self) -> numpy.ndarray[Any, Any]:
+    def numpy(self) -> np.ndarray[Any, Any]:
         """The values as a host NumPy array (shares memory on the NumPy backend).
 
         Raises
@@ -183,7 +184,7 @@ class Tensor:
             )
         return self._backend.to_numpy(self._data)
 
-    def _host(self) -> numpy.ndarray[Any, Any]:
+    def _host(self) -> np.ndarray[Any, Any]:
         return self._backend.to_numpy(self._data)
 
     def item(self) -> Any:
@@ -225,7 +226,7 @@ class Tensor:
     def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray[Any, Any]:
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray[Any, Any]:
         host = self._host()
         return host if dtype is None else host.astype(dtype)
 
@@ -309,6 +310,7 @@ class Tensor:
             if self._hooks is None:
                 self._hooks = []
             hooks = self._hooks
+            hooks.append(hook)
         assert hooks is not None
         return lambda: hooks.remove(hook)
 
@@ -338,30 +340,6 @@ class Tensor:
     def cuda(self) -> Tensor:
         """This tensor on the CuPy (GPU) backend."""
         return self.to("cuda")
-
-    def float(self) -> Tensor:
-        """Convert to float32."""
-        return self.to(numpy.float32)
-
-    def double(self) -> Tensor:
-        """Convert to float64."""
-        return self.to(numpy.float64)
-
-    def half(self) -> Tensor:
-        """Convert to float16."""
-        return self.to(numpy.float16)
-
-    def long(self) -> Tensor:
-        """Convert to int64 (not differentiable)."""
-        return self.to(numpy.int64)
-
-    def int(self) -> Tensor:
-        """Convert to int32 (not differentiable)."""
-        return self.to(numpy.int32)
-
-    def bool(self) -> Tensor:
-        """Convert to bool (not differentiable)."""
-        return self.to(numpy.bool_)
 
     def type_as(self, other: Tensor) -> Tensor:
         """Convert to ``other``'s dtype."""
@@ -760,9 +738,34 @@ class Tensor:
     # --- drawing (minigrad.viz) ----------------------------------------------------------------
     def draw(self, **kwargs: Any) -> Any:
         """Draw the graph that computed this tensor; see :func:`minigrad.viz.draw_graph`."""
-        from minigrad import viz
+        from minigrad.viz import draw_graph
 
-        return viz.draw_graph(self, **kwargs)
+        return draw_graph(self, **kwargs)
+
+    # --- dtype shortcuts (last: their names shadow builtins in the class body) ---
+    def float(self) -> Tensor:
+        """Convert to float32."""
+        return self.to(numpy.float32)
+
+    def double(self) -> Tensor:
+        """Convert to float64."""
+        return self.to(numpy.float64)
+
+    def half(self) -> Tensor:
+        """Convert to float16."""
+        return self.to(numpy.float16)
+
+    def long(self) -> Tensor:
+        """Convert to int64 (not differentiable)."""
+        return self.to(numpy.int64)
+
+    def int(self) -> Tensor:
+        """Convert to int32 (not differentiable)."""
+        return self.to(numpy.int32)
+
+    def bool(self) -> Tensor:
+        """Convert to bool (not differentiable)."""
+        return self.to(numpy.bool_)
 
 
 def _is_dtype_name(target: Any) -> bool:

@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from minigrad.autograd import Function
 from minigrad.tensor import Tensor
 
-if TYPE_CHECKING:
-    from minigrad.backends import Backend
+__all__ = ["Move"]
 
 
 class Move(Function):
-    """Copy to another backend; the gradient is moved back."""
+    """Copy a tensor to another backend (``Tensor.to``); the gradient is moved back.
 
-    def forward(ctx, a: Any, target: Backend | None = None) -> Any:
-        assert target is not None
-        ctx.source = ctx.backend
-        return target.asarray(ctx.backend.to_numpy(a))
+    Called as ``Move.apply(t, target=backend)``. The copy goes through host NumPy
+    (``source.to_numpy`` then ``target.asarray``), so it always makes new memory, even
+    between two backends that both keep their arrays on the host.
+    """
+
+    def forward(ctx, a: Any, target: Any = None) -> Any:
+        # Function.apply wraps the result for the SOURCE backend, so the array is handed
+        # through unchanged here and the copy to the target is made in apply below.
+        return a
 
     def backward(ctx, g: Tensor) -> Tensor:
-        return g.to(ctx.source)
+        return g.to(ctx.backend)
 
     @classmethod
     def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
-        out = super().apply(*inputs, **attrs)
-        out._backend = attrs["target"]
+        """Return ``inputs[0]`` copied to ``attrs["target"]`` (a Backend)."""
+        (source,) = inputs
+        target = attrs["target"]
+        out = super().apply(source, **attrs)
+        out._data = target.asarray(source._backend.to_numpy(source._data))
+        out._backend = target
         return out

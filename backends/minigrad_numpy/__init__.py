@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any
 
 import numpy
 
@@ -14,12 +14,12 @@ __all__ = ["NumpyBackend"]
 class NumpyBackend(Backend):
     """Runs every op on the CPU with NumPy.
 
-    The CNN kernels are the generic ones from :mod:`minigrad.backends.kernels`, which are
-    already vectorised for NumPy (strided-slice im2col plus one batched matmul).
+    It keeps the generic kernels of :mod:`minigrad.backends.kernels`: they are written for
+    NumPy already (im2col from one strided slice per kernel tap, then a batched matmul;
+    pooling as elementwise passes over the taps; ``numpy.add.at`` for scatter-adds, which
+    on NumPy 2 is about three times faster than a ``numpy.bincount`` scatter).
     """
 
-    name: ClassVar[str] = "numpy"
+    name = "numpy"
     device = "cpu"
-
-    def __init__(self) -> None:
-        super().__init__(numpy)
+    xp: Any = numpy

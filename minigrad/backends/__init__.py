@@ -3,7 +3,9 @@
 Backends are found through the entry-point group ``minigrad.backends``; the NumPy and
 CuPy backends are registered there exactly as a third-party plugin would be. The default
 for new tensors comes from the ``MINIGRAD_BACKEND`` environment variable (``numpy`` when
-unset) and can be changed with :func:`set_backend` or a :func:`use_backend` block.
+unset), read once when ``minigrad`` is imported, and can be changed with
+:func:`set_backend` or a :func:`use_backend` block. There is no silent fallback: a
+backend that cannot run here is an error that says why.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from minigrad.backends.base import Backend
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "ENV_VAR",
     "Backend",
     "BackendInfo",
     "available",
@@ -29,6 +32,8 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "minigrad.backends"
+ENV_VAR = "MINIGRAD_BACKEND"
+_DEVICE_NAMES = {"cpu": "numpy", "cuda": "cupy", "gpu": "cupy"}
 _loaded: dict[str, Backend] = {}
 _current: Backend | None = None
 _seed: int | None = None
@@ -46,11 +51,14 @@ class BackendInfo:
         Whether the backend can run on this machine.
     reason : str
         Why it cannot run (empty when usable).
+    target : str
+        The entry point's object reference, ``"module:Class"``.
     """
 
     name: str
     usable: bool
     reason: str = ""
+    target: str = ""
 
 
 def _registered() -> dict[str, EntryPoint]:
@@ -67,45 +75,80 @@ def _load_class(ep: EntryPoint) -> type[Backend]:
     return cls
 
 
+def _reason(ep: EntryPoint) -> str | None:
+    try:
+        return _load_class(ep).unavailable_reason()
+    except Exception as exc:  # a broken plugin is reported, not fatal
+        return f"failed to load {ep.value}: {type(exc).__name__}: {exc}"
+
+
 def available() -> list[BackendInfo]:
     """List the registered backends and whether each can be used here.
 
     Returns
     -------
     list of BackendInfo
-        One entry per registered backend, sorted by name.
+        One entry per registered backend, sorted by name. A backend whose plugin fails
+        to import is listed as unusable with the error as its reason.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> [info.name for info in minigrad.backends.available() if info.usable][:1]
+    ['numpy']
     """
     infos = []
     for name, ep in sorted(_registered().items()):
-        try:
-            reason = _load_class(ep).unavailable_reason()
-        except Exception as exc:  # a broken plugin is reported, not fatal
-            reason = f"failed to load: {exc}"
-        infos.append(BackendInfo(name, reason is None, reason or ""))
+        reason = None if name in _loaded else _reason(ep)
+        infos.append(BackendInfo(name, reason is None, reason or "", ep.value))
     return infos
 
 
+def _describe(registered: dict[str, EntryPoint]) -> str:
+    if not registered:
+        return "none (is minigrad installed? run pip install -e . in a source checkout)"
+    return ", ".join(sorted(registered))
+
+
 def get(name: str) -> Backend:
-    """Return the backend instance registered as ``name`` (created once, then cached).
+    """Return the backend registered as ``name``, created on first use and then reused.
+
+    Parameters
+    ----------
+    name : str
+        An entry-point name in the group ``minigrad.backends``.
 
     Raises
     ------
     ValueError
         If no backend of that name is registered (the message lists those that are).
     RuntimeError
-        If the backend is registered but cannot run here (the message says why).
+        If the backend is registered but cannot run here (the message says why and what
+        to install), or if it fails while starting.
     """
-    if name in _loaded:
-        return _loaded[name]
+    backend = _loaded.get(name)
+    if backend is not None:
+        return backend
     registered = _registered()
     if name not in registered:
-        names = ", ".join(sorted(registered)) or "none (is minigrad installed with pip?)"
-        raise ValueError(f"unknown minigrad backend {name!r}; registered backends: {names}")
+        hint = ""
+        if name.split(":")[0] in _DEVICE_NAMES:
+            hint = f" ({name!r} is a device; its backend is {_DEVICE_NAMES[name.split(':')[0]]!r})"
+        raise ValueError(
+            f"unknown minigrad backend {name!r}{hint}; registered backends: "
+            f"{_describe(registered)}"
+        )
     cls = _load_class(registered[name])
     reason = cls.unavailable_reason()
     if reason is not None:
         raise RuntimeError(f"minigrad backend {name!r} cannot be used here: {reason}")
-    backend = cls()
+    try:
+        backend = cls()
+    except Exception as exc:
+        raise RuntimeError(
+            f"minigrad backend {name!r} failed to start: {type(exc).__name__}: {exc}"
+        ) from exc
+    backend.name = name
     if _seed is not None:
         backend.manual_seed(_seed)
     _loaded[name] = backend
@@ -120,36 +163,79 @@ def set_seed(seed: int) -> None:
         backend.manual_seed(seed)
 
 
+def _from_environment() -> Backend:
+    name = os.environ.get(ENV_VAR, "").strip() or "numpy"
+    try:
+        return get(name)
+    except (ValueError, RuntimeError) as exc:
+        raise type(exc)(f"{ENV_VAR}={name}: {exc}") from exc
+
+
 def current() -> Backend:
-    """The backend new tensors are created on."""
+    """The backend new tensors are created on.
+
+    On first call (``import minigrad`` makes it) this is the backend named by the
+    ``MINIGRAD_BACKEND`` environment variable, ``numpy`` when unset.
+
+    Raises
+    ------
+    ValueError, RuntimeError
+        As :func:`get`, if ``MINIGRAD_BACKEND`` names an unknown or unusable backend.
+    """
     global _current
     if _current is None:
-        _current = get(os.environ.get("MINIGRAD_BACKEND", "numpy").strip() or "numpy")
+        _current = _from_environment()
     return _current
 
 
+def _resolve(backend: str | Backend) -> Backend:
+    if isinstance(backend, str):
+        return get(backend)
+    if isinstance(backend, Backend):
+        return backend
+    raise TypeError(
+        f"expected a backend name (str) or a minigrad.backends.Backend, got "
+        f"{type(backend).__name__}"
+    )
+
+
 def set_backend(backend: str | Backend) -> None:
-    """Make ``backend`` (a name or an instance) the default for new tensors."""
+    """Make ``backend`` (a registered name or an instance) the default for new tensors.
+
+    Existing tensors stay where they are; move them with ``Tensor.to``.
+
+    Raises
+    ------
+    ValueError, RuntimeError
+        As :func:`get`. On error the current backend is unchanged.
+    TypeError
+        If ``backend`` is neither a string nor a :class:`Backend`.
+    """
     global _current
-    _current = get(backend) if isinstance(backend, str) else backend
+    _current = _resolve(backend)
 
 
 @contextmanager
 def use_backend(backend: str | Backend) -> Iterator[Backend]:
     """Create new tensors on ``backend`` inside a ``with`` block, then restore the old one.
 
+    Yields
+    ------
+    Backend
+        The backend in use inside the block.
+
     Examples
     --------
     >>> import minigrad
-    >>> with minigrad.use_backend("numpy"):
+    >>> with minigrad.use_backend("numpy") as b:
     ...     x = minigrad.ones(2)
-    >>> x.device
-    'cpu'
+    >>> x.device, b.name
+    ('cpu', 'numpy')
     """
     global _current
     previous = current()
-    set_backend(backend)
+    _current = _resolve(backend)
     try:
-        yield current()
+        yield _current
     finally:
         _current = previous

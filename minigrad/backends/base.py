@@ -1,14 +1,43 @@
 """The interface every backend implements.
 
-A backend gives the core an array namespace (``xp``, NumPy-compatible), host transfer,
-random numbers and the CNN kernels. Every kernel has a generic implementation written
-against ``xp`` (in :mod:`minigrad.backends.kernels`), so a new backend only needs a
-namespace; fast backends override the kernels they can do better.
+A backend gives the core four things:
+
+1. an array namespace ``xp`` with NumPy's API (``numpy`` itself, ``cupy``, or anything
+   that behaves like them), which every op's forward pass computes with;
+2. array creation from host data and transfer back to host NumPy
+   (:meth:`Backend.asarray`, :meth:`Backend.to_numpy`);
+3. random numbers (:meth:`Backend.manual_seed`, :meth:`Backend.rand`, ...);
+4. the CNN kernels: im2col/col2im (:meth:`Backend.unfold`, :meth:`Backend.fold`),
+   convolution and its two gradients, and the pooling kernels.
+
+Only the namespace is required. Every other method has a generic implementation written
+against ``xp`` (the kernels live in :mod:`minigrad.backends.kernels`), so a new backend can
+start as three lines and then override, one at a time, the methods it can do faster.
+
+========================  =========  ================================================
+method                    override   default
+========================  =========  ================================================
+``xp``                    required   class attribute, or passed to ``__init__``
+``unavailable_reason``    usually    ``None`` (always usable)
+``device``                optional   ``"cpu"``
+``asarray``, ``to_numpy`` optional   ``xp.array(data)`` / ``numpy.asarray(array)``
+``synchronize``           optional   nothing to wait for
+``index_add``             optional   ``xp.add.at``
+RNG methods               optional   ``xp.random.default_rng``, else NumPy's on the host
+CNN kernels               optional   :mod:`minigrad.backends.kernels`
+========================  =========  ================================================
+
+Kernel conventions: arrays are NCHW, convolution weights ``(O, C // groups, kh, kw)``;
+the input is ALREADY PADDED by the caller, so every kernel is a "valid" sliding window;
+``kernel_size``, ``stride`` and ``dilation`` are ``(h, w)`` pairs; along a dimension of
+size ``n`` the output has ``(n - d * (k - 1) - 1) // s + 1`` positions. Pooling indices
+are int64 flat positions ``h * W + w`` in the ``(H, W)`` plane of the padded input. A
+kernel returns a new array of the input's dtype and never transfers data to the host.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy
 
@@ -17,34 +46,84 @@ from minigrad.backends import kernels
 Array = Any
 Pair = tuple[int, int]
 
+__all__ = ["Array", "Backend", "Pair"]
+
 
 class Backend:
-    """Base class of all backends.
+    """Base class of all backends: the generic implementation of the interface.
 
-    Subclasses set :attr:`name`, :attr:`xp` and :attr:`device`, and may override
-    :meth:`unavailable_reason`, the transfer methods and any kernel.
+    A plugin subclasses it, sets :attr:`xp` and registers the class under the entry-point
+    group ``minigrad.backends``; minigrad creates one instance per process, with no
+    arguments, the first time the backend is used. See the Backends page of the docs.
+
+    Parameters
+    ----------
+    xp : module, optional
+        The array namespace. Subclasses whose namespace is known at class definition set
+        the class attribute instead (``xp = numpy``); a namespace that must be imported
+        lazily (CuPy) is passed here from the subclass's ``__init__``.
 
     Attributes
     ----------
     name : str
-        The registry name (``"numpy"``, ``"cupy"``, a plugin's name).
+        The registry name (``"numpy"``, ``"cupy"``, a plugin's entry-point name). The
+        registry sets it on the instance it creates, so error messages use the name the
+        user typed.
     xp : module
         The array namespace the core computes with (NumPy-compatible API).
     device : str
-        PyTorch-style device string, ``"cpu"`` or ``"cuda:0"``.
+        PyTorch-style device string, ``"cpu"`` or ``"cuda:0"``; ``Tensor.device`` reports it.
+    array_type : type
+        The class of this backend's arrays (``numpy.ndarray``, ``cupy.ndarray``).
+
+    Raises
+    ------
+    TypeError
+        If no namespace is given either way.
+
+    Examples
+    --------
+    A complete (CPU) backend, usable with ``minigrad.set_backend``:
+
+    >>> import numpy
+    >>> import minigrad
+    >>> from minigrad.backends import Backend
+    >>> class Mine(Backend):
+    ...     name = "mine"
+    ...     xp = numpy
+    >>> with minigrad.use_backend(Mine()):
+    ...     minigrad.ones(2).backend.name
+    'mine'
     """
 
-    name: ClassVar[str] = "base"
+    name: str = "base"
     device: str = "cpu"
+    xp: Any = None
 
-    def __init__(self, xp: Any) -> None:
-        self.xp = xp
-        self.array_type: type = xp.ndarray
-        self._rng: Any = xp.random.default_rng(0)
+    def __init__(self, xp: Any = None) -> None:
+        if xp is not None:
+            self.xp = xp
+        if self.xp is None:
+            raise TypeError(
+                f"{type(self).__name__} has no array namespace: set the class attribute "
+                "xp (e.g. xp = numpy) or call Backend.__init__(self, xp) from __init__"
+            )
+        array_type = getattr(self.xp, "ndarray", None)
+        self.array_type: type = (
+            array_type if isinstance(array_type, type) else type(self.xp.zeros(()))
+        )
+        self._rng: Any = None
+        self._rng_on_host = False
+        self.manual_seed(0)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
-        """Say why this backend cannot run here, or return ``None`` if it can."""
+        """Say why this backend cannot run here, or return ``None`` if it can.
+
+        Called by :func:`minigrad.backends.available` and before the first instance is
+        made, so it must be cheap and must not raise. Say what is missing and how to get
+        it ("CuPy is not installed; pip install ...").
+        """
         return None
 
     def __repr__(self) -> str:
@@ -52,57 +131,125 @@ class Backend:
 
     # --- arrays and transfer -------------------------------------------------------
     def asarray(self, data: Any, dtype: Any = None) -> Array:
-        """Make a backend array from host data (lists, scalars, NumPy arrays)."""
-        return self.xp.asarray(data, dtype=dtype)
+        """A new backend array holding a copy of host data.
+
+        Parameters
+        ----------
+        data : array_like
+            Python numbers, nested lists or a host NumPy array.
+        dtype : dtype, optional
+            Element type; by default the data's own.
+
+        Returns
+        -------
+        array
+            Never shares memory with ``data``, so that a tensor made from a NumPy array
+            (or moved between two backends that both live on the host) owns its values.
+        """
+        return self.xp.array(data, dtype=dtype)
 
     def to_numpy(self, array: Array) -> numpy.ndarray[Any, Any]:
-        """Return ``array`` as a host NumPy array (no copy when already on the host)."""
+        """Return ``array`` as a host NumPy array (no copy when it is already one).
+
+        This is the only way the core moves data to the host; ops never call it.
+        """
         return numpy.asarray(array)
 
     def synchronize(self) -> None:
-        """Wait until queued work is done (a no-op on synchronous backends)."""
+        """Wait until all queued work is done (nothing to wait for on synchronous backends).
+
+        Benchmarks call it before reading a clock.
+        """
 
     def index_add(self, target: Array, index: Any, values: Array) -> None:
-        """Add ``values`` into ``target[index]`` in place; repeated indices accumulate."""
+        """Add ``values`` into ``target[index]`` in place; repeated indices accumulate.
+
+        Parameters
+        ----------
+        target : array
+            Modified in place.
+        index : int array or tuple of int arrays
+            Any index ``target[index]`` accepts.
+        values : array
+            Broadcastable to ``target[index]``.
+        """
         self.xp.add.at(target, index, values)
 
     # --- random numbers --------------------------------------------------------------
     def manual_seed(self, seed: int) -> None:
-        """Reset this backend's random generator to ``seed``."""
-        self._rng = self.xp.random.default_rng(seed)
+        """Reset this backend's random generator to ``seed``.
+
+        Uses ``xp.random.default_rng`` when the namespace has it, otherwise NumPy's
+        generator on the host (samples are then copied with :meth:`asarray`).
+        """
+        factory = getattr(getattr(self.xp, "random", None), "default_rng", None)
+        self._rng_on_host = factory is None
+        self._rng = (numpy.random.default_rng if factory is None else factory)(seed)
+
+    def _sampled(self, sample: Array, dtype: numpy.dtype[Any]) -> Array:
+        if self._rng_on_host:
+            return self.asarray(sample, dtype=dtype)
+        return sample if sample.dtype == dtype else sample.astype(dtype)
 
     def rand(self, shape: tuple[int, ...], dtype: Any) -> Array:
-        """Uniform samples on ``[0, 1)``."""
-        return self._rng.random(shape, dtype=dtype)
+        """Samples uniform on ``[0, 1)`` of a floating ``dtype``.
+
+        Raises
+        ------
+        TypeError
+            If ``dtype`` is not a floating dtype.
+        """
+        dt = _floating(dtype, "rand")
+        return self._sampled(self._rng.random(shape, dtype=_sampling_dtype(dt)), dt)
 
     def randn(self, shape: tuple[int, ...], dtype: Any) -> Array:
-        """Standard normal samples."""
-        return self._rng.standard_normal(shape, dtype=dtype)
+        """Standard normal samples of a floating ``dtype``.
+
+        Raises
+        ------
+        TypeError
+            If ``dtype`` is not a floating dtype.
+        """
+        dt = _floating(dtype, "randn")
+        return self._sampled(self._rng.standard_normal(shape, dtype=_sampling_dtype(dt)), dt)
 
     def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: Any) -> Array:
-        """Integers drawn uniformly from ``[low, high)``."""
-        return self._rng.integers(low, high, size=shape, dtype=dtype)
+        """Integers drawn uniformly from ``[low, high)``, stored as ``dtype``.
+
+        Raises
+        ------
+        ValueError
+            If ``high <= low``.
+        """
+        if high <= low:
+            raise ValueError(f"randint needs low < high, got low={low} and high={high}")
+        dt = numpy.dtype(dtype)
+        drawn = dt if dt.kind in "iu" else numpy.dtype(numpy.int64)
+        return self._sampled(self._rng.integers(low, high, size=shape, dtype=drawn), dt)
 
     # --- CNN kernels (NCHW, input already padded) -------------------------------------
     def unfold(self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair) -> Array:
-        """im2col: ``(N, C, H, W) -> (N, C*kh*kw, L)``."""
+        """im2col: ``(N, C, H, W) -> (N, C*kh*kw, L)``, rows ordered (c, i, j), ``L = oh*ow``."""
         return kernels.unfold(self.xp, x, kernel_size, stride, dilation)
 
     def fold(
         self, cols: Array, input_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair
     ) -> Array:
-        """col2im, the adjoint of :meth:`unfold`: overlapping entries are summed."""
+        """col2im, the adjoint of :meth:`unfold`: ``(N, C*kh*kw, L) -> (N, C, H, W)``,
+        overlapping entries summed."""
         return kernels.fold(self.xp, cols, input_size, kernel_size, stride, dilation)
 
     def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int) -> Array:
-        """Cross-correlation of ``x (N,C,H,W)`` with ``weight (O,C/groups,kh,kw)``."""
+        """Cross-correlation of ``x (N, C, H, W)`` with ``weight (O, C/groups, kh, kw)``,
+        giving ``(N, O, oh, ow)`` (no bias)."""
         return kernels.conv2d(self.xp, x, weight, stride, dilation, groups)
 
     def conv2d_grad_input(
         self, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
         groups: int,
     ) -> Array:
-        """Gradient of :meth:`conv2d` with respect to its input."""
+        """Gradient of :meth:`conv2d` with respect to its (padded) input of size
+        ``input_size``: ``(N, O, oh, ow) -> (N, C, H, W)``."""
         return kernels.conv2d_grad_input(
             self.xp, grad_out, weight, input_size, stride, dilation, groups
         )
@@ -111,7 +258,7 @@ class Backend:
         self, grad_out: Array, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair,
         groups: int,
     ) -> Array:
-        """Gradient of :meth:`conv2d` with respect to its weight."""
+        """Gradient of :meth:`conv2d` with respect to its weight: ``(O, C/groups, kh, kw)``."""
         return kernels.conv2d_grad_weight(
             self.xp, grad_out, x, kernel_size, stride, dilation, groups
         )
@@ -119,31 +266,51 @@ class Backend:
     def max_pool2d(
         self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
     ) -> tuple[Array, Array]:
-        """Window maxima and their flat ``h*W+w`` indices (first maximum wins ties)."""
+        """Window maxima and their flat ``h*W+w`` int64 indices.
+
+        The first maximum in row-major window order wins ties; a window holding NaN gives
+        NaN and the index of its first NaN.
+        """
         return kernels.max_pool2d(self.xp, x, kernel_size, stride, dilation)
 
     def min_pool2d(
         self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
     ) -> tuple[Array, Array]:
-        """Window minima and their flat ``h*W+w`` indices (first minimum wins ties)."""
+        """Window minima and their flat ``h*W+w`` int64 indices (ties and NaN as
+        :meth:`max_pool2d`)."""
         return kernels.min_pool2d(self.xp, x, kernel_size, stride, dilation)
 
     def pool2d_scatter(self, grad_out: Array, indices: Array, input_size: Pair) -> Array:
-        """Scatter-add ``grad_out`` into a zero ``(N,C,H,W)`` plane at ``indices``."""
+        """Scatter-add ``grad_out (N, C, oh, ow)`` into a zero ``(N, C, H, W)`` array at the
+        flat plane ``indices``; repeated indices accumulate (adjoint of :meth:`pool2d_gather`)."""
         return kernels.pool2d_scatter(self.xp, grad_out, indices, input_size)
 
     def pool2d_gather(self, x: Array, indices: Array) -> Array:
-        """Read ``x (N,C,H,W)`` at flat plane ``indices``."""
+        """Read ``x (N, C, H, W)`` at flat plane ``indices (N, C, oh, ow)``."""
         return kernels.pool2d_gather(self.xp, x, indices)
 
     def sum_pool2d(self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair) -> Array:
-        """Sum over each window."""
+        """Sum over each window: ``(N, C, H, W) -> (N, C, oh, ow)`` (average and Lp pooling
+        are built on it)."""
         return kernels.sum_pool2d(self.xp, x, kernel_size, stride, dilation)
 
     def sum_pool2d_backward(
         self, grad_out: Array, input_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair
     ) -> Array:
-        """Adjoint of :meth:`sum_pool2d`."""
+        """Adjoint of :meth:`sum_pool2d`: every input position receives the sum of the
+        gradients of the windows that contain it."""
         return kernels.sum_pool2d_backward(
             self.xp, grad_out, input_size, kernel_size, stride, dilation
         )
+
+
+def _floating(dtype: Any, what: str) -> numpy.dtype[Any]:
+    dt = numpy.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"{what} needs a floating dtype (float16/32/64), got {dt}")
+    return dt
+
+
+def _sampling_dtype(dt: numpy.dtype[Any]) -> numpy.dtype[Any]:
+    """Generators only draw float32/float64: narrower floats are drawn as float32."""
+    return dt if dt.itemsize >= 4 else numpy.dtype(numpy.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from minigrad.ops import elementwise, linalg, reduce, shape
+from minigrad.ops import elementwise, linalg, shape
 from minigrad.tensor import Scalar, Tensor
 
 __all__ = [

@@ -242,6 +242,8 @@ class Sigmoid(Function):
 class _Masked(Function):
     """Ops whose gradient is the incoming gradient times a 0/1 mask (relu, clamp)."""
 
+    mask: Any
+
     def backward(ctx, g: Tensor) -> Tensor:
         return g * g._constant(ctx.mask, g.dtype)
 

@@ -352,9 +352,10 @@ def pad(t: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     """Pad with a constant; ``pad`` lists (before, after) pairs from the LAST dimension
     backwards, as in ``torch.nn.functional.pad``."""
     if mode != "constant":
-        from minigrad.nn.functional import pad as nn_pad
+        from minigrad.ops.padding import pad as padded
 
-        return nn_pad(t, pad, mode=mode, value=value)
+        result: Tensor = padded(t, pad, mode=mode, value=value)
+        return result
     if len(pad) % 2 or len(pad) // 2 > t.ndim:
         raise ValueError(
             f"pad: expected an even number of sizes, at most 2 per dimension ({2 * t.ndim} "

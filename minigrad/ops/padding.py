@@ -1,0 +1,150 @@
+"""Padding with the four PyTorch modes: constant, reflect, replicate and circular.
+
+Constant padding is :class:`minigrad.ops.shape.Pad`. The other modes never invent values,
+they repeat existing ones, so each is a gather: for every padded dimension an integer index
+array says which input position each output position copies. The gather is
+:class:`minigrad.ops.shape.GetItem`, whose backward scatter-adds (a border element copied
+three times receives three gradients) and is itself differentiable, to any order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from minigrad.ops import shape
+from minigrad.tensor import Tensor
+
+__all__ = ["pad", "pad_index"]
+
+_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad_index(xp: Any, size: int, before: int, after: int, mode: str) -> Any:
+    """Source positions of a dimension of ``size`` padded by ``before``/``after`` in ``mode``.
+
+    Parameters
+    ----------
+    xp : module
+        Array namespace the index array is made with.
+    size : int
+        Length of the dimension before padding.
+    before, after : int
+        Number of positions added at the start and at the end.
+    mode : {"reflect", "replicate", "circular"}
+        How padded positions pick their source.
+
+    Returns
+    -------
+    array of int64, shape (before + size + after,)
+        ``out[i] = x[index[i]]`` along that dimension.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> pad_index(numpy, 4, 2, 2, "reflect").tolist()
+    [2, 1, 0, 1, 2, 3, 2, 1]
+    >>> pad_index(numpy, 4, 2, 2, "replicate").tolist()
+    [0, 0, 0, 1, 2, 3, 3, 3]
+    >>> pad_index(numpy, 4, 2, 2, "circular").tolist()
+    [2, 3, 0, 1, 2, 3, 0, 1]
+    """
+    positions = xp.arange(-before, size + after, dtype=xp.int64)
+    if mode == "replicate":
+        return xp.clip(positions, 0, size - 1)
+    if mode == "circular":
+        return positions % size
+    # reflect about the first and last element, which are not repeated
+    folded = xp.abs(positions)
+    return xp.where(folded > size - 1, 2 * (size - 1) - folded, folded)
+
+
+def _check(input: Tensor, pad: Sequence[int], mode: str) -> None:
+    dims = len(pad) // 2
+    for i in range(dims):
+        axis = input.ndim - 1 - i
+        size = input.shape[axis]
+        before, after = pad[2 * i], pad[2 * i + 1]
+        if mode == "reflect" and (before >= size or after >= size):
+            raise ValueError(
+                f"pad: reflect padding ({before}, {after}) of dimension {axis} must be smaller "
+                f"than its size {size} (input shape {input.shape})"
+            )
+        if mode == "replicate" and size == 0:
+            raise ValueError(
+                f"pad: replicate padding needs a non-empty dimension {axis} "
+                f"(input shape {input.shape})"
+            )
+        if mode == "circular" and (before > size or after > size):
+            raise ValueError(
+                f"pad: circular padding ({before}, {after}) of dimension {axis} may not exceed "
+                f"its size {size}, or it would wrap around more than once "
+                f"(input shape {input.shape})"
+            )
+
+
+def pad(
+    input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
+) -> Tensor:
+    """Pad a tensor, as ``torch.nn.functional.pad``.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+    pad : sequence of int
+        ``(before, after)`` pairs starting from the LAST dimension and going backwards:
+        ``(left, right)`` pads the last dimension, ``(left, right, top, bottom)`` the last
+        two. Sizes must be non-negative.
+    mode : {"constant", "reflect", "replicate", "circular"}
+        ``"constant"`` fills with ``value``; ``"reflect"`` mirrors about the edge element
+        (``[a b c] -> b [a b c] b``); ``"replicate"`` repeats the edge element;
+        ``"circular"`` wraps around (``[a b c] -> c [a b c] a``).
+    value : float, optional
+        Fill value of constant mode (default 0). The other modes take no value.
+
+    Returns
+    -------
+    Tensor
+        ``input`` with each padded dimension grown by ``before + after``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode, an odd or too long ``pad``, negative sizes, a value given to a
+        non-constant mode, reflect padding not smaller than the dimension, or circular
+        padding larger than it.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.ops.padding import pad
+    >>> x = minigrad.tensor([[1.0, 2.0, 3.0]])
+    >>> pad(x, (2, 1), mode="reflect")
+    tensor([[3., 2., 1., 2., 3., 2.]])
+    """
+    if mode not in _MODES:
+        raise ValueError(f"pad: mode must be one of {_MODES}, got {mode!r}")
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: expected an even number of sizes, at most 2 per dimension ({2 * input.ndim} "
+            f"for shape {input.shape}), got {len(pad)}"
+        )
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding {pad} is not supported")
+    if mode == "constant":
+        return shape.pad(input, pad, "constant", 0.0 if value is None else value)
+    if value is not None and value != 0:
+        raise ValueError(f"pad: mode {mode!r} takes no fill value, got value={value}")
+    _check(input, pad, mode)
+    xp = input._backend.xp
+    out = input
+    for i in range(len(pad) // 2):
+        before, after = pad[2 * i], pad[2 * i + 1]
+        if before == 0 and after == 0:
+            continue
+        axis = input.ndim - 1 - i
+        index = pad_index(xp, input.shape[axis], before, after, mode)
+        out = shape.GetItem.apply(out, index=(slice(None),) * axis + (index,))
+    return out

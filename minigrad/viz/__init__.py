@@ -1,0 +1,23 @@
+"""Pictures of computation graphs: :func:`draw_graph`, :func:`save_graph`, module tracing.
+
+Needs the ``graphviz`` Python package (``pip install 'minigrad[viz]'``); rendering to
+svg/png/pdf also needs the Graphviz ``dot`` program. Setting the environment variable
+``MINIGRAD_GRAPH=graph.svg`` makes the first ``backward()`` of a program save its graph.
+"""
+
+from minigrad.viz.graph import NODE_COLORS, VALUES_MAX_NUMEL, draw_graph
+from minigrad.viz.modules import ModuleCall, module_call_of, trace_modules
+from minigrad.viz.render import FORMATS, GraphvizNotFoundError, import_graphviz, save_graph
+
+__all__ = [
+    "FORMATS",
+    "NODE_COLORS",
+    "VALUES_MAX_NUMEL",
+    "GraphvizNotFoundError",
+    "ModuleCall",
+    "draw_graph",
+    "import_graphviz",
+    "module_call_of",
+    "save_graph",
+    "trace_modules",
+]

@@ -1,0 +1,402 @@
+"""Draw the autograd graph behind tensors as a graphviz ``Digraph``.
+
+The walk starts at the outputs and goes breadth-first through ``grad_fn.parents`` with an
+explicit queue (no recursion, so graphs of any depth draw). Node ids are handed out in
+that order (``n0``, ``n1``, ...), which makes the DOT text of identical graphs identical.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import numpy
+
+from minigrad.autograd import Function
+from minigrad.tensor import Tensor
+from minigrad.viz.modules import ModuleCall, module_call_of
+from minigrad.viz.render import graph_class, import_graphviz
+
+__all__ = ["NODE_COLORS", "VALUES_MAX_NUMEL", "draw_graph"]
+
+NODE_COLORS: dict[str, str] = {
+    "op": "#e8e8e8",  # light grey: one op of the graph (its grad_fn), e.g. MulBackward
+    "input": "#a6cee3",  # light blue: a leaf that requires grad and is not a parameter
+    "parameter": "#b2df8a",  # light green: a parameter (named from the model or dict)
+    "output": "#fdbf6f",  # light orange: a tensor passed to draw_graph
+    "saved": "#cab2d6",  # lavender: a tensor an op saved for backward (show_saved=True)
+    "module": "#ffffb3",  # pale yellow: one module call folded into a box (collapse)
+    "hidden": "#ffffff",  # white: stands for the nodes left out by max_nodes
+}
+"""Fill colour of each kind of node in graph pictures."""
+
+VALUES_MAX_NUMEL = 16
+"""``show_values=True`` prints the data and grad of tensors with at most this many elements."""
+
+_RANKDIRS = ("TB", "LR", "BT", "RL")
+_Node = Union[Function, Tensor]
+
+
+@dataclass
+class _Item:
+    name: str
+    kind: str
+    lines: list[str]
+    group: ModuleCall | None = None
+
+
+@dataclass
+class _Drawing:
+    items: list[_Item] = field(default_factory=list)
+    edges: list[tuple[str, str, str, bool]] = field(default_factory=list)  # src, dst, label, saved
+
+
+def _shape_text(shape: tuple[int, ...] | None) -> str:
+    return "" if shape is None else str(tuple(shape))
+
+
+def _attr_text(value: Any) -> str:
+    if isinstance(value, (bool, int, str)) or value is None:
+        text = repr(value)
+    elif isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, (tuple, list)):
+        inner = ", ".join(_attr_text(v) for v in value)
+        text = f"({inner},)" if isinstance(value, tuple) and len(value) == 1 else (
+            f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
+        )
+    elif isinstance(value, Tensor):
+        text = f"tensor{value.shape}"
+    elif hasattr(value, "shape") and hasattr(value, "dtype"):
+        text = f"array{tuple(value.shape)}"
+    elif isinstance(getattr(value, "name", None), str):
+        text = value.name  # backends, dtypes
+    else:
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _value_lines(label: str, t: Tensor | None) -> list[str]:
+    if t is None:
+        return [f"{label} None"]
+    if t.numel() > VALUES_MAX_NUMEL:
+        return [f"{label} ({t.numel()} values)"]
+    text = numpy.array2string(t._host(), precision=4, separator=", ", suppress_small=True)
+    first, *rest = text.splitlines()
+    return [f"{label} {first}", *("     " + line for line in rest)]
+
+
+def _parameter_names(params: Any) -> dict[int, str]:
+    if params is None:
+        return {}
+    if hasattr(params, "named_parameters"):
+        pairs = list(params.named_parameters())
+    elif isinstance(params, Mapping):
+        pairs = list(params.items())
+    else:
+        raise TypeError(
+            f"draw_graph: params must be a Module or a dict of name -> Tensor, got "
+            f"{type(params).__name__}"
+        )
+    names: dict[int, str] = {}
+    for name, t in pairs:
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"draw_graph: params[{name!r}] is a {type(t).__name__}, expected a Tensor"
+            )
+        names.setdefault(id(t), str(name))
+    return names
+
+
+def _is_parameter(t: Tensor) -> bool:
+    nn = sys.modules.get("minigrad.nn")
+    cls = getattr(nn, "Parameter", None)
+    return isinstance(cls, type) and isinstance(t, cls)
+
+
+def _flatten_outputs(outputs: Iterable[Any]) -> list[Tensor]:
+    flat: list[Tensor] = []
+    for out in outputs:
+        if isinstance(out, (tuple, list)):
+            flat.extend(_flatten_outputs(out))
+        elif isinstance(out, Tensor):
+            flat.append(out)
+        else:
+            raise TypeError(f"draw_graph: expected Tensors to draw, got {type(out).__name__}")
+    return flat
+
+
+def _walk(outputs: list[Tensor]) -> list[_Node]:
+    """Every op and leaf the outputs depend on, breadth-first from the outputs."""
+    order: list[_Node] = []
+    seen: set[int] = set()
+    queue: deque[_Node] = deque()
+
+    def visit(node: _Node | None) -> None:
+        if node is not None and id(node) not in seen:
+            seen.add(id(node))
+            order.append(node)
+            queue.append(node)
+
+    for out in outputs:
+        visit(_producer(out))
+    while queue:
+        node = queue.popleft()
+        if isinstance(node, Function):
+            for parent in node.parents:
+                visit(parent)
+    return order
+
+
+def _producer(t: Tensor) -> _Node | None:
+    if t._grad_fn is not None:
+        return t._grad_fn
+    return t if t._requires_grad else None
+
+
+def _node_shape(node: _Node) -> tuple[int, ...] | None:
+    if isinstance(node, Tensor):
+        return node.shape
+    return getattr(node, "_out_shape", None)
+
+
+def _build(
+    outputs: list[Tensor], names: dict[int, str], show_shapes: bool, show_saved: bool,
+    show_values: bool, max_nodes: int | None,
+) -> _Drawing:
+    drawing = _Drawing()
+    order = _walk(outputs)
+    kept = order if max_nodes is None else order[:max_nodes]
+    ids = {id(node): f"n{i}" for i, node in enumerate(kept)}
+
+    def edge_label(node: _Node) -> str:
+        return _shape_text(_node_shape(node)) if show_shapes else ""
+
+    for i, out in enumerate(outputs):
+        lines = ["output" if len(outputs) == 1 else f"output {i}"]
+        if show_shapes:
+            lines[0] += " " + _shape_text(out.shape)
+        if show_values:
+            lines += _value_lines("data", out) + _value_lines("grad", out.grad)
+        drawing.items.append(_Item(f"o{i}", "output", lines))
+        producer = _producer(out)
+        if producer is not None and id(producer) in ids:
+            drawing.edges.append((ids[id(producer)], f"o{i}", edge_label(producer), False))
+
+    consumers: dict[int, list[ModuleCall | None]] = {}
+    saved_items: list[_Item] = []
+    leaf_items: list[tuple[Tensor, _Item]] = []
+    hidden_targets: list[str] = []
+    for node in kept:
+        name = ids[id(node)]
+        if isinstance(node, Tensor):
+            param = names.get(id(node))
+            kind = "parameter" if param is not None or _is_parameter(node) else "input"
+            lines = [param if param is not None else kind]
+            if show_shapes:
+                lines[0] += " " + _shape_text(node.shape)
+            if show_values:
+                lines += _value_lines("data", node) + _value_lines("grad", node.grad)
+            leaf_items.append((node, _Item(name, kind, lines)))
+            drawing.items.append(leaf_items[-1][1])
+            continue
+        group = module_call_of(node)
+        lines = [node.name]
+        lines += [f"{key}={_attr_text(node.attrs[key])}" for key in sorted(node.attrs)]
+        if show_values and node._retained is not None:
+            kept_out = node._retained
+            lines += _value_lines("data", kept_out) + _value_lines("grad", kept_out.grad)
+        drawing.items.append(_Item(name, "op", lines, group))
+        cut = False
+        for parent in node.parents:
+            if parent is None:
+                continue
+            if id(parent) in ids:
+                drawing.edges.append((ids[id(parent)], name, edge_label(parent), False))
+                consumers.setdefault(id(parent), []).append(group)
+            else:
+                cut = True
+        if cut:
+            hidden_targets.append(name)
+        if show_saved:
+            for t in node._saved or ():
+                saved_name = f"s{len(saved_items)}"
+                what = "saved output" if t._grad_fn is node else "saved"
+                saved_lines = [f"{what} {_shape_text(t.shape)}" if show_shapes else what]
+                if show_values:
+                    saved_lines += _value_lines("data", t)
+                saved_items.append(_Item(saved_name, "saved", saved_lines, group))
+                drawing.edges.append((saved_name, name, "", True))
+
+    for leaf, item in leaf_items:  # a leaf used only inside one module call goes in its box
+        groups = consumers.get(id(leaf))
+        if groups and len(set(groups)) == 1:
+            item.group = groups[0]
+    drawing.items += saved_items
+    if hidden_targets:
+        hidden = len(order) - len(kept)
+        drawing.items.append(
+            _Item("more", "hidden", [f"... {hidden} more nodes", f"(max_nodes={max_nodes})"])
+        )
+        drawing.edges += [("more", target, "", False) for target in hidden_targets]
+    return drawing
+
+
+def _collapse(drawing: _Drawing) -> _Drawing:
+    """Fold every module call's ops (and the leaves only it uses) into one box."""
+    boxes: dict[ModuleCall, _Item] = {}
+    rename: dict[str, str] = {}
+    folded = _Drawing()
+    for item in drawing.items:
+        if item.group is None:
+            folded.items.append(item)
+            continue
+        box = boxes.get(item.group)
+        if box is None:
+            box = _Item(f"m{len(boxes)}", "module", [item.group.title])
+            boxes[item.group] = box
+            folded.items.append(box)
+        if item.kind in ("input", "parameter"):
+            box.lines.append(item.lines[0])
+        rename[item.name] = box.name
+    seen: set[tuple[str, str, bool]] = set()
+    for src, dst, label, saved in drawing.edges:
+        src, dst = rename.get(src, src), rename.get(dst, dst)
+        if src == dst or (src, dst, saved) in seen:
+            continue
+        seen.add((src, dst, saved))
+        folded.edges.append((src, dst, label, saved))
+    return folded
+
+
+def draw_graph(
+    *outputs: Tensor,
+    params: Any = None,
+    show_shapes: bool = True,
+    show_saved: bool = False,
+    show_values: bool = False,
+    rankdir: str = "TB",
+    max_nodes: int | None = None,
+    collapse: str | None = None,
+) -> Any:
+    """Draw the computation graph behind ``outputs`` as a ``graphviz.Digraph``.
+
+    One node per op (its ``grad_fn`` name and attributes such as ``stride`` or ``dim``) and
+    one per leaf tensor that requires grad; each edge carries the shape of the tensor that
+    flows along it, from inputs to outputs. Node colours are listed in
+    :data:`NODE_COLORS`: inputs light blue, parameters light green, outputs light orange,
+    saved tensors lavender, ops grey. The DOT text (``.source``) is the same for identical
+    graphs and never needs the Graphviz ``dot`` program; ``.render()`` and
+    :func:`minigrad.viz.save_graph` do.
+
+    Parameters
+    ----------
+    *outputs : Tensor
+        The tensors whose graph to draw (several outputs share one picture; lists and
+        tuples of tensors are accepted too). Gradients computed with
+        ``create_graph=True`` can be drawn as well: their graph holds the gradient ops.
+    params : Module or dict of str to Tensor, optional
+        Where parameter names come from: ``model.named_parameters()`` for a Module,
+        the keys of a dict. Named leaves are labelled ``conv1.weight (6, 1, 5, 5)``.
+    show_shapes : bool
+        Label edges and leaves with tensor shapes.
+    show_saved : bool
+        Also draw the tensors each op saved for backward (lavender, dashed edge). They
+        are freed by ``backward()`` unless ``retain_graph=True``.
+    show_values : bool
+        Print data and grad (micrograd-style) of leaves, outputs, saved tensors and
+        ``retain_grad()`` tensors that have at most :data:`VALUES_MAX_NUMEL` elements.
+    rankdir : {"TB", "LR", "BT", "RL"}
+        Direction of the layout (top to bottom, left to right, ...).
+    max_nodes : int, optional
+        Draw only the first ``max_nodes`` ops and leaves met walking back from the
+        outputs; one white node stands for the rest.
+    collapse : {None, "module"}
+        ``"module"`` folds the ops of each module call (and parameters only it uses) into
+        one box. Needs the forward pass to have run inside
+        :class:`minigrad.viz.trace_modules`; without ``collapse``, traced module calls are
+        drawn as cluster boxes around their ops.
+
+    Returns
+    -------
+    graphviz.Digraph
+        Displays inline in Jupyter; ``.source`` is the DOT text.
+
+    Raises
+    ------
+    ImportError
+        If the ``graphviz`` Python package is missing (``pip install 'minigrad[viz]'``).
+    TypeError, ValueError
+        For arguments of the wrong type or value.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.viz import draw_graph
+    >>> w = minigrad.randn(3, requires_grad=True)
+    >>> x = minigrad.randn(3, requires_grad=True)
+    >>> loss = (w * x).sum()
+    >>> dot = draw_graph(loss, params={"w": w})
+    >>> "w (3,)" in dot.source and "MulBackward" in dot.source
+    True
+    """
+    graphviz = import_graphviz()
+    flat = _flatten_outputs(outputs)
+    if not flat:
+        raise ValueError("draw_graph: give at least one tensor to draw")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
+        raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
+    if collapse not in (None, "module"):
+        raise ValueError(f"draw_graph: collapse must be None or 'module', got {collapse!r}")
+    drawing = _build(
+        flat, _parameter_names(params), show_shapes, show_saved, show_values, max_nodes
+    )
+    has_groups = any(item.group is not None for item in drawing.items)
+    if collapse == "module":
+        if not has_groups:
+            raise ValueError(
+                "draw_graph: collapse='module' needs to know which module made each op; run "
+                "the forward pass inside `with minigrad.viz.trace_modules(model):`"
+            )
+        drawing = _collapse(drawing)
+    return _emit(graphviz, drawing, rankdir)
+
+
+def _emit(graphviz: Any, drawing: _Drawing, rankdir: str) -> Any:
+    dot = graph_class()(
+        name="minigrad",
+        graph_attr={"rankdir": rankdir},
+        node_attr={"shape": "box", "style": "filled", "fontsize": "10"},
+        edge_attr={"fontsize": "9"},
+    )
+
+    def add(target: Any, item: _Item) -> None:
+        label = "\\n".join(graphviz.escape(line) for line in item.lines)
+        style = {"op": "filled,rounded", "saved": "filled,dashed", "hidden": "dashed"}
+        target.node(
+            item.name, graphviz.nohtml(label), fillcolor=NODE_COLORS[item.kind],
+            **({"style": style[item.kind]} if item.kind in style else {}),
+        )
+
+    clusters: dict[ModuleCall, list[_Item]] = {}
+    for item in drawing.items:
+        if item.group is None:
+            add(dot, item)
+        else:
+            clusters.setdefault(item.group, []).append(item)
+    for i, (call, members) in enumerate(clusters.items()):
+        with dot.subgraph(name=f"cluster_{i}") as box:
+            box.attr(label=graphviz.escape(call.title), style="rounded,dashed", fontsize="10")
+            for item in members:
+                add(box, item)
+    for src, dst, label, saved in drawing.edges:
+        attrs = {"style": "dashed", "arrowhead": "none"} if saved else {}
+        if label:
+            attrs["label"] = " " + label
+        dot.edge(src, dst, **attrs)
+    return dot
