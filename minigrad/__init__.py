@@ -10,7 +10,7 @@ tensor([2., 4., 6.])
 """
 
 from minigrad.tensor import Tensor, tensor  # noqa: I001  (tensor must load first)
-from minigrad import backends
+from minigrad import backends, testing
 from minigrad.autograd import (
     backward,
     enable_grad,
@@ -49,6 +49,7 @@ from minigrad.dtypes import (
     int64,
     set_default_dtype,
 )
+from minigrad.serialization import load, save
 from minigrad.ops import (
     abs,
     amax,
@@ -107,7 +108,9 @@ __all__ = [
     "ones_like", "permute", "prod", "rand", "rand_like", "randint", "randn", "randn_like",
     "relu", "reshape", "set_backend", "set_default_dtype", "set_grad_enabled", "sigmoid",
     "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor",
+    "testing",
     "transpose", "unsqueeze", "use_backend", "var", "where", "zeros", "zeros_like",
+    "load", "save",
 ]
 
 backends.current()  # resolve MINIGRAD_BACKEND now: a bad name fails at import, not later

@@ -782,8 +782,15 @@ def resolve_backend(target: str | Backend) -> Backend:
     """A backend from a name, a PyTorch-style device string (``"cpu"``, ``"cuda:0"``) or
     an instance."""
     if isinstance(target, str):
-        name = {"cpu": "numpy", "cuda": "cupy"}.get(target.split(":")[0], target)
-        return backends.get(name)
+        kind = target.split(":")[0]
+        backend = backends.get({"cpu": "numpy", "cuda": "cupy"}.get(kind, target))
+        wanted = target if kind == "cuda" else "cpu" if target in ("cpu", "cpu:0") else target
+        if ":" in target and kind in ("cpu", "cuda") and wanted != backend.device:
+            raise RuntimeError(
+                f"device {target!r} is not available: the {backend.name!r} backend runs on "
+                f"{backend.device!r}"
+            )
+        return backend
     return target
 
 

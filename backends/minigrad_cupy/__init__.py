@@ -1,54 +1,324 @@
 """The CuPy backend: minigrad on an NVIDIA GPU.
 
-Select it with ``MINIGRAD_BACKEND=cupy`` or ``minigrad.set_backend("cupy")``. CuPy is
-imported only when the backend is used, so listing backends works without it.
+Select it with ``MINIGRAD_BACKEND=cupy``, ``minigrad.set_backend("cupy")`` or move
+tensors with ``.cuda()``. CuPy is imported only when the backend is instantiated, so
+listing backends works on machines without it.
+
+CuPy 14 no longer ships cuDNN, so convolution is im2col (an ElementwiseKernel, see
+:mod:`minigrad_cupy.cuda_kernels`) followed by one cuBLAS GEMM per group through
+``cupy.matmul``; col2im and the pooling kernels are ElementwiseKernels too, and
+scatter-adds use ``cupyx.scatter_add``. The fast kernels handle float32 and float64;
+other dtypes use the generic kernels (which run on CuPy as well). Nothing here copies
+data to the host, and no kernel waits for the GPU.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy
 
 from minigrad.backends import Backend
+from minigrad.backends.base import Array, Pair
+from minigrad_cupy import cuda_kernels
 
-__all__ = ["CupyBackend"]
+__all__ = ["INSTALL_HINT", "CupyBackend"]
 
-INSTALL_HINT = 'install CuPy with pip install "minigrad[cuda12]" (or "minigrad[cuda13]")'
+INSTALL_HINT = (
+    'install CuPy with pip install "minigrad[cuda12]" (CUDA 12.x drivers) or '
+    'pip install "minigrad[cuda13]" (CUDA 13.x)'
+)
+_FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
+
+
+def _out_size(n: int, k: int, s: int, d: int) -> int:
+    o = (n - d * (k - 1) - 1) // s + 1
+    if o < 1:
+        raise ValueError(f"window (kernel={k}, dilation={d}) does not fit in input of size {n}")
+    return o
+
+
+def _out_hw(input_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair) -> Pair:
+    return (
+        _out_size(input_size[0], kernel_size[0], stride[0], dilation[0]),
+        _out_size(input_size[1], kernel_size[1], stride[1], dilation[1]),
+    )
 
 
 class CupyBackend(Backend):
-    """Runs every op on the current CUDA device with CuPy."""
+    """Runs every op on the current CUDA device with CuPy.
 
-    name: ClassVar[str] = "cupy"
+    Raises
+    ------
+    ImportError
+        If CuPy is missing (the registry checks :meth:`unavailable_reason` first and
+        reports it with an install hint).
+    """
+
+    name = "cupy"
     device = "cuda:0"
 
     def __init__(self) -> None:
         cupy = importlib.import_module("cupy")
+        self._cupyx = importlib.import_module("cupyx")
         super().__init__(cupy)
         self.device = f"cuda:{cupy.cuda.Device().id}"
 
+        def build(spec: cuda_kernels.KernelSpec) -> Any:
+            return cupy.ElementwiseKernel(
+                spec.in_params, spec.out_params, spec.operation, spec.name
+            )
+
+        # Compiled by NVRTC on first call for each dtype, then cached on disk by CuPy.
+        self._im2col = build(cuda_kernels.IM2COL)
+        self._col2im = build(cuda_kernels.COL2IM)
+        self._max_pool = build(cuda_kernels.MAX_POOL)
+        self._min_pool = build(cuda_kernels.MIN_POOL)
+        self._sum_pool = build(cuda_kernels.SUM_POOL)
+        self._sum_pool_backward = build(cuda_kernels.SUM_POOL_BACKWARD)
+        self._gather = build(cuda_kernels.POOL_GATHER)
+        self._flat_index = build(cuda_kernels.POOL_FLAT_INDEX)
+
     @classmethod
     def unavailable_reason(cls) -> str | None:
+        """Why CuPy cannot run here (not installed, no GPU, no driver), or ``None``."""
         try:
             cupy = importlib.import_module("cupy")
-        except ImportError as exc:
-            return f"CuPy is not installed ({exc}); {INSTALL_HINT}"
+        except Exception as exc:  # ImportError, or a CUDA library that fails to load
+            return f"CuPy is not installed or fails to import ({exc}); {INSTALL_HINT}"
         try:
             count = int(cupy.cuda.runtime.getDeviceCount())
         except Exception as exc:
-            return f"no usable CUDA GPU or driver ({exc}); a GPU and its driver are needed"
+            return (
+                f"CuPy is installed but finds no usable CUDA GPU ({type(exc).__name__}: "
+                f"{exc}); it needs an NVIDIA GPU with its driver (check nvidia-smi) and a "
+                f"CuPy wheel matching the driver's CUDA version: {INSTALL_HINT}"
+            )
         if count == 0:
-            return "CuPy found no CUDA GPU on this machine"
+            return "CuPy is installed but this machine has no CUDA GPU (check nvidia-smi)"
         return None
 
-    def to_numpy(self, array: Any) -> numpy.ndarray[Any, Any]:
+    # --- transfer ------------------------------------------------------------------
+    def to_numpy(self, array: Array) -> numpy.ndarray[Any, Any]:
+        """Copy a device array to the host (waits for the work that computes it)."""
         return self.xp.asnumpy(array)  # type: ignore[no-any-return]
 
     def synchronize(self) -> None:
+        """Wait for all work queued on the current CUDA stream."""
         self.xp.cuda.get_current_stream().synchronize()
 
-    def index_add(self, target: Any, index: Any, values: Any) -> None:
-        cupyx = importlib.import_module("cupyx")
-        cupyx.scatter_add(target, index, values)
+    def index_add(self, target: Array, index: Any, values: Array) -> None:
+        """``target[index] += values`` with atomics (``cupyx.scatter_add``)."""
+        self._cupyx.scatter_add(target, index, values)
+
+    # --- helpers -------------------------------------------------------------------
+    @staticmethod
+    def _fast(*arrays: Array) -> bool:
+        dtype = arrays[0].dtype
+        return dtype in _FAST_DTYPES and all(a.dtype == dtype for a in arrays[1:])
+
+    def _cols(
+        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, batch_first: bool
+    ) -> Array:
+        """im2col into ``(N, C, kh, kw, oh, ow)`` or, batch second, ``(C, kh, kw, N, oh, ow)``."""
+        n, c, h, w = x.shape
+        oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
+        kh, kw = kernel_size
+        shape = (n, c, kh, kw, oh, ow) if batch_first else (c, kh, kw, n, oh, ow)
+        cols = self.xp.empty(shape, dtype=x.dtype)
+        self._im2col(
+            self.xp.ascontiguousarray(x), n, c, h, w, kh, kw, *stride, *dilation, oh, ow,
+            int(batch_first), cols,
+        )
+        return cols
+
+    def _image(
+        self, cols: Array, batch: int, channels: int, input_size: Pair, kernel_size: Pair,
+        stride: Pair, dilation: Pair, batch_first: bool,
+    ) -> Array:
+        """col2im from either :meth:`_cols` layout into ``(N, C, H, W)``."""
+        h, w = input_size
+        oh, ow = _out_hw(input_size, kernel_size, stride, dilation)
+        kh, kw = kernel_size
+        if cols.size != batch * channels * kh * kw * oh * ow:
+            raise ValueError(
+                f"columns of shape {cols.shape} do not match batch {batch}, {channels} "
+                f"channels, kernel {kernel_size} and output size {(oh, ow)}"
+            )
+        image = self.xp.empty((batch, channels, h, w), dtype=cols.dtype)
+        self._col2im(
+            self.xp.ascontiguousarray(cols), batch, channels, h, w, kh, kw, *stride,
+            *dilation, oh, ow, int(batch_first), image,
+        )
+        return image
+
+    # --- CNN kernels -----------------------------------------------------------------
+    def unfold(self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair) -> Array:
+        if not self._fast(x):
+            return super().unfold(x, kernel_size, stride, dilation)
+        cols = self._cols(x, kernel_size, stride, dilation, batch_first=True)
+        n, c, kh, kw, oh, ow = cols.shape
+        return cols.reshape(n, c * kh * kw, oh * ow)
+
+    def fold(
+        self, cols: Array, input_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair
+    ) -> Array:
+        if not self._fast(cols):
+            return super().fold(cols, input_size, kernel_size, stride, dilation)
+        n, rows, length = cols.shape
+        kh, kw = kernel_size
+        oh, ow = _out_hw(input_size, kernel_size, stride, dilation)
+        if rows % (kh * kw) or length != oh * ow:
+            raise ValueError(
+                f"cols of shape {cols.shape} do not match kernel {kernel_size} "
+                f"and output size {(oh, ow)}"
+            )
+        return self._image(
+            cols, n, rows // (kh * kw), input_size, kernel_size, stride, dilation, True
+        )
+
+    def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int) -> Array:
+        if not self._fast(x, weight):
+            return super().conv2d(x, weight, stride, dilation, groups)
+        n, c = x.shape[:2]
+        o, cg, kh, kw = weight.shape
+        _check_groups(c, o, cg, groups)
+        cols = self._cols(x, (kh, kw), stride, dilation, batch_first=False)
+        oh, ow = cols.shape[4:]
+        k = cg * kh * kw
+        # One GEMM per group over the whole batch: (G, O/G, K) @ (G, K, N*L).
+        out = self.xp.matmul(
+            weight.reshape(groups, o // groups, k), cols.reshape(groups, k, n * oh * ow)
+        )
+        return self.xp.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+
+    def conv2d_grad_input(
+        self, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
+        groups: int,
+    ) -> Array:
+        if not self._fast(grad_out, weight):
+            return super().conv2d_grad_input(
+                grad_out, weight, input_size, stride, dilation, groups
+            )
+        n, o, oh, ow = grad_out.shape
+        _, cg, kh, kw = weight.shape
+        _check_groups(cg * groups, o, cg, groups)
+        k = cg * kh * kw
+        g3 = grad_out.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
+        # (G, K, O/G) @ (G, O/G, N*L) is laid out as (C, kh, kw, N, oh, ow).
+        dcols = self.xp.matmul(weight.reshape(groups, o // groups, k).transpose(0, 2, 1), g3)
+        return self._image(
+            dcols, n, cg * groups, input_size, (kh, kw), stride, dilation, batch_first=False
+        )
+
+    def conv2d_grad_weight(
+        self, grad_out: Array, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair,
+        groups: int,
+    ) -> Array:
+        if not self._fast(grad_out, x):
+            return super().conv2d_grad_weight(
+                grad_out, x, kernel_size, stride, dilation, groups
+            )
+        n, o, oh, ow = grad_out.shape
+        c = x.shape[1]
+        kh, kw = kernel_size
+        _check_groups(c, o, c // groups, groups)
+        k = (c // groups) * kh * kw
+        cols = self._cols(x, kernel_size, stride, dilation, batch_first=False)
+        if cols.shape[4:] != (oh, ow):
+            raise ValueError(
+                f"grad_out spatial size {(oh, ow)} does not match the output size "
+                f"{cols.shape[4:]} of the input {x.shape}"
+            )
+        g3 = grad_out.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
+        # The batch is summed inside the GEMM: (G, O/G, N*L) @ (G, N*L, K).
+        dw = self.xp.matmul(g3, cols.reshape(groups, k, n * oh * ow).transpose(0, 2, 1))
+        return dw.reshape(o, c // groups, kh, kw)
+
+    def _arg_pool(
+        self, kernel: Any, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
+    ) -> tuple[Array, Array]:
+        n, c, h, w = x.shape
+        oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
+        pooled = self.xp.empty((n, c, oh, ow), dtype=x.dtype)
+        arg = self.xp.empty((n, c, oh, ow), dtype=self.xp.int64)
+        kernel(
+            self.xp.ascontiguousarray(x), h, w, *kernel_size, *stride, *dilation, oh, ow,
+            pooled, arg,
+        )
+        return pooled, arg
+
+    def max_pool2d(
+        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
+    ) -> tuple[Array, Array]:
+        if not self._fast(x):
+            return super().max_pool2d(x, kernel_size, stride, dilation)
+        return self._arg_pool(self._max_pool, x, kernel_size, stride, dilation)
+
+    def min_pool2d(
+        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
+    ) -> tuple[Array, Array]:
+        if not self._fast(x):
+            return super().min_pool2d(x, kernel_size, stride, dilation)
+        return self._arg_pool(self._min_pool, x, kernel_size, stride, dilation)
+
+    def pool2d_scatter(self, grad_out: Array, indices: Array, input_size: Pair) -> Array:
+        if not self._fast(grad_out):
+            return super().pool2d_scatter(grad_out, indices, input_size)
+        n, c, oh, ow = indices.shape
+        h, w = input_size
+        flat = self._flat_index(indices.astype(self.xp.int64, copy=False), h * w, oh * ow)
+        out = self.xp.zeros(n * c * h * w, dtype=grad_out.dtype)
+        self._cupyx.scatter_add(out, flat, grad_out)
+        return out.reshape(n, c, h, w)
+
+    def pool2d_gather(self, x: Array, indices: Array) -> Array:
+        if not self._fast(x):
+            return super().pool2d_gather(x, indices)
+        h, w = x.shape[2:]
+        oh, ow = indices.shape[2:]
+        return self._gather(
+            self.xp.ascontiguousarray(x), indices.astype(self.xp.int64, copy=False), h * w,
+            oh * ow,
+        )
+
+    def sum_pool2d(self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair) -> Array:
+        if not self._fast(x):
+            return super().sum_pool2d(x, kernel_size, stride, dilation)
+        n, c, h, w = x.shape
+        oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
+        pooled = self.xp.empty((n, c, oh, ow), dtype=x.dtype)
+        self._sum_pool(
+            self.xp.ascontiguousarray(x), h, w, *kernel_size, *stride, *dilation, oh, ow,
+            pooled,
+        )
+        return pooled
+
+    def sum_pool2d_backward(
+        self, grad_out: Array, input_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair
+    ) -> Array:
+        if not self._fast(grad_out):
+            return super().sum_pool2d_backward(
+                grad_out, input_size, kernel_size, stride, dilation
+            )
+        n, c, oh, ow = grad_out.shape
+        expected = _out_hw(input_size, kernel_size, stride, dilation)
+        if expected != (oh, ow):
+            raise ValueError(f"grad_out spatial size {(oh, ow)} != expected {expected}")
+        h, w = input_size
+        grad_in = self.xp.empty((n, c, h, w), dtype=grad_out.dtype)
+        self._sum_pool_backward(
+            self.xp.ascontiguousarray(grad_out), h, w, *kernel_size, *stride, *dilation, oh,
+            ow, grad_in,
+        )
+        return grad_in
+
+
+def _check_groups(channels: int, out_channels: int, per_group: int, groups: int) -> None:
+    if channels != per_group * groups or out_channels % groups:
+        raise ValueError(
+            f"conv2d with groups={groups} needs in_channels = weight.shape[1] * groups and "
+            f"out_channels divisible by groups; got in_channels={channels}, "
+            f"weight.shape[1]={per_group}, out_channels={out_channels}"
+        )

@@ -114,7 +114,7 @@ _ARG_POOL = r"""
             if (v BETTER best) { best = v; best_at = at; }
         }
     }
-    out = best;
+    pooled = best;
     arg = best_at;
 """
 
@@ -123,16 +123,16 @@ _POOL_PARAMS = f"raw T img, int32 height, int32 width, {_GEOMETRY}, int32 oh, in
 # Strict comparisons keep the FIRST extremum in row-major window order; a NaN ends the
 # scan at the first NaN, which is what the generic kernels return.
 MAX_POOL = KernelSpec(
-    "minigrad_max_pool2d", _POOL_PARAMS, "T out, int64 arg", _ARG_POOL.replace("BETTER", ">")
+    "minigrad_max_pool2d", _POOL_PARAMS, "T pooled, int64 arg", _ARG_POOL.replace("BETTER", ">")
 )
 MIN_POOL = KernelSpec(
-    "minigrad_min_pool2d", _POOL_PARAMS, "T out, int64 arg", _ARG_POOL.replace("BETTER", "<")
+    "minigrad_min_pool2d", _POOL_PARAMS, "T pooled, int64 arg", _ARG_POOL.replace("BETTER", "<")
 )
 
 SUM_POOL = KernelSpec(
     "minigrad_sum_pool2d",
     _POOL_PARAMS,
-    "T out",
+    "T pooled",
     r"""
     long long t = i;
     const int ox = (int)(t % ow); t /= ow;
@@ -145,7 +145,7 @@ SUM_POOL = KernelSpec(
             total += img[row + ox * sw + kx * dw];
         }
     }
-    out = total;
+    pooled = total;
     """,
 )
 
@@ -176,21 +176,21 @@ SUM_POOL_BACKWARD = KernelSpec(
     """,
 )
 
-# The output ``out`` has the shape of ``index`` (N, C, oh, ow); ``i / plane_out`` is the
+# The output has the shape of the indices ``at`` (N, C, oh, ow); ``i / plane_out`` is the
 # (n, c) plane the element belongs to.
 POOL_GATHER = KernelSpec(
     "minigrad_pool2d_gather",
-    "raw T src, int64 index, int64 plane_in, int64 plane_out",
-    "T out",
-    "out = src[((long long)i / plane_out) * plane_in + index];",
+    "raw T src, int64 at, int64 plane_in, int64 plane_out",
+    "T picked",
+    "picked = src[((long long)i / plane_out) * plane_in + at];",
 )
 
 # Flat positions in the whole (N*C*H*W) array, for cupyx.scatter_add.
 POOL_FLAT_INDEX = KernelSpec(
     "minigrad_pool2d_flat_index",
-    "int64 index, int64 plane_in, int64 plane_out",
+    "int64 at, int64 plane_in, int64 plane_out",
     "int64 flat",
-    "flat = ((long long)i / plane_out) * plane_in + index;",
+    "flat = ((long long)i / plane_out) * plane_in + at;",
 )
 
 ALL = (

@@ -68,7 +68,8 @@ class Backend:
     name : str
         The registry name (``"numpy"``, ``"cupy"``, a plugin's entry-point name). The
         registry sets it on the instance it creates, so error messages use the name the
-        user typed.
+        user typed; an instance made directly is named after its class unless the class
+        sets ``name``.
     xp : module
         The array namespace the core computes with (NumPy-compatible API).
     device : str
@@ -89,18 +90,19 @@ class Backend:
     >>> import minigrad
     >>> from minigrad.backends import Backend
     >>> class Mine(Backend):
-    ...     name = "mine"
     ...     xp = numpy
     >>> with minigrad.use_backend(Mine()):
     ...     minigrad.ones(2).backend.name
-    'mine'
+    'Mine'
     """
 
-    name: str = "base"
+    name: str = ""
     device: str = "cpu"
     xp: Any = None
 
     def __init__(self, xp: Any = None) -> None:
+        if not self.name:
+            self.name = type(self).__name__
         if xp is not None:
             self.xp = xp
         if self.xp is None:
@@ -305,7 +307,7 @@ class Backend:
 
 
 def _floating(dtype: Any, what: str) -> numpy.dtype[Any]:
-    dt = numpy.dtype(dtype)
+    dt: numpy.dtype[Any] = numpy.dtype(dtype)
     if dt.kind != "f":
         raise TypeError(f"{what} needs a floating dtype (float16/32/64), got {dt}")
     return dt
@@ -313,4 +315,6 @@ def _floating(dtype: Any, what: str) -> numpy.dtype[Any]:
 
 def _sampling_dtype(dt: numpy.dtype[Any]) -> numpy.dtype[Any]:
     """Generators only draw float32/float64: narrower floats are drawn as float32."""
-    return dt if dt.itemsize >= 4 else numpy.dtype(numpy.float32)
+    if dt.itemsize >= 4:
+        return dt
+    return numpy.dtype(numpy.float32)

@@ -91,8 +91,8 @@ def _im2col_cfirst(
 ) -> Array:
     """Patches in channel-first layout ``(C, kh, kw, N, oh, ow)``.
 
-    This layout lets a convolution over the whole batch be a single GEMM per
-    group (contraction over ``C*kh*kw``, free dimension ``N*oh*ow``).
+    With the batch folded into the columns, the weight gradient is one GEMM per
+    group whose inner dimension ``N*oh*ow`` also performs the batch sum.
     """
     n, c, h, w = x.shape
     oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
@@ -224,8 +224,9 @@ def conv2d(
     o, cg, kh, kw = weight.shape
     cols = unfold(xp, x, (kh, kw), stride, dilation)
     oh, ow = _out_hw(x.shape[2:], (kh, kw), stride, dilation)
-    # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L), already in NCHW order.  Many
-    # small per-sample GEMMs beat one wide GEMM here for float32 on OpenBLAS.
+    # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L) lands directly in NCHW order;
+    # on OpenBLAS these per-sample GEMMs also beat one wide (K, N*L) GEMM for
+    # LeNet-sized float32 layers.
     out = xp.matmul(
         weight.reshape(groups, o // groups, cg * kh * kw),
         cols.reshape(n, groups, cg * kh * kw, oh * ow),

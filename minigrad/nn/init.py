@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import math
+
 from minigrad.autograd import no_grad
 from minigrad.tensor import Tensor
 

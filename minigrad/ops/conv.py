@@ -17,6 +17,7 @@ kernels (``ctx.backend.conv2d`` and friends), which take an already padded input
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,15 +47,16 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 # --- geometry ---------------------------------------------------------------------------
 def as_pair(value: IntOrPair, name: str, op: str, minimum: int = 1) -> Pair:
     """``value`` as a pair of ints, checking each is at least ``minimum``."""
-    if isinstance(value, int):
-        pair = (value, value)
-    else:
-        items = tuple(value)
-        if len(items) == 1:
-            items = items * 2
-        if len(items) != 2 or not all(isinstance(v, int) for v in items):
-            raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-        pair = (int(items[0]), int(items[1]))
+    try:
+        items = (operator.index(value),) * 2 if not isinstance(value, Sequence) else tuple(
+            operator.index(v) for v in value)
+    except TypeError:
+        items = ()
+    if len(items) == 1:
+        items = items * 2
+    if len(items) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    pair = (items[0], items[1])
     if pair[0] < minimum or pair[1] < minimum:
         raise ValueError(f"{op}: {name} must be at least {minimum}, got {value!r}")
     return pair

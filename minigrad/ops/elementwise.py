@@ -251,7 +251,7 @@ class _Masked(Function):
 class Relu(_Masked):
     def forward(ctx, a: Array) -> Array:
         ctx.mask = a > 0
-        return a * ctx.mask
+        return ctx.xp.where(ctx.mask, a, 0).astype(a.dtype, copy=False)
 
 
 class Clamp(_Masked):

@@ -26,7 +26,7 @@ def _model_parameters() -> dict[str, Tensor]:
     module_type = getattr(nn, "Module", None)
     if not isinstance(module_type, type):
         return {}
-    modules = [obj for obj in gc.get_objects() if isinstance(obj, module_type)]
+    modules: list[Any] = [obj for obj in gc.get_objects() if isinstance(obj, module_type)]
     inner = {id(m) for root in modules for path, m in root.named_modules() if path}
     names: dict[str, Tensor] = {}
     for root in modules:
@@ -51,7 +51,7 @@ def write_first_graph(outputs: Sequence[Tensor]) -> None:
     try:
         params: Any = _model_parameters()
         save_graph(list(outputs), path, params=params)
-    except Exception as err:  # noqa: BLE001 (reported, training goes on)
+    except Exception as err:  # reported as a warning: training goes on
         warnings.warn(
             f"MINIGRAD_GRAPH={path}: could not write the graph: {err}", RuntimeWarning,
             stacklevel=4,

@@ -20,7 +20,7 @@ from minigrad.tensor import Tensor
 __all__ = ["ModuleCall", "module_call_of", "trace_modules"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each call is its own event: compared by identity
 class ModuleCall:
     """One call of one submodule, as recorded by :func:`trace_modules`.
 
@@ -82,7 +82,7 @@ def _attribute(call: ModuleCall, inputs: list[Tensor], outputs: list[Tensor]) ->
         stack.extend(p for p in node.parents if isinstance(p, Function))
 
 
-class trace_modules:  # noqa: N801 (used like no_grad: a lower-case context manager)
+class trace_modules:  # lower-case, like no_grad: used as a context manager
     """Record which submodule of ``model`` creates each op in a ``with`` block.
 
     Ops made inside a submodule's ``forward`` (between its inputs and its outputs) are

@@ -46,7 +46,7 @@ def graph_class() -> Any:
     """``graphviz.Digraph`` whose rendering says how to install Graphviz when it is missing."""
     graphviz = import_graphviz()
 
-    class Digraph(graphviz.Digraph):  # type: ignore[misc]
+    class Digraph(graphviz.Digraph):  # type: ignore[misc,name-defined]
         """A ``graphviz.Digraph``; rendering without ``dot`` raises
         :class:`GraphvizNotFoundError` with install instructions."""
 
@@ -97,9 +97,11 @@ def save_graph(graph: Any, path: str | Path, **draw_kwargs: Any) -> Path:
     --------
     >>> import minigrad
     >>> from minigrad.viz import save_graph
+    >>> import tempfile, pathlib
     >>> x = minigrad.randn(3, requires_grad=True)
-    >>> save_graph((x * 2).sum(), "graph.dot")
-    PosixPath('graph.dot')
+    >>> path = save_graph((x * 2).sum(), pathlib.Path(tempfile.mkdtemp()) / "graph.dot")
+    >>> path.read_text().startswith("digraph minigrad {")
+    True
     """
     from minigrad.viz.graph import draw_graph
 

@@ -1,0 +1,30 @@
+"""Datasets and batching, as ``torch.utils.data``, plus built-in image datasets.
+
+Examples
+--------
+>>> import minigrad
+>>> from minigrad.data import DataLoader, TensorDataset
+>>> ds = TensorDataset(minigrad.randn(6, 2), minigrad.tensor([0, 1, 0, 1, 0, 1]))
+>>> for x, y in DataLoader(ds, batch_size=4):
+...     print(x.shape, y.shape)
+(4, 2) (4,)
+(2, 2) (2,)
+"""
+
+from minigrad.data import datasets
+from minigrad.data.dataloader import DataLoader, default_collate
+from minigrad.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from minigrad.data.datasets import MNIST, Digits
+
+__all__ = [
+    "MNIST",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "Digits",
+    "Subset",
+    "TensorDataset",
+    "datasets",
+    "default_collate",
+    "random_split",
+]

@@ -1,0 +1,206 @@
+"""Datasets: indexable collections of samples, as ``torch.utils.data``."""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy
+
+from minigrad.tensor import Tensor
+
+__all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "make_rng", "random_split"]
+
+
+def make_rng(generator: Any) -> numpy.random.Generator:
+    """A NumPy generator from ``None`` (fresh entropy), an int seed or a generator."""
+    if isinstance(generator, numpy.random.Generator):
+        return generator
+    if generator is None or isinstance(generator, int):
+        return numpy.random.default_rng(generator)
+    raise TypeError(
+        f"generator must be None, an int seed or a numpy.random.Generator, got "
+        f"{type(generator).__name__}"
+    )
+
+
+class Dataset:
+    """Base class: subclasses define ``__getitem__(index)`` and ``__len__``.
+
+    Datasets can be joined with ``+`` (a :class:`ConcatDataset`).
+
+    Examples
+    --------
+    >>> from minigrad.data import Dataset
+    >>> class Squares(Dataset):
+    ...     def __len__(self):
+    ...         return 5
+    ...     def __getitem__(self, i):
+    ...         return i, i * i
+    >>> Squares()[3]
+    (3, 9)
+    """
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} must define __getitem__")
+
+    def __len__(self) -> int:
+        raise TypeError(f"{type(self).__name__} must define __len__")
+
+    def __add__(self, other: Dataset) -> ConcatDataset:
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Samples are slices of tensors along their first dimension.
+
+    Parameters
+    ----------
+    *tensors : Tensor
+        All with the same size in dimension 0.
+
+    Raises
+    ------
+    ValueError
+        If no tensor is given or their first dimensions differ.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.data import TensorDataset
+    >>> ds = TensorDataset(minigrad.randn(10, 3), minigrad.arange(10))
+    >>> x, y = ds[4]
+    >>> x.shape, int(y)
+    ((3,), 4)
+    """
+
+    def __init__(self, *tensors: Tensor) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset needs at least one tensor")
+        sizes = [t.shape[0] if t.ndim else None for t in tensors]
+        if any(s is None for s in sizes) or len(set(sizes)) != 1:
+            shapes = ", ".join(str(t.shape) for t in tensors)
+            raise ValueError(
+                f"TensorDataset: all tensors must have the same size in dimension 0, got "
+                f"shapes {shapes}"
+            )
+        self.tensors = tuple(tensors)
+
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self) -> int:
+        return self.tensors[0].shape[0]
+
+    def _batch(self, indices: Any) -> tuple[Tensor, ...]:
+        """Samples at an integer index array, already stacked (the DataLoader's fast path;
+        a dataset returns ``None`` when it can't batch this way)."""
+        return tuple(t[t._backend.asarray(indices)] for t in self.tensors)
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.data import Subset, TensorDataset
+    >>> sub = Subset(TensorDataset(minigrad.arange(10)), [2, 5, 7])
+    >>> len(sub), int(sub[1][0])
+    (3, 5)
+    """
+
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
+        self.dataset = dataset
+        self.indices = [int(i) for i in indices]
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[self.indices[index]]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def _batch(self, indices: Any) -> Any:
+        inner = getattr(self.dataset, "_batch", None)
+        if inner is None:
+            return None
+        mapped = numpy.asarray(self.indices, dtype=numpy.int64)[numpy.asarray(indices)]
+        return inner(mapped)
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after another."""
+
+    def __init__(self, datasets: Sequence[Dataset]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset needs at least one dataset")
+        self.cumulative_sizes: list[int] = []
+        total = 0
+        for d in self.datasets:
+            total += len(d)
+            self.cumulative_sizes.append(total)
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of range for a dataset of {n} samples")
+        index %= n
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which else 0
+        return self.datasets[which][index - start]
+
+
+def random_split(
+    dataset: Dataset, lengths: Sequence[int | float], generator: Any = None
+) -> list[Subset]:
+    """Split ``dataset`` at random into non-overlapping subsets.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        What to split.
+    lengths : sequence of int or of float
+        Sizes summing to ``len(dataset)``, or fractions summing to 1 (the remainder after
+        flooring goes round-robin to the first subsets, as in PyTorch).
+    generator : int or numpy.random.Generator, optional
+        Seed or generator of the permutation.
+
+    Raises
+    ------
+    ValueError
+        If the lengths do not add up.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.data import TensorDataset, random_split
+    >>> train, val = random_split(TensorDataset(minigrad.arange(10)), [0.8, 0.2], generator=0)
+    >>> len(train), len(val)
+    (8, 2)
+    """
+    n = len(dataset)
+    sizes = list(lengths)
+    if sizes and all(isinstance(v, float) for v in sizes) and math.isclose(sum(sizes), 1.0):
+        counts = [math.floor(n * f) for f in sizes]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+    else:
+        counts = [int(v) for v in sizes]
+    if any(c < 0 for c in counts) or sum(counts) != n:
+        raise ValueError(
+            f"random_split: sum of input lengths {list(lengths)} does not equal the length of "
+            f"the input dataset ({n}) and the lengths are not fractions summing to 1"
+        )
+    order = make_rng(generator).permutation(n)
+    result = []
+    start = 0
+    for c in counts:
+        result.append(Subset(dataset, order[start:start + c].tolist()))
+        start += c
+    return result

@@ -1,0 +1,55 @@
+"""Neural network building blocks, as ``torch.nn``: modules, layers, losses and init.
+
+Examples
+--------
+>>> import minigrad
+>>> from minigrad import nn
+>>> model = nn.Sequential(
+...     nn.Conv2d(1, 6, 5), nn.Tanh(), nn.MaxPool2d(2),
+...     nn.Flatten(), nn.Linear(6 * 14 * 14, 10),
+... )
+>>> model(minigrad.randn(2, 1, 32, 32)).shape
+(2, 10)
+"""
+
+from minigrad.nn import functional, init, utils
+from minigrad.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.container import ModuleDict, ModuleList, Sequential
+from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+from minigrad.nn.dropout import Dropout, Dropout2d
+from minigrad.nn.flatten import Flatten, Unflatten
+from minigrad.nn.linear import Identity, Linear
+from minigrad.nn.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from minigrad.nn.module import Module, RemovableHandle
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from minigrad.nn.parameter import Parameter
+from minigrad.nn.pooling import (
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool2d,
+    GlobalAvgPool2d,
+    GlobalMaxPool2d,
+    LPPool2d,
+    MaxPool2d,
+    MaxUnpool2d,
+    MinPool2d,
+)
+from minigrad.nn.sparse import Embedding
+
+__all__ = [
+    "ELU", "GELU", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BCELoss",
+    "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d",
+    "CrossEntropyLoss", "Dropout", "Dropout2d", "Embedding", "Flatten", "GlobalAvgPool2d",
+    "GlobalMaxPool2d", "Identity", "L1Loss", "LPPool2d", "LayerNorm", "LeakyReLU", "Linear",
+    "LogSoftmax", "MSELoss", "MaxPool2d", "MaxUnpool2d", "MinPool2d", "Module", "ModuleDict",
+    "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Sequential", "Sigmoid",
+    "SmoothL1Loss", "Softmax", "Tanh", "Unflatten", "functional", "init", "utils",
+]

@@ -1,0 +1,256 @@
+"""Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict``."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, overload
+
+from minigrad.nn.module import Module
+
+__all__ = ["ModuleDict", "ModuleList", "Sequential"]
+
+
+def _index(idx: int, size: int, name: str) -> int:
+    if not -size <= idx < size:
+        raise IndexError(f"{name} index {idx} is out of range (length {size})")
+    return idx % size
+
+
+class Sequential(Module):
+    """Run modules one after another, each on the previous one's output.
+
+    Built from modules (named ``"0"``, ``"1"``, ...) or from an ``OrderedDict`` of
+    names to modules.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> net(minigrad.randn(5, 4)).shape
+    (5, 2)
+    >>> net[0]
+    Linear(in_features=4, out_features=8, bias=True)
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    @overload
+    def __getitem__(self, idx: int) -> Module: ...
+
+    @overload
+    def __getitem__(self, idx: slice) -> Sequential: ...
+
+    def __getitem__(self, idx: int | slice) -> Module:
+        items = list(self._modules.items())
+        if isinstance(idx, slice):
+            return Sequential(OrderedDict(items[idx]))
+        module = items[_index(idx, len(items), "Sequential")][1]
+        assert module is not None
+        return module
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        key = list(self._modules)[_index(idx, len(self._modules), "Sequential")]
+        self.add_module(key, module)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        keys = list(self._modules)
+        targets = keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys),
+                                                                         "Sequential")]]
+        for key in targets:
+            del self._modules[key]
+        # renumber, as PyTorch does, so that indexing stays consistent
+        modules = list(self._modules.values())
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self._modules[str(i)] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(m for m in self._modules.values() if m is not None)
+
+    def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Append each of ``modules``; returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Sequential:
+        """Insert ``module`` before position ``index``; returns self."""
+        modules = list(self._modules.values())
+        n = len(modules)
+        if not -n <= index <= n:
+            raise IndexError(f"Sequential insert index {index} is out of range (length {n})")
+        modules.insert(index % (n + 1) if index < 0 else index, module)
+        self._modules.clear()
+        for i, m in enumerate(modules):
+            self.add_module(str(i), m)
+        return self
+
+    def forward(self, input: Any) -> Any:
+        for module in self._modules.values():
+            input = module(input)  # type: ignore[misc]
+        return input
+
+
+class ModuleList(Module):
+    """A list of modules, registered so their parameters are found.
+
+    Examples
+    --------
+    >>> from minigrad import nn
+    >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+    >>> len(list(layers.parameters()))
+    6
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    @overload
+    def __getitem__(self, idx: int) -> Module: ...
+
+    @overload
+    def __getitem__(self, idx: slice) -> ModuleList: ...
+
+    def __getitem__(self, idx: int | slice) -> Module:
+        values = list(self._modules.values())
+        if isinstance(idx, slice):
+            return ModuleList(values[idx])  # type: ignore[arg-type]
+        module = values[_index(idx, len(values), "ModuleList")]
+        assert module is not None
+        return module
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        self.add_module(str(_index(idx, len(self), "ModuleList")), module)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        values = list(self._modules.values())
+        if isinstance(idx, slice):
+            del values[idx]
+        else:
+            del values[_index(idx, len(values), "ModuleList")]
+        self._modules.clear()
+        for i, module in enumerate(values):
+            self._modules[str(i)] = module
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(m for m in self._modules.values() if m is not None)
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end; returns self."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append each of ``modules``; returns self."""
+        if isinstance(modules, Module) or not isinstance(modules, Iterable):
+            raise TypeError(
+                f"ModuleList.extend expects an iterable of modules, got {type(modules).__name__}"
+            )
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Insert ``module`` before position ``index``."""
+        values = list(self._modules.values())
+        values.insert(index, module)
+        self._modules.clear()
+        for i, m in enumerate(values):
+            self.add_module(str(i), m)
+
+
+class ModuleDict(Module):
+    """A dict of modules by name, registered so their parameters are found.
+
+    Examples
+    --------
+    >>> from minigrad import nn
+    >>> heads = nn.ModuleDict({"digit": nn.Linear(8, 10), "parity": nn.Linear(8, 2)})
+    >>> list(heads.keys())
+    ['digit', 'parity']
+    """
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+                 ) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict has no module {key!r} (keys: {list(self._modules)})")
+        module = self._modules[key]
+        assert module is not None
+        return module
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> Iterable[str]:
+        """The names."""
+        return self._modules.keys()
+
+    def items(self) -> Iterable[tuple[str, Module]]:
+        """``(name, module)`` pairs."""
+        return [(k, m) for k, m in self._modules.items() if m is not None]
+
+    def values(self) -> Iterable[Module]:
+        """The modules."""
+        return [m for m in self._modules.values() if m is not None]
+
+    def pop(self, key: str) -> Module:
+        """Remove ``key`` and return its module."""
+        module = self[key]
+        del self._modules[key]
+        return module
+
+    def clear(self) -> None:
+        """Remove every module."""
+        self._modules.clear()
+
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
+        """Add or replace modules from a mapping or from ``(name, module)`` pairs."""
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        for entry in pairs:
+            if not isinstance(entry, tuple) or len(entry) != 2:
+                raise TypeError(
+                    f"ModuleDict.update expects (name, module) pairs, got {entry!r:.60}"
+                )
+            self[entry[0]] = entry[1]

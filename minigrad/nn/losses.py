@@ -1,0 +1,337 @@
+"""Loss functions (the functional forms; the modules are in :mod:`minigrad.nn.loss`).
+
+Every loss takes ``reduction``: ``"mean"`` (default), ``"sum"`` or ``"none"`` (one loss
+per element or sample).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy
+
+from minigrad.autograd import Function
+from minigrad.ops import elementwise
+from minigrad.tensor import Tensor
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "l1_loss",
+    "logsigmoid",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
+]
+
+Array = Any
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_reduction(reduction: str, name: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(
+            f"{name}: reduction must be one of 'mean', 'sum', 'none', got {reduction!r}"
+        )
+
+
+def _check_same_shape(input: Tensor, target: Tensor, name: str) -> Tensor:
+    if target.shape != input.shape:
+        try:
+            numpy.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise ValueError(
+                f"{name}: target of shape {target.shape} does not match input of shape "
+                f"{input.shape} and can't be broadcast to it"
+            ) from None
+        warnings.warn(
+            f"{name}: using a target size {target.shape} that is different to the input size "
+            f"{input.shape}; they will be broadcast, which is likely not what you want",
+            UserWarning, stacklevel=3,
+        )
+    if target.dtype != input.dtype:
+        target = target.to(input.dtype)
+    return target
+
+
+# --- classification --------------------------------------------------------------------------
+def _class_dim(input: Tensor, name: str) -> int:
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class dimension, got a 0-d tensor")
+    return 0 if input.ndim == 1 else 1
+
+
+def _check_targets(input: Tensor, target: Tensor, class_dim: int, name: str) -> None:
+    expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
+    if target.shape != expected:
+        raise ValueError(
+            f"{name}: input of shape {input.shape} (classes along dimension {class_dim}) "
+            f"needs class-index targets of shape {expected}, got {target.shape}"
+        )
+
+
+def nll_loss(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log likelihood of the target classes, given log-probabilities.
+
+    Parameters
+    ----------
+    input : Tensor
+        Log-probabilities, ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)``.
+    target : Tensor
+        int64 class indices in ``[0, C)``, of the input's shape without ``C``.
+    weight : Tensor, optional
+        A weight per class, ``(C,)``.
+    ignore_index : int
+        Targets equal to this contribute nothing (and are not counted by the mean).
+    reduction : {"mean", "sum", "none"}
+        ``"mean"`` divides by the summed weights of the counted targets.
+
+    Raises
+    ------
+    ValueError
+        For mismatched shapes or a bad ``reduction``.
+    IndexError
+        For a target outside ``[0, C)`` (other than ``ignore_index``).
+    """
+    _check_reduction(reduction, "nll_loss")
+    dim = _class_dim(input, "nll_loss")
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"nll_loss: target must hold integer class indices (int64), got {target.dtype}"
+        )
+    _check_targets(input, target, dim, "nll_loss")
+    n_classes = input.shape[dim]
+    if weight is not None and weight.shape != (n_classes,):
+        raise ValueError(
+            f"nll_loss: weight must have one entry per class ({n_classes},), got {weight.shape}"
+        )
+    xp = target._backend.xp
+    t = target._data
+    valid = t != ignore_index
+    all_valid = bool(valid.all())
+    safe = t if all_valid else xp.where(valid, t, 0)
+    if safe.size and (int(safe.min()) < 0 or int(safe.max()) >= n_classes):
+        bad = int(safe.min()) if int(safe.min()) < 0 else int(safe.max())
+        raise IndexError(
+            f"nll_loss: target {bad} is out of bounds for {n_classes} classes (expected "
+            f"values in [0, {n_classes - 1}] or ignore_index={ignore_index})"
+        )
+    index = target._wrap(xp.expand_dims(safe.astype(numpy.int64, copy=False), dim))
+    picked = -input.gather(dim, index).squeeze(dim)
+    if weight is None and all_valid:
+        return _reduce(picked, reduction)
+    w = input._constant(valid, input.dtype)
+    if weight is not None:
+        w = weight.detach().to(input.dtype)[target._wrap(safe)] * w
+    loss = picked * w
+    if reduction == "mean":
+        return loss.sum() / w.sum()
+    return _reduce(loss, reduction)
+
+
+def cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+    reduction: str = "mean", label_smoothing: float = 0.0,
+) -> Tensor:
+    """Cross-entropy between logits and targets, computed stably (log-softmax by logsumexp).
+
+    Parameters
+    ----------
+    input : Tensor
+        Unnormalised scores (logits): ``(N, C)``, ``(C,)`` or ``(N, C, d1, ...)``.
+    target : Tensor
+        Either int64 class indices of the input's shape without ``C``, or class
+        probabilities of the input's shape (floating).
+    weight : Tensor, optional
+        A weight per class, ``(C,)``.
+    ignore_index : int
+        With class-index targets, targets equal to this are skipped.
+    reduction : {"mean", "sum", "none"}
+        How to reduce the per-sample losses.
+    label_smoothing : float
+        In ``[0, 1]``: the target becomes ``(1 - s) * target + s / C``.
+
+    Returns
+    -------
+    Tensor
+        The loss (a scalar unless ``reduction="none"``).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> logits = minigrad.tensor([[0.0, 0.0], [0.0, 0.0]])
+    >>> round(float(F.cross_entropy(logits, minigrad.tensor([0, 1]))), 4)
+    0.6931
+    """
+    _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
+        )
+    dim = _class_dim(input, "cross_entropy")
+    n_classes = input.shape[dim]
+    logp = input.log_softmax(dim)
+    w_shape = [1] * input.ndim
+    w_shape[dim] = n_classes
+    if target.dtype.kind == "f":
+        if target.shape != input.shape:
+            raise ValueError(
+                f"cross_entropy: probability targets must have the input's shape "
+                f"{input.shape}, got {target.shape}"
+            )
+        target = target.to(input.dtype)
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        prod = logp * target
+        if weight is not None:
+            prod = prod * weight.to(input.dtype).reshape(w_shape)
+        loss = -prod.sum(dim)
+        return _reduce(loss, reduction)
+    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    if label_smoothing == 0:
+        return nll
+    if weight is not None:
+        smooth = -(logp * weight.to(input.dtype).reshape(w_shape)).sum(dim)
+    else:
+        smooth = -logp.sum(dim)
+    valid = target != ignore_index
+    smooth = elementwise.where(valid, smooth, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            safe = elementwise.where(valid, target, 0)
+            denominator = (weight.detach().to(input.dtype)[safe] * valid.to(input.dtype)).sum()
+        else:
+            denominator = valid.sum().to(input.dtype)
+        smoothed = smooth.sum() / denominator
+    else:
+        smoothed = _reduce(smooth, reduction)
+    return nll * (1 - label_smoothing) + smoothed * (label_smoothing / n_classes)
+
+
+# --- regression --------------------------------------------------------------------------------
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean squared error ``(input - target)**2``."""
+    _check_reduction(reduction, "mse_loss")
+    target = _check_same_shape(input, target, "mse_loss")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """Mean absolute error ``|input - target|``."""
+    _check_reduction(reduction, "l1_loss")
+    target = _check_same_shape(input, target, "l1_loss")
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(
+    input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    """Huber-like loss: ``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    target = _check_same_shape(input, target, "smooth_l1_loss")
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    loss = elementwise.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+# --- binary ---------------------------------------------------------------------------------------
+class LogSigmoid(Function):
+    """``log(sigmoid(x))`` without overflow; its gradient is ``sigmoid(-x)``."""
+
+    save_inputs = (0,)
+
+    def forward(ctx, a: Array) -> Array:
+        xp = ctx.xp
+        return (-(xp.maximum(-a, 0) + xp.log1p(xp.exp(-xp.abs(a))))).astype(a.dtype, copy=False)
+
+    def backward(ctx, g: Tensor) -> Tensor:
+        (x,) = ctx.saved
+        return g * (-x).sigmoid()
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """``log(sigmoid(x))`` elementwise, stable for large ``|x|``."""
+    return LogSigmoid.apply(input)
+
+
+def _clamped_log(x: Tensor) -> Tensor:
+    """``max(log(x), -100)``, with no ``log(0)`` evaluated (zeros get -100 and no gradient)."""
+    positive = x > 0
+    safe = elementwise.where(positive, x, 1.0)
+    return elementwise.where(positive, safe.log().clamp(min=-100.0), -100.0)
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean"
+) -> Tensor:
+    """Binary cross-entropy between probabilities ``input`` and ``target`` in ``[0, 1]``.
+
+    The logarithms are clamped at -100, as in PyTorch, so the loss stays finite.
+
+    Raises
+    ------
+    ValueError
+        If ``input`` has values outside ``[0, 1]`` or the shapes differ.
+    """
+    _check_reduction(reduction, "binary_cross_entropy")
+    if target.shape != input.shape:
+        raise ValueError(
+            f"binary_cross_entropy: target of shape {target.shape} must have the input's "
+            f"shape {input.shape}"
+        )
+    if input.numel() and (float(input._data.min()) < 0 or float(input._data.max()) > 1):
+        raise ValueError(
+            "binary_cross_entropy: all elements of input should be probabilities in [0, 1]; "
+            "for logits use binary_cross_entropy_with_logits"
+        )
+    target = target.to(input.dtype)
+    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
+    if weight is not None:
+        loss = loss * weight.to(input.dtype)
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Sigmoid followed by binary cross-entropy, computed stably from logits.
+
+    Parameters
+    ----------
+    pos_weight : Tensor, optional
+        Weight of the positive term, broadcast along the last (class) dimension.
+    """
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    if target.shape != input.shape:
+        raise ValueError(
+            f"binary_cross_entropy_with_logits: target of shape {target.shape} must have the "
+            f"input's shape {input.shape}"
+        )
+    target = target.to(input.dtype)
+    positive = target * logsigmoid(input)
+    if pos_weight is not None:
+        positive = positive * pos_weight.to(input.dtype)
+    loss = -(positive + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight.to(input.dtype)
+    return _reduce(loss, reduction)

@@ -1,0 +1,23 @@
+"""Optimizers and learning-rate schedulers, as ``torch.optim``.
+
+Examples
+--------
+>>> import minigrad
+>>> from minigrad import nn, optim
+>>> model = nn.Linear(3, 1)
+>>> opt = optim.Adam(model.parameters(), lr=0.01)
+>>> for _ in range(3):
+...     opt.zero_grad()
+...     loss = model(minigrad.ones(4, 3)).pow(2).mean()
+...     loss.backward()
+...     opt.step()
+"""
+
+from minigrad.optim import lr_scheduler
+from minigrad.optim.adagrad import Adagrad
+from minigrad.optim.adam import Adam, AdamW
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.rmsprop import RMSprop
+from minigrad.optim.sgd import SGD
+
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]

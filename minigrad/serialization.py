@@ -1,0 +1,158 @@
+"""Saving and loading state dicts in a safe format: a NumPy ``.npz`` archive.
+
+The archive holds one array per tensor plus a JSON description of the structure
+(dicts, lists, tuples, numbers, strings, booleans, ``None``). Nothing is pickled, so
+loading a file cannot run code. Tensors come back exactly (same dtype and values) on the
+current backend, whatever backend saved them.
+
+Examples
+--------
+>>> import os, tempfile
+>>> import minigrad
+>>> from minigrad import nn
+>>> model = nn.Linear(3, 2)
+>>> path = os.path.join(tempfile.mkdtemp(), "model.pt")
+>>> minigrad.save(model.state_dict(), path)
+>>> restored = nn.Linear(3, 2)
+>>> restored.load_state_dict(minigrad.load(path))
+_IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from collections.abc import Mapping
+from typing import IO, Any
+
+import numpy
+
+from minigrad.tensor import Tensor, resolve_backend
+
+__all__ = ["load", "save"]
+
+_STRUCTURE_KEY = "__minigrad_structure__"
+_FORMAT = "minigrad-npz-1"
+PathLike = str | os.PathLike[str] | IO[bytes]
+
+
+def _encode(obj: Any, arrays: dict[str, numpy.ndarray[Any, Any]], where: str) -> Any:
+    if isinstance(obj, Tensor):
+        key = f"t{len(arrays)}"
+        arrays[key] = numpy.asarray(obj.detach()._host(), order="C")
+        return {"tensor": key, "parameter": type(obj).__name__ == "Parameter",
+                "requires_grad": obj.requires_grad}
+    if isinstance(obj, numpy.ndarray):
+        key = f"t{len(arrays)}"
+        if obj.dtype.kind in "OV":
+            raise TypeError(f"save: can't store a NumPy array of dtype {obj.dtype} at {where}")
+        arrays[key] = numpy.asarray(obj, order="C")
+        return {"ndarray": key}
+    if obj is None or isinstance(obj, (bool, str)):
+        return {"value": obj}
+    if isinstance(obj, (int, numpy.integer)):
+        return {"int": int(obj)}
+    if isinstance(obj, (float, numpy.floating)):
+        return {"float": repr(float(obj))}
+    if isinstance(obj, Mapping):
+        items = []
+        for k, v in obj.items():
+            if not isinstance(k, (str, int)) or isinstance(k, bool):
+                raise TypeError(
+                    f"save: dict keys must be str or int, got {type(k).__name__} at {where}"
+                )
+            items.append([k, _encode(v, arrays, f"{where}[{k!r}]")])
+        return {"dict": items}
+    if isinstance(obj, (list, tuple)):
+        kind = "list" if isinstance(obj, list) else "tuple"
+        return {kind: [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
+    raise TypeError(
+        f"save: can't store a {type(obj).__name__} at {where}; only tensors, NumPy arrays, "
+        "numbers, strings, None and dicts/lists/tuples of them can be saved (no pickling)"
+    )
+
+
+def _decode(node: Any, arrays: Any, backend: Any) -> Any:
+    if "tensor" in node:
+        host = arrays[node["tensor"]]
+        t = Tensor._make(backend.asarray(host), backend)
+        if node.get("parameter"):
+            from minigrad.nn.parameter import Parameter
+
+            return Parameter(t, requires_grad=node.get("requires_grad", True))
+        return t.requires_grad_(True) if node.get("requires_grad") else t
+    if "ndarray" in node:
+        return numpy.array(arrays[node["ndarray"]])
+    if "value" in node:
+        return node["value"]
+    if "int" in node:
+        return int(node["int"])
+    if "float" in node:
+        return float(node["float"])
+    if "dict" in node:
+        return {k: _decode(v, arrays, backend) for k, v in node["dict"]}
+    if "list" in node:
+        return [_decode(v, arrays, backend) for v in node["list"]]
+    if "tuple" in node:
+        return tuple(_decode(v, arrays, backend) for v in node["tuple"])
+    raise ValueError(f"load: unknown entry in the file's structure: {node!r:.80}")
+
+
+def save(obj: Any, f: PathLike) -> None:
+    """Save a state dict (or any nesting of dicts, lists and tuples of tensors, arrays,
+    numbers, strings and ``None``) to ``f``.
+
+    Parameters
+    ----------
+    obj : object
+        Typically ``model.state_dict()``, ``optimizer.state_dict()`` or a dict of both.
+    f : str, path or binary file
+        Where to write; the name is used as given (no extension is added).
+
+    Raises
+    ------
+    TypeError
+        For values that can't be stored without pickling (the message says where).
+    """
+    arrays: dict[str, numpy.ndarray[Any, Any]] = {}
+    structure = {"format": _FORMAT, "root": _encode(obj, arrays, "obj")}
+    encoded = numpy.frombuffer(json.dumps(structure).encode("utf-8"), dtype=numpy.uint8)
+    arrays[_STRUCTURE_KEY] = encoded
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "wb") as out:
+            numpy.savez(out, **arrays)  # type: ignore[arg-type]
+    else:
+        numpy.savez(f, **arrays)  # type: ignore[arg-type]
+
+
+def load(f: PathLike, map_location: Any = None) -> Any:
+    """Load what :func:`save` wrote.
+
+    Parameters
+    ----------
+    f : str, path or binary file
+        The file.
+    map_location : str or Backend, optional
+        Backend for the tensors (``"cpu"``, ``"cuda"``, a name); default: the current one.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a minigrad archive.
+    """
+    from minigrad import backends
+
+    backend = backends.current() if map_location is None else resolve_backend(map_location)
+    try:
+        archive = numpy.load(f, allow_pickle=False)
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise ValueError(f"load: {f!r} is not a file written by minigrad.save ({exc})") from exc
+    with archive:
+        if _STRUCTURE_KEY not in archive.files:
+            raise ValueError(f"load: {f!r} is an .npz archive but not one written by "
+                             "minigrad.save (no structure entry)")
+        structure = json.loads(archive[_STRUCTURE_KEY].tobytes().decode("utf-8"))
+        if structure.get("format") != _FORMAT:
+            raise ValueError(f"load: unsupported format {structure.get('format')!r}")
+        return _decode(structure["root"], archive, backend)

@@ -1,0 +1,394 @@
+"""The CuPy backend's CUDA kernels and Python glue, checked without a GPU.
+
+The kernel bodies in ``minigrad_cupy.cuda_kernels`` are plain C++, so this file compiles
+them on the host with a C++ compiler into a stand-in for ``cupy.ElementwiseKernel`` (same
+parameter conventions: ``raw`` arrays indexed by hand, ``i`` the flat output index,
+non-raw arrays bound per element, ``T`` from the arrays' dtype). With NumPy standing in
+for the rest of CuPy, the real ``CupyBackend`` then runs every kernel, and the results
+are compared with the generic kernels. A second test compiles the same bodies as CUDA
+device code with ``nvcc`` where it exists.
+
+On a machine with a GPU the ordinary backend-parametrized tests run the real thing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import importlib
+import shutil
+import subprocess
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from minigrad_cupy import cuda_kernels
+
+from minigrad.backends import kernels
+
+CXX = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
+_C_TYPES = {"int32": ("int", ctypes.c_int), "int64": ("long long", ctypes.c_longlong)}
+_T_NAMES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+
+
+class _Param:
+    def __init__(self, text: str, is_output: bool) -> None:
+        words = text.split()
+        self.raw = words[0] == "raw"
+        self.type, self.name = words[-2], words[-1]
+        self.is_output = is_output
+
+
+def _params(spec: cuda_kernels.KernelSpec) -> list[_Param]:
+    ins = [_Param(p, False) for p in spec.in_params.split(",")]
+    return ins + [_Param(p, True) for p in spec.out_params.split(",")]
+
+
+def render(
+    spec: cuda_kernels.KernelSpec, t_name: str, array_inputs: set[str], device: bool
+) -> str:
+    """C++ (or CUDA) source of one instantiation of ``spec``, emulating CuPy's loop."""
+    args, binds = ["long long _size"], []
+    for p in _params(spec):
+        ctype = "T" if p.type == "T" else _C_TYPES[p.type][0]
+        if p.raw:
+            args.append(f"{ctype}* {p.name}")
+        elif p.is_output or p.name in array_inputs:
+            args.append(f"{ctype}* _raw_{p.name}")
+            const = "" if p.is_output else "const "
+            binds.append(f"{const}{ctype}& {p.name} = _raw_{p.name}[i];")
+        else:
+            args.append(f"{ctype} {p.name}")
+    head = '__global__ void' if device else 'extern "C" void'
+    loop = (
+        "for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < _size;"
+        " i += (long long)blockDim.x * gridDim.x)"
+        if device
+        else "for (long long i = 0; i < _size; ++i)"
+    )
+    name = f"{spec.name}_{t_name}"
+    body = "\n".join(binds) + "\n" + spec.operation
+    if device:  # one template, instantiated for float and double
+        signature = ", ".join(args)
+        return f"template <typename T>\n{head} {spec.name}({signature}) {{\n" + (
+            f"  {loop} {{\n{body}\n  }}\n}}\n"
+        ) + "".join(
+            f"template {head} {spec.name}<{t}>({signature.replace('T*', t + '*')});\n"
+            for t in ("float", "double")
+        )
+    return (
+        f"typedef {t_name} T;\n{head} {name}({', '.join(args)}) {{\n"
+        f"  {loop} {{\n{body}\n  }}\n}}\n"
+    )
+
+
+class HostKernels:
+    """Compiles each (kernel, dtype, which inputs are arrays) once, into one library each."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.libraries: dict[tuple[Any, ...], Any] = {}
+        self.calls: dict[str, int] = {}
+
+    def function(self, spec: cuda_kernels.KernelSpec, t_name: str, arrays: frozenset[str]) -> Any:
+        key = (spec.name, t_name, arrays)
+        if key not in self.libraries:
+            source = render(spec, t_name, set(arrays), device=False)
+            stem = hashlib.sha1(source.encode()).hexdigest()[:16]
+            cpp, lib = self.workdir / f"{stem}.cpp", self.workdir / f"{stem}.so"
+            cpp.write_text(source)
+            assert CXX is not None
+            subprocess.run(
+                [CXX, "-O1", "-shared", "-fPIC", "-Wall", "-Werror", "-o", str(lib), str(cpp)],
+                check=True, capture_output=True, text=True,
+            )
+            self.libraries[key] = ctypes.CDLL(str(lib))
+        return getattr(self.libraries[key], f"{spec.name}_{t_name}")
+
+
+class FakeElementwiseKernel:
+    """``cupy.ElementwiseKernel`` for host NumPy arrays, running the compiled body."""
+
+    def __init__(
+        self, in_params: str, out_params: str, operation: str, name: str, *, host: HostKernels
+    ) -> None:
+        self.spec = cuda_kernels.KernelSpec(name, in_params, out_params, operation)
+        self.params = _params(self.spec)
+        self.host = host
+
+    def __call__(self, *args: Any) -> Any:
+        n_in = sum(not p.is_output for p in self.params)
+        ins, outs = list(args[:n_in]), list(args[n_in:])
+        in_params = self.params[:n_in]
+        t_dtype = next(
+            (a.dtype for p, a in zip(self.params, args) if p.type == "T" and hasattr(a, "dtype")),
+            np.dtype(np.float32),  # kernels without T: any instantiation will do
+        )
+        arrays = frozenset(
+            p.name for p, a in zip(in_params, ins) if not p.raw and isinstance(a, np.ndarray)
+        )
+        out_params = self.params[n_in:]
+        if not outs:
+            shape = np.broadcast_shapes(*[ins[i].shape for i, p in enumerate(in_params)
+                                          if p.name in arrays])
+            outs = [np.empty(shape, t_dtype if p.type == "T" else np.dtype(p.type))
+                    for p in out_params]
+        shape = outs[0].shape
+        c_args: list[Any] = [ctypes.c_longlong(int(np.prod(shape)))]
+        keep = []
+        for p, a in zip(self.params, ins + outs):
+            if isinstance(a, np.ndarray):
+                if p.is_output:
+                    assert a.flags.c_contiguous and a.shape == shape
+                    assert a.dtype == (t_dtype if p.type == "T" else np.dtype(p.type))
+                    arr = a
+                elif p.raw:
+                    arr = np.ascontiguousarray(a)
+                else:
+                    arr = np.ascontiguousarray(np.broadcast_to(a, shape))
+                    assert arr.dtype == (t_dtype if p.type == "T" else np.dtype(p.type))
+                keep.append(arr)
+                c_args.append(ctypes.c_void_p(arr.ctypes.data))
+            else:
+                c_args.append(_C_TYPES[p.type][1](int(a)))
+        fn = self.host.function(self.spec, _T_NAMES[np.dtype(t_dtype)], arrays)
+        fn(*c_args)
+        self.host.calls[self.spec.name] = self.host.calls.get(self.spec.name, 0) + 1
+        return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def fake_cupy(host: HostKernels) -> tuple[types.ModuleType, types.ModuleType]:
+    """Modules named ``cupy`` and ``cupyx``: NumPy plus the few CuPy-only names used."""
+    cupy = types.ModuleType("cupy")
+    cupy.__dict__["__getattr__"] = lambda name: getattr(np, name)
+    cupy.ElementwiseKernel = (  # type: ignore[attr-defined]
+        lambda *a, **k: FakeElementwiseKernel(*a, host=host, **k)
+    )
+    cupy.asnumpy = lambda a: np.array(a)  # type: ignore[attr-defined]
+    cupy.cuda = types.SimpleNamespace(  # type: ignore[attr-defined]
+        Device=lambda: types.SimpleNamespace(id=0),
+        runtime=types.SimpleNamespace(getDeviceCount=lambda: 1),
+        get_current_stream=lambda: types.SimpleNamespace(synchronize=lambda: None),
+    )
+    cupyx = types.ModuleType("cupyx")
+    cupyx.scatter_add = np.add.at  # type: ignore[attr-defined]
+    return cupy, cupyx
+
+
+@pytest.fixture(scope="module")
+def host_kernels(tmp_path_factory: pytest.TempPathFactory) -> HostKernels:
+    if CXX is None:
+        pytest.skip("no C++ compiler (g++/clang++) to build the CUDA kernel bodies on the host")
+    return HostKernels(tmp_path_factory.mktemp("cuda_on_host"))
+
+
+@pytest.fixture()
+def emulated(host_kernels: HostKernels, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A real ``CupyBackend`` whose ``cupy`` is NumPy plus host-compiled kernels."""
+    cupy, cupyx = fake_cupy(host_kernels)
+    monkeypatch.setitem(sys.modules, "cupy", cupy)
+    monkeypatch.setitem(sys.modules, "cupyx", cupyx)
+    module = importlib.import_module("minigrad_cupy")
+    assert module.CupyBackend.unavailable_reason() is None
+    backend = module.CupyBackend()
+    host_kernels.calls.clear()
+    yield backend
+
+
+# (N, C, H, W, O, kernel, stride, dilation, groups)
+CONV_CASES = [
+    (2, 3, 7, 8, 4, (3, 3), (1, 1), (1, 1), 1),
+    (2, 4, 9, 7, 6, (2, 3), (2, 1), (1, 2), 2),
+    (2, 4, 8, 10, 4, (3, 2), (3, 2), (2, 1), 4),
+    (1, 6, 11, 9, 6, (4, 2), (2, 3), (2, 2), 3),
+    (1, 2, 8, 8, 3, (3, 3), (3, 3), (1, 1), 1),  # last rows/cols never reached
+    (3, 1, 5, 5, 2, (5, 5), (1, 1), (1, 1), 1),  # 1x1 output
+]
+# (N, C, H, W, kernel, stride, dilation)
+POOL_CASES = [
+    (2, 3, 8, 8, (2, 2), (2, 2), (1, 1)),
+    (1, 2, 7, 9, (3, 3), (1, 1), (1, 1)),
+    (2, 2, 9, 8, (3, 2), (2, 1), (1, 2)),
+    (1, 3, 10, 7, (2, 3), (3, 2), (2, 1)),
+]
+
+
+def _close(a: Any, b: Any, dtype: Any) -> None:
+    tol = 1e-5 if np.dtype(dtype) == np.float32 else 1e-12
+    assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CONV_CASES, ids=str)
+def test_conv_kernels_match_generic(emulated: Any, case: Any, dtype: Any) -> None:
+    n, c, h, w, o, k, s, d, g = case
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    weight = rng.standard_normal((o, c // g, *k)).astype(dtype)
+    out = emulated.conv2d(x, weight, s, d, g)
+    _close(out, kernels.conv2d(np, x, weight, s, d, g), dtype)
+    grad = rng.standard_normal(out.shape).astype(dtype)
+    _close(emulated.conv2d_grad_input(grad, weight, (h, w), s, d, g),
+           kernels.conv2d_grad_input(np, grad, weight, (h, w), s, d, g), dtype)
+    _close(emulated.conv2d_grad_weight(grad, x, k, s, d, g),
+           kernels.conv2d_grad_weight(np, grad, x, k, s, d, g), dtype)
+    cols = emulated.unfold(x, k, s, d)
+    _close(cols, kernels.unfold(np, x, k, s, d), dtype)
+    _close(emulated.fold(cols, (h, w), k, s, d), kernels.fold(np, cols, (h, w), k, s, d), dtype)
+    calls = emulated._im2col.host.calls
+    assert calls["minigrad_im2col"] == 3 and calls["minigrad_col2im"] == 2  # no fallbacks
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+def test_pool_kernels_match_generic(emulated: Any, case: Any, dtype: Any) -> None:
+    n, c, h, w, k, s, d = case
+    rng = np.random.default_rng(1)
+    # Few distinct values so windows have ties; a NaN to check that it wins.
+    x = rng.integers(-2, 3, (n, c, h, w)).astype(dtype)
+    x[0, 0, 1, 1] = np.nan
+    for mine, generic in ((emulated.max_pool2d, kernels.max_pool2d),
+                          (emulated.min_pool2d, kernels.min_pool2d)):
+        values, idx = mine(x, k, s, d)
+        ref_values, ref_idx = generic(np, x, k, s, d)
+        np.testing.assert_array_equal(values, ref_values)
+        np.testing.assert_array_equal(idx, ref_idx)
+        assert values.dtype == x.dtype and idx.dtype == np.int64
+    grad = rng.standard_normal(idx.shape).astype(dtype)
+    _close(emulated.pool2d_scatter(grad, idx, (h, w)),
+           kernels.pool2d_scatter(np, grad, idx, (h, w)), dtype)
+    _close(emulated.pool2d_gather(x, idx), kernels.pool2d_gather(np, x, idx), dtype)
+    xs = rng.standard_normal((n, c, h, w)).astype(dtype)
+    pooled = emulated.sum_pool2d(xs, k, s, d)
+    _close(pooled, kernels.sum_pool2d(np, xs, k, s, d), dtype)
+    g2 = rng.standard_normal(pooled.shape).astype(dtype)
+    _close(emulated.sum_pool2d_backward(g2, (h, w), k, s, d),
+           kernels.sum_pool2d_backward(np, g2, (h, w), k, s, d), dtype)
+    calls = emulated._im2col.host.calls
+    for name in ("minigrad_max_pool2d", "minigrad_min_pool2d", "minigrad_pool2d_flat_index",
+                 "minigrad_pool2d_gather", "minigrad_sum_pool2d",
+                 "minigrad_sum_pool2d_backward"):
+        assert calls[name] == 1, name
+
+
+def test_non_contiguous_inputs(emulated: Any) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((3, 2, 9, 8)).transpose(1, 0, 3, 2)  # (2, 3, 8, 9), strided
+    weight = rng.standard_normal((2, 3, 2, 2)).transpose(0, 1, 3, 2)
+    _close(emulated.conv2d(x, weight, (1, 2), (1, 1), 1),
+           kernels.conv2d(np, x, weight, (1, 2), (1, 1), 1), np.float64)
+    values, idx = emulated.max_pool2d(x, (2, 2), (2, 2), (1, 1))
+    ref_values, ref_idx = kernels.max_pool2d(np, x, (2, 2), (2, 2), (1, 1))
+    np.testing.assert_array_equal(values, ref_values)
+    np.testing.assert_array_equal(idx, ref_idx)
+    np.testing.assert_array_equal(emulated.pool2d_gather(x, idx[:, :, ::-1]),
+                                  kernels.pool2d_gather(np, x, idx[:, :, ::-1]))
+
+
+def test_other_dtypes_use_generic_kernels(emulated: Any) -> None:
+    x = np.arange(2 * 1 * 6 * 6, dtype=np.int64).reshape(2, 1, 6, 6) % 7
+    values, idx = emulated.max_pool2d(x, (2, 2), (2, 2), (1, 1))
+    ref_values, ref_idx = kernels.max_pool2d(np, x, (2, 2), (2, 2), (1, 1))
+    np.testing.assert_array_equal(values, ref_values)
+    np.testing.assert_array_equal(idx, ref_idx)
+    half = x.astype(np.float16)
+    w = np.ones((1, 1, 3, 3), np.float16)
+    out = emulated.conv2d(half, w, (1, 1), (1, 1), 1)
+    assert out.dtype == np.float16
+    np.testing.assert_array_equal(out, kernels.conv2d(np, half, w, (1, 1), (1, 1), 1))
+    assert emulated._im2col.host.calls == {}
+
+
+def test_glue_errors(emulated: Any) -> None:
+    x = np.zeros((1, 4, 5, 5), np.float32)
+    with pytest.raises(ValueError, match="groups=3"):
+        emulated.conv2d(x, np.zeros((3, 1, 3, 3), np.float32), (1, 1), (1, 1), 3)
+    with pytest.raises(ValueError, match="does not fit"):
+        emulated.max_pool2d(x, (6, 6), (1, 1), (1, 1))
+    with pytest.raises(ValueError, match="do not match"):
+        emulated.fold(np.zeros((1, 9, 5), np.float32), (5, 5), (3, 3), (1, 1), (1, 1))
+    with pytest.raises(ValueError, match="expected"):
+        emulated.sum_pool2d_backward(np.zeros((1, 4, 2, 2), np.float32), (5, 5), (2, 2),
+                                     (1, 1), (1, 1))
+
+
+def test_transfer_rng_and_scatter_glue(emulated: Any) -> None:
+    assert emulated.device == "cuda:0"
+    a = emulated.asarray([1.0, 2.0], dtype=np.float32)
+    assert emulated.to_numpy(a).tolist() == [1.0, 2.0]
+    emulated.synchronize()
+    emulated.manual_seed(3)
+    first = emulated.randn((4,), np.float32)
+    emulated.manual_seed(3)
+    np.testing.assert_array_equal(first, emulated.randn((4,), np.float32))
+    assert emulated.rand((2,), np.float16).dtype == np.float16
+    target = np.zeros(3)
+    emulated.index_add(target, np.array([0, 0, 2]), np.ones(3))
+    assert target.tolist() == [2.0, 0.0, 1.0]
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc (CUDA toolkit) not found")
+def test_kernels_compile_as_cuda(tmp_path: Path) -> None:
+    sources = []
+    for spec in cuda_kernels.ALL:
+        arrays = {p.name for p in _params(spec) if not p.raw and p.name == "at"}
+        sources.append(render(spec, "T", arrays, device=True))
+    cu = tmp_path / "kernels.cu"
+    cu.write_text("\n".join(sources))
+    ptx = tmp_path / "kernels.ptx"
+    result = subprocess.run(  # to PTX: the whole compiler front end, without ptxas
+        ["nvcc", "-ptx", "-Werror", "all-warnings", "-o", str(ptx), str(cu)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert ptx.read_text().count(".entry") == 2 * len(cuda_kernels.ALL)
+
+
+def test_import_does_not_need_cupy() -> None:
+    code = (
+        "import sys, minigrad_cupy, minigrad.backends as b; "
+        "assert 'cupy' not in sys.modules or minigrad_cupy.CupyBackend.unavailable_reason() "
+        "is None; print([i.name for i in b.available()])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "cupy" in out.stdout
+
+
+def test_cnn_training_step_matches_numpy(emulated: Any) -> None:
+    """The whole stack (ops, autograd, kernels) on the emulated CuPy backend."""
+    import minigrad
+    import minigrad.nn.functional as F
+
+    rng = np.random.default_rng(4)
+    host = {
+        "x": rng.standard_normal((3, 2, 12, 12)), "w1": rng.standard_normal((4, 2, 3, 3)),
+        "b1": rng.standard_normal(4), "w2": rng.standard_normal((6, 2, 3, 3)),
+        "w3": rng.standard_normal((5, 6 * 2 * 2)),
+    }
+    target = [0, 3, 4]
+
+    def step(device: Any) -> dict[str, np.ndarray]:
+        t = {k: minigrad.tensor(v, device=device, requires_grad=k != "x")
+             for k, v in host.items()}
+        h = F.max_pool2d(F.relu(F.conv2d(t["x"], t["w1"], t["b1"], padding=1)), 2)
+        h = F.conv2d(h, t["w2"], stride=2, padding=1, groups=2)
+        h = F.avg_pool2d(h, 2, ceil_mode=True) + F.lp_pool2d(h, 2.0, 2) - F.min_pool2d(h, 2)
+        loss = F.cross_entropy(F.linear(h.flatten(1), t["w3"]),
+                               minigrad.tensor(target, device=device))
+        loss.backward()
+        assert loss.device == (emulated.device if device is emulated else "cpu")
+        out = {k: t[k].grad.cpu().numpy() for k in host if k != "x"}
+        out["loss"] = loss.cpu().detach().numpy()
+        return out
+
+    on_gpu, on_cpu = step(emulated), step("numpy")
+    for key in on_cpu:
+        np.testing.assert_allclose(on_gpu[key], on_cpu[key], rtol=1e-10, atol=1e-12)
+    calls = emulated._im2col.host.calls
+    assert calls["minigrad_im2col"] >= 4 and calls["minigrad_max_pool2d"] == 1
