@@ -113,4 +113,4 @@ __all__ = [
     "load", "save",
 ]
 
-backends.current()  # resolve MINIGRAD_BACKEND now: a bad name fails at import, not later
+backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later

@@ -158,6 +158,12 @@ def test_env_unset_means_numpy() -> None:
     assert result.stdout.split() == ["numpy", "cpu"]
 
 
+def test_importing_a_backend_module_first_is_not_circular() -> None:
+    result = _run("import minigrad_numpy, minigrad; print(minigrad.ones(1).backend.name)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["numpy"]
+
+
 def test_env_bogus_fails_at_import_listing_backends() -> None:
     result = _run("import minigrad", MINIGRAD_BACKEND="bogus")
     assert result.returncode != 0

@@ -11,6 +11,7 @@ backend that cannot run here is an error that says why.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -169,6 +170,22 @@ def _from_environment() -> Backend:
         return get(name)
     except (ValueError, RuntimeError) as exc:
         raise type(exc)(f"{ENV_VAR}={name}: {exc}") from exc
+
+
+def resolve_at_import() -> None:
+    """Check ``MINIGRAD_BACKEND`` while ``import minigrad`` runs, so a bad name fails there.
+
+    When the chosen backend's own module is what is importing minigrad (a user ran
+    ``import minigrad_numpy`` first), loading it now would be circular; it is then
+    resolved on first use instead.
+    """
+    name = os.environ.get(ENV_VAR, "").strip() or "numpy"
+    ep = _registered().get(name)
+    if ep is not None and ep.module in sys.modules:
+        module = sys.modules[ep.module]
+        if not hasattr(module, ep.attr):
+            return  # that module is still executing its imports
+    current()
 
 
 def current() -> Backend:
