@@ -293,6 +293,18 @@ def test_arg_pool_matches_reference(case: tuple[Any, ...], use_max: bool) -> Non
 
 @pytest.mark.parametrize("use_max", [True, False], ids=["max", "min"])
 @pytest.mark.parametrize("case", POOL_CASES, ids=pool_id)
+def test_values_only_pool_matches_indexed_pool(case: tuple[Any, ...], use_max: bool) -> None:
+    n, c, h, w, kernel, stride, dilation = case
+    x = rand(np.random.default_rng(9), n, c, h, w).astype(np.float32)
+    x[0, 0, 0, 0] = np.nan
+    pool = K.max_pool2d if use_max else K.min_pool2d
+    values = K.extremum_pool2d(np, x, kernel, stride, dilation, use_max)
+    assert values.dtype == np.float32
+    np.testing.assert_array_equal(values, pool(np, x, kernel, stride, dilation)[0])
+
+
+@pytest.mark.parametrize("use_max", [True, False], ids=["max", "min"])
+@pytest.mark.parametrize("case", POOL_CASES, ids=pool_id)
 def test_arg_pool_ties_and_nan(case: tuple[Any, ...], use_max: bool) -> None:
     n, c, h, w, kernel, stride, dilation = case
     rng = np.random.default_rng(8)

@@ -12,6 +12,7 @@ import numpy
 import pytest
 
 import minigrad
+import minigrad.nn.functional as F
 from minigrad.backends import Backend
 from minigrad.ops.pooling import (
     PoolGather,
@@ -366,3 +367,19 @@ def test_second_order_matches_torch(backend: Backend) -> None:
         (hx,) = minigrad.grad((gx * gx).sum(), [x])
         (tx,) = torch.autograd.grad((rx * rx).sum(), [xt])
         assert_close(hx, tx.numpy(), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("op", ["max_pool2d", "min_pool2d"])
+@pytest.mark.parametrize(("kernel", "stride", "padding", "ceil_mode"),
+                         [(2, 2, 0, False), (3, 2, 1, True), (3, 1, 1, False)])
+def test_inference_path_matches_recorded_path(
+    backend: Backend, op: str, kernel: int, stride: int, padding: int,
+    ceil_mode: bool,
+) -> None:
+    pool = getattr(F, op)
+    x = minigrad.randn(2, 3, 7, 6, requires_grad=True)
+    recorded = pool(x, kernel, stride, padding, ceil_mode=ceil_mode)
+    with minigrad.no_grad():
+        plain = pool(x, kernel, stride, padding, ceil_mode=ceil_mode)
+    assert recorded.requires_grad and not plain.requires_grad
+    assert_close(plain, recorded.detach())

@@ -282,6 +282,12 @@ class Backend:
         :meth:`max_pool2d`)."""
         return kernels.min_pool2d(self.xp, x, kernel_size, stride, dilation)
 
+    def extremum_pool2d(
+        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool
+    ) -> Array:
+        """Window maxima (``largest``) or minima without indices, for inference."""
+        return kernels.extremum_pool2d(self.xp, x, kernel_size, stride, dilation, largest)
+
     def pool2d_scatter(self, grad_out: Array, indices: Array, input_size: Pair) -> Array:
         """Scatter-add ``grad_out (N, C, oh, ow)`` into a zero ``(N, C, H, W)`` array at the
         flat plane ``indices``; repeated indices accumulate (adjoint of :meth:`pool2d_gather`)."""

@@ -346,6 +346,38 @@ def _arg_pool(
     return best, arg
 
 
+def extremum_pool2d(
+    xp: Any, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool
+) -> Array:
+    """Window maxima (``largest``) or minima without indices, for passes without backward.
+
+    One running ``maximum``/``minimum`` over the strided tap slices: no window buffer and
+    no index bookkeeping. NaN propagates as in :func:`max_pool2d`.
+
+    Parameters
+    ----------
+    xp : module
+        Array namespace (NumPy or CuPy).
+    x : array, shape (N, C, H, W)
+        Already padded input.
+    kernel_size, stride, dilation : tuple of int
+    largest : bool
+        Maxima when true, minima otherwise.
+
+    Returns
+    -------
+    array, shape (N, C, oh, ow)
+    """
+    oh, ow = _out_hw(x.shape[2:], kernel_size, stride, dilation)
+    taps = _offsets(kernel_size, stride, dilation, (oh, ow))
+    pick = xp.maximum if largest else xp.minimum
+    _, _, rows, cs = taps[0]
+    out = xp.array(x[:, :, rows, cs])
+    for _, _, rows, cs in taps[1:]:
+        pick(out, x[:, :, rows, cs], out=out)
+    return out
+
+
 def max_pool2d(
     xp: Any, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
 ) -> tuple[Array, Array]:

@@ -253,10 +253,15 @@ def _extremum_pool(
         out = ExtremumPool2d.apply(x, kernel_size=kernel, stride=strides, padding=pad,
                                    dilation=dilations, largest=largest)
         index = out.grad_fn.indices if return_indices else None  # type: ignore[union-attr]
-    else:
+    elif return_indices:
         values, index = _extremum(x._backend, x._data, kernel, strides, pad, dilations,
                                   largest)
         out = Tensor._make(values, x._backend)
+    else:  # no backward and no indices wanted: the cheaper values-only kernel
+        backend = x._backend
+        padded = _padded(backend.xp, x._data, pad, _fill_value(x.dtype, largest))
+        out = Tensor._make(
+            backend.extremum_pool2d(padded, kernel, strides, dilations, largest), backend)
     if not batched:
         out = out.squeeze(0)
     if not return_indices:
