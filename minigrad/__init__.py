@@ -108,9 +108,11 @@ __all__ = [
     "ones_like", "permute", "prod", "rand", "rand_like", "randint", "randn", "randn_like",
     "relu", "reshape", "set_backend", "set_default_dtype", "set_grad_enabled", "sigmoid",
     "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor",
-    "testing",
+    "testing", "nn", "optim", "data",
     "transpose", "unsqueeze", "use_backend", "var", "where", "zeros", "zeros_like",
     "load", "save",
 ]
+
+from minigrad import data, nn, optim  # noqa: E402  (after the core they build on)
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later

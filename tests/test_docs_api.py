@@ -21,7 +21,7 @@ API = Path(__file__).resolve().parent.parent / "docs" / "api"
 # and names with a page of their own.
 PROSE = {
     "bool", "bool_", "long", "double", "half", "float16", "float32", "float64", "int32",
-    "int64", "Tensor", "backends", "testing",
+    "int64", "Tensor", "backends", "testing", "nn", "optim", "data",
 }
 
 
