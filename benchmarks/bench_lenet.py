@@ -4,7 +4,7 @@ Times one training step (forward, cross-entropy, backward, SGD-with-momentum upd
 batch 64 and one inference pass at batch 256, for minigrad (NumPy backend) and, when it
 is installed, PyTorch on the CPU with the same thread count. Runs of the two frameworks
 alternate, and the best of several repeats is kept, so that a busy machine disturbs both
-alike. Prints a table and writes ``benchmarks/results/lenet_cpu.md`` and ``.json``.
+alike. Prints a table and writes ``benchmarks/results/lenet.md`` and ``.json``.
 
     python benchmarks/bench_lenet.py [--repeats 7] [--iters 20] [--threads N]
 
@@ -164,10 +164,10 @@ def main() -> None:
     table = report(results, args.threads)
     print(table)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "lenet_cpu.md").write_text(table)
+    (RESULTS / "lenet.md").write_text(table)
     record = dict(results, threads=args.threads, numpy=numpy.__version__,
                   cpu_count=os.cpu_count())
-    (RESULTS / "lenet_cpu.json").write_text(json.dumps(record, indent=2) + "\n")
+    (RESULTS / "lenet.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
 if __name__ == "__main__":

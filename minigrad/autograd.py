@@ -165,19 +165,27 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
         """Run the op on tensors and, when grad mode is on, record its node."""
-        backend = inputs[0]._backend
-        requires_grad = False
-        for t in inputs:
-            if t._backend is not backend:
-                raise RuntimeError(
-                    f"{cls.__name__}: tensors are on different backends "
-                    f"({backend.name!r} and {t._backend.name!r}); move them with .to() first"
-                )
-            requires_grad = requires_grad or t._requires_grad
+        # The hottest path of the framework: every op of every model goes through here,
+        # so it avoids generator expressions and repeated attribute lookups.
+        first = inputs[0]
+        backend = first._backend
         ctx = object.__new__(cls)
         ctx.backend = backend
         ctx.xp = backend.xp
-        data = ctx.forward(*[t._data for t in inputs], **attrs)
+        if len(inputs) == 1:
+            requires_grad = first._requires_grad
+            data = ctx.forward(first._data, **attrs)
+        else:
+            requires_grad = False
+            for t in inputs:
+                if t._backend is not backend:
+                    raise RuntimeError(
+                        f"{cls.__name__}: tensors are on different backends ({backend.name!r} "
+                        f"and {t._backend.name!r}); move them with .to() first"
+                    )
+                if t._requires_grad:
+                    requires_grad = True
+            data = ctx.forward(*[t._data for t in inputs], **attrs)
         if data.__class__ is not backend.array_type:
             data = backend.xp.asarray(data)  # NumPy turns 0-d results into scalars
         if not (requires_grad and _GradMode.enabled):
@@ -185,17 +193,23 @@ class Function:
         out = _Tensor._make(data, backend, True, ctx)
         ctx.attrs = attrs
         ctx._out_shape = data.shape  # edge labels of graph pictures (minigrad.viz)
-        ctx.parents = tuple([
-            t._grad_fn if t._grad_fn is not None else (t if t._requires_grad else None)
-            for t in inputs
-        ])
-        ctx.needs_input_grad = tuple([t._requires_grad for t in inputs])
-        if cls.save_inputs or cls.save_output:
-            saved = [inputs[i] for i in cls.save_inputs]
+        parents: list[Function | Tensor | None] = []
+        needs: list[bool] = []
+        for t in inputs:
+            needed = t._requires_grad
+            needs.append(needed)
+            parents.append(t._grad_fn or (t if needed else None))
+        ctx.parents = tuple(parents)
+        ctx.needs_input_grad = tuple(needs)
+        if cls.save_inputs:
+            saved = tuple([inputs[i] for i in cls.save_inputs])
             if cls.save_output:
-                saved.append(out)
-            ctx._saved = tuple(saved)
+                saved += (out,)
+            ctx._saved = saved
             ctx._versions = tuple([t._version for t in saved])
+        elif cls.save_output:
+            ctx._saved = (out,)
+            ctx._versions = (0,)
         return out
 
     @property

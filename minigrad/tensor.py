@@ -546,7 +546,7 @@ class Tensor:
         return elementwise.where(condition, self, other)
 
     def _as_float(self) -> Tensor:
-        return self if is_floating(self.dtype) else self.to(get_default_dtype())
+        return self if self._data.dtype.kind == "f" else self.to(get_default_dtype())
 
     # --- reductions ------------------------------------------------------------------------
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:

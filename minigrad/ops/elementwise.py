@@ -26,17 +26,20 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 def as_operands(a: Tensor | Scalar, b: Tensor | Scalar) -> tuple[Tensor, Tensor]:
     """Turn a pair of tensors/scalars into two tensors of the promoted dtype."""
-    if isinstance(a, Tensor) and isinstance(b, Tensor):
-        if a._data.dtype == b._data.dtype:
-            return a, b
-        dtype = promote_types(a._data.dtype, b._data.dtype)
-        return a.to(dtype), b.to(dtype)
     if isinstance(a, Tensor):
-        dtype = scalar_dtype(a._data.dtype, b)
-        return a.to(dtype), a._constant(b, dtype)
+        da = a._data.dtype
+        if isinstance(b, Tensor):
+            db = b._data.dtype
+            if da == db:
+                return a, b
+            dtype = promote_types(da, db)
+            return (a if da == dtype else cast(a, dtype)), (b if db == dtype else cast(b, dtype))
+        dtype = scalar_dtype(da, b)
+        return (a if da == dtype else cast(a, dtype)), a._constant(b, dtype)
     if isinstance(b, Tensor):
-        dtype = scalar_dtype(b._data.dtype, a)
-        return b._constant(a, dtype), b.to(dtype)
+        db = b._data.dtype
+        dtype = scalar_dtype(db, a)
+        return b._constant(a, dtype), (b if db == dtype else cast(b, dtype))
     raise TypeError(f"expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
 
 
