@@ -67,13 +67,6 @@ def test_pad_index_examples() -> None:
     assert pad_index(numpy, 3, 3, 3, "circular").tolist() == [0, 1, 2, 0, 1, 2, 0, 1, 2]
 
 
-def test_tensor_pad_method_routes_other_modes(backend: Backend) -> None:
-    from minigrad.ops import shape
-
-    out = shape.pad(minigrad.tensor(ROW), (1, 1), mode="circular")
-    assert out.tolist() == [[4.0, 1.0, 2.0, 3.0, 4.0, 1.0]]
-
-
 def test_errors(backend: Backend) -> None:
     x = minigrad.ones(1, 3, 3)
     with pytest.raises(ValueError, match="mode must be one of"):

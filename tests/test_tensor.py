@@ -168,7 +168,7 @@ def test_split_chunk_stack_pad(backend: minigrad.backends.Backend) -> None:
     assert [p.tolist() for p in x.split(4)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     assert [len(p) for p in x.chunk(3)] == [4, 4, 2]
     assert minigrad.stack([x, x], 1).shape == (10, 2)
-    p = minigrad.ops.shape.pad(minigrad.ones(1, 2), (1, 1), value=0.0)
+    p = minigrad.nn.functional.pad(minigrad.ones(1, 2), (1, 1), value=0.0)
     assert p.tolist() == [[0.0, 1.0, 1.0, 0.0]]
 
 

@@ -134,7 +134,10 @@ def pad(
     if any(p < 0 for p in pad):
         raise ValueError(f"pad: negative padding {pad} is not supported")
     if mode == "constant":
-        return shape.pad(input, pad, "constant", 0.0 if value is None else value)
+        widths = [(0, 0)] * input.ndim
+        for i in range(len(pad) // 2):
+            widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+        return shape.constant_pad(input, tuple(widths), 0.0 if value is None else value)
     if value is not None and value != 0:
         raise ValueError(f"pad: mode {mode!r} takes no fill value, got value={value}")
     _check(input, pad, mode)

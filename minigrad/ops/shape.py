@@ -348,25 +348,12 @@ def chunk(t: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     return split(t, max(math.ceil(n / chunks), 1), dim)
 
 
-def pad(t: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Pad with a constant; ``pad`` lists (before, after) pairs from the LAST dimension
-    backwards, as in ``torch.nn.functional.pad``."""
-    if mode != "constant":
-        from minigrad.ops.padding import pad as padded
+def constant_pad(t: Tensor, widths: tuple[tuple[int, int], ...], value: float) -> Tensor:
+    """``t`` with ``widths[d] = (before, after)`` elements of ``value`` around dimension ``d``.
 
-        result: Tensor = padded(t, pad, mode=mode, value=value)
-        return result
-    if len(pad) % 2 or len(pad) // 2 > t.ndim:
-        raise ValueError(
-            f"pad: expected an even number of sizes, at most 2 per dimension ({2 * t.ndim} "
-            f"for shape {t.shape}), got {len(pad)}"
-        )
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {tuple(pad)} is not supported")
-    widths = [(0, 0)] * t.ndim
-    for i in range(len(pad) // 2):
-        widths[t.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return Pad.apply(t, widths=tuple(widths), value=value)
+    The public, checked entry point is :func:`minigrad.nn.functional.pad`.
+    """
+    return Pad.apply(t, widths=widths, value=value)
 
 
 def gather(t: Tensor, dim: int, index: Tensor) -> Tensor:
