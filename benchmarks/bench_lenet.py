@@ -126,7 +126,7 @@ def report(results: dict[str, Any], threads: int) -> str:
     """A Markdown table of the timings and the minigrad / PyTorch ratios."""
     ms = results["ms"]
     lines = [
-        f"# LeNet-5 on the CPU ({platform.processor() or platform.machine()}, "
+        f"LeNet-5 on the CPU ({platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, {threads} thread(s))",
         "",
         "| case | minigrad (ms) | PyTorch (ms) | minigrad / PyTorch | goal |",
