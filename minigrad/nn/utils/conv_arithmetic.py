@@ -246,32 +246,50 @@ def receptive_field(model: Any, input_shape: Sequence[int]) -> list[ReceptiveFie
         raise ValueError(f"receptive_field: input_shape must end with (H, W), got "
                          f"{tuple(input_shape)}")
     size: Pair = (int(input_shape[-2]), int(input_shape[-1]))
-    field: Pair = (1, 1)
-    jump: Pair = (1, 1)
-    start: tuple[float, float] = (0.0, 0.0)
-    rows = [ReceptiveField("input", size, field, jump, start)]
+    row = ReceptiveField("input", size, (1, 1), (1, 1), (0.0, 0.0))
+    rows = [row]
     for name, layer in _leaves(model):
-        kind = type(layer).__name__
-        if kind == "Flatten" or hasattr(layer, "in_features"):
+        if type(layer).__name__ == "Flatten" or hasattr(layer, "in_features"):
             break
-        geometry = _geometry(layer, size)
-        if geometry is not None:
-            kernel, stride, sides, dilation, ceil_mode = geometry
-            new_size = []
-            for i in range(2):
-                count = window_count(size[i], kernel[i], stride[i], sides[i][0], sides[i][1],
-                                     dilation[i], ceil_mode)
-                if count < 1:
-                    raise ValueError(
-                        f"receptive_field: layer {name} ({kind}) with kernel {kernel} does not "
-                        f"fit its input plane {size} (padding {sides})"
-                    )
-                new_size.append(count)
-            span = (dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1))
-            start = (start[0] + (span[0] / 2 - sides[0][0]) * jump[0],
-                     start[1] + (span[1] / 2 - sides[1][0]) * jump[1])
-            field = (field[0] + span[0] * jump[0], field[1] + span[1] * jump[1])
-            jump = (jump[0] * stride[0], jump[1] * stride[1])
-            size = (new_size[0], new_size[1])
-        rows.append(ReceptiveField(f"{name} ({kind})", size, field, jump, start))
+        row = advance(row, layer, f"{name} ({type(layer).__name__})")
+        rows.append(row)
     return rows
+
+
+def advance(previous: ReceptiveField, layer: Any, name: str) -> ReceptiveField:
+    """The receptive-field row after ``layer``, given the row before it.
+
+    This is the one recurrence behind :func:`receptive_field` and
+    :func:`minigrad.nn.utils.summary`; pointwise layers leave the row unchanged.
+
+    Raises
+    ------
+    ValueError
+        For a transposed convolution, non-uniform adaptive pooling, or windows that do
+        not fit ``previous.output_size``.
+    """
+    size, field, jump, start = (previous.output_size, previous.receptive_field,
+                                previous.jump, previous.start)
+    geometry = _geometry(layer, size)
+    if geometry is None:
+        return ReceptiveField(name, size, field, jump, start)
+    kernel, stride, sides, dilation, ceil_mode = geometry
+    new_size = []
+    for i in range(2):
+        count = window_count(size[i], kernel[i], stride[i], sides[i][0], sides[i][1],
+                             dilation[i], ceil_mode)
+        if count < 1:
+            raise ValueError(
+                f"receptive_field: layer {name} with kernel {kernel} does not fit its input "
+                f"plane {size} (padding {sides})"
+            )
+        new_size.append(count)
+    span = (dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1))
+    return ReceptiveField(
+        name,
+        (new_size[0], new_size[1]),
+        (field[0] + span[0] * jump[0], field[1] + span[1] * jump[1]),
+        (jump[0] * stride[0], jump[1] * stride[1]),
+        (start[0] + (span[0] / 2 - sides[0][0]) * jump[0],
+         start[1] + (span[1] / 2 - sides[1][0]) * jump[1]),
+    )

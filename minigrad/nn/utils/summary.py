@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import minigrad
 from minigrad.autograd import no_grad
+from minigrad.nn.utils.conv_arithmetic import ReceptiveField, advance
 from minigrad.tensor import Tensor
 
 __all__ = ["LayerSummary", "ModelSummary", "summary"]
@@ -136,12 +137,6 @@ def _size(n: int) -> str:
     return f"{n:.2f} GB"
 
 
-def _pair(value: Any) -> Pair:
-    if isinstance(value, (tuple, list)):
-        return int(value[0]), int(value[-1])
-    return int(value), int(value)
-
-
 def _tensors(value: Any) -> list[Tensor]:
     if isinstance(value, Tensor):
         return [value]
@@ -170,32 +165,22 @@ def _pair_or_tuple(value: Any) -> tuple[int, ...]:
 
 
 class _Field:
-    """Receptive field (size, jump) per spatial axis, carried from layer to layer."""
+    """The receptive-field row carried from layer to layer in call order."""
 
     def __init__(self) -> None:
-        self.size: Pair = (1, 1)
-        self.jump: Pair = (1, 1)
+        self.row: ReceptiveField | None = None
 
     def step(self, module: Any, inputs: list[Tensor], outputs: list[Tensor]) -> Pair | None:
         if not outputs or outputs[0].ndim != 4 or not inputs or inputs[0].ndim != 4:
             return None
-        if hasattr(module, "kernel_size"):
-            kernel = _pair(module.kernel_size)
-            stride = _pair(getattr(module, "stride", None) or module.kernel_size)
-            dilation = _pair(getattr(module, "dilation", 1))
-        else:  # no kernel attribute: infer a window from the sizes (adaptive pooling)
-            size_in, size_out = inputs[0].shape[2:], outputs[0].shape[2:]
-            stride = (size_in[0] // size_out[0], size_in[1] // size_out[1])
-            kernel = (size_in[0] - (size_out[0] - 1) * stride[0],
-                      size_in[1] - (size_out[1] - 1) * stride[1])
-            dilation = (1, 1)
-        if "Transpose" in type(module).__name__:
-            return self.size  # an upsampling layer sees no more of the input per output
-        self.size = tuple(  # type: ignore[assignment]
-            r + (k - 1) * d * j for r, k, d, j in zip(self.size, kernel, dilation, self.jump)
-        )
-        self.jump = (self.jump[0] * stride[0], self.jump[1] * stride[1])
-        return self.size
+        size = (int(inputs[0].shape[2]), int(inputs[0].shape[3]))
+        before = self.row or ReceptiveField("input", size, (1, 1), (1, 1), (0.0, 0.0))
+        before = replace(before, output_size=size)
+        try:
+            self.row = advance(before, module, type(module).__name__)
+        except ValueError:  # no single field (transposed conv, uneven adaptive pooling)
+            return None
+        return self.row.receptive_field
 
 
 def summary(
