@@ -147,6 +147,13 @@ class Function:
 
     save_inputs: ClassVar[tuple[int, ...]] = ()
     save_output: ClassVar[bool] = False
+    # For each entry of save_inputs, the inputs whose gradient uses it (None: always
+    # saved). Mul's ``a`` is only needed for ``b``'s gradient, so when ``b`` needs none,
+    # ``a`` is not kept, and changing ``a`` in place afterwards is no error (as in PyTorch).
+    saved_for: ClassVar[tuple[tuple[int, ...], ...] | None] = None
+    # Ops whose result may share memory with their first input: it shares that input's
+    # version counter, so an in-place change through either one is seen by both.
+    is_view: ClassVar[bool] = False
 
     forward: Callable[..., Any]
     backward: Callable[..., Any]
@@ -172,25 +179,35 @@ class Function:
         ctx = object.__new__(cls)
         ctx.backend = backend
         ctx.xp = backend.xp
-        if len(inputs) == 1:
-            requires_grad = first._requires_grad
-            data = ctx.forward(first._data, **attrs)
-        else:
-            requires_grad = False
-            for t in inputs:
-                if t._backend is not backend:
-                    raise RuntimeError(
-                        f"{cls.__name__}: tensors are on different backends ({backend.name!r} "
-                        f"and {t._backend.name!r}); move them with .to() first"
-                    )
-                if t._requires_grad:
-                    requires_grad = True
-            data = ctx.forward(*[t._data for t in inputs], **attrs)
+        try:
+            if len(inputs) == 1:
+                requires_grad = first._requires_grad
+                data = ctx.forward(first._data, **attrs)
+            else:
+                requires_grad = False
+                for t in inputs:
+                    if t._backend is not backend:
+                        raise RuntimeError(
+                            f"{cls.__name__}: tensors are on different backends "
+                            f"({backend.name!r} and {t._backend.name!r}); move them with "
+                            ".to() first"
+                        )
+                    if t._requires_grad:
+                        requires_grad = True
+                data = ctx.forward(*[t._data for t in inputs], **attrs)
+        except (ValueError, IndexError) as exc:  # name the op and the shapes it was given
+            shapes = ", ".join(str(tuple(t._data.shape)) for t in inputs)
+            raise type(exc)(f"{cls.__name__} on input shapes {shapes}: {exc}") from exc
         if data.__class__ is not backend.array_type:
             data = backend.xp.asarray(data)  # NumPy turns 0-d results into scalars
         if not (requires_grad and _GradMode.enabled):
-            return _Tensor._make(data, backend)
+            out = _Tensor._make(data, backend)
+            if cls.is_view:
+                out._vc = first._vc
+            return out
         out = _Tensor._make(data, backend, True, ctx)
+        if cls.is_view:
+            out._vc = first._vc
         ctx.attrs = attrs
         ctx._out_shape = data.shape  # edge labels of graph pictures (minigrad.viz)
         parents: list[Function | Tensor | None] = []
@@ -202,14 +219,21 @@ class Function:
         ctx.parents = tuple(parents)
         ctx.needs_input_grad = tuple(needs)
         if cls.save_inputs:
-            saved = tuple([inputs[i] for i in cls.save_inputs])
+            saved: tuple[Tensor | None, ...]
+            if cls.saved_for is None:
+                saved = tuple([inputs[i] for i in cls.save_inputs])
+            else:
+                saved = tuple([
+                    inputs[i] if any(needs[j] for j in users) else None
+                    for i, users in zip(cls.save_inputs, cls.saved_for)
+                ])
             if cls.save_output:
                 saved += (out,)
-            ctx._saved = saved
-            ctx._versions = tuple([t._version for t in saved])
+            ctx._saved = saved  # type: ignore[assignment]  # None marks an unneeded input
+            ctx._versions = tuple([-1 if t is None else t._vc[0] for t in saved])
         elif cls.save_output:
             ctx._saved = (out,)
-            ctx._versions = (0,)
+            ctx._versions = (out._vc[0],)
         return out
 
     @property
@@ -222,7 +246,7 @@ class Function:
                 "first backward() if you need to backward twice"
             )
         for t, version in zip(self._saved, self._versions):
-            if t._version != version:
+            if t is not None and t._vc[0] != version:
                 raise RuntimeError(
                     f"{self.name}: a tensor of shape {t.shape} that this op saved for backward "
                     f"was modified in place afterwards (version {version} -> {t._version}); "
@@ -243,9 +267,13 @@ class Function:
         self._hooks.append(hook)
 
     def _release(self) -> None:
+        array_type = self.backend.array_type
+        arrays = [k for k, v in vars(self).items()
+                  if k not in _NODE_FIELDS and isinstance(v, array_type)]
+        if not (self._saved or arrays):
+            return  # nothing big was kept: backward may pass here again, as in PyTorch
         self._saved = None
-        keep = _NODE_FIELDS
-        for key in [k for k in vars(self) if k not in keep]:
+        for key in arrays:
             delattr(self, key)  # stashed arrays (masks, indices) are freed too
 
     def __repr__(self) -> str:

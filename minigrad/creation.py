@@ -81,7 +81,9 @@ def arange(
     """
     if end is None:
         start, end = 0, start
-    ints = all(isinstance(v, int) for v in (start, end, step))
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    ints = all(isinstance(v, (int, numpy.integer)) for v in (start, end, step))
     dt, b = _setup(dtype, device, numpy.dtype("int64") if ints else None)
     return _finish(b.xp.arange(start, end, step, dtype=dt), b, requires_grad)
 
@@ -117,10 +119,11 @@ def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: An
 
 
 def randint(
-    low: int, high: int | None = None, size: Any = (), dtype: Any = None, device: Any = None
+    low: int, high: Any = None, size: Any = (), dtype: Any = None, device: Any = None
 ) -> Tensor:
     """Integers uniform on ``[low, high)`` (``randint(high, size)`` starts at 0)."""
-    if high is None:
+    if high is None or isinstance(high, (tuple, list)):  # randint(high) / randint(high, size)
+        size = size if high is None else high
         low, high = 0, low
     dt, b = _setup(dtype, device, numpy.dtype("int64"))
     return _finish(b.randint(low, high, _shape_args((size,)), dt), b, False)

@@ -73,8 +73,30 @@ def promote_types(a: numpy.dtype[Any], b: numpy.dtype[Any]) -> numpy.dtype[Any]:
     return result
 
 
+def category(dtype: numpy.dtype[Any]) -> int:
+    """PyTorch's promotion categories: 0 bool, 1 integer, 2 floating."""
+    return 2 if dtype.kind == "f" else 0 if dtype.kind == "b" else 1
+
+
+def promote_tensor_types(
+    a: numpy.dtype[Any], a_ndim: int, b: numpy.dtype[Any], b_ndim: int
+) -> numpy.dtype[Any]:
+    """Result dtype of an op on two tensors, following PyTorch's three tiers.
+
+    A 0-d tensor counts like a Python number: it changes the result only when its
+    category (bool < integer < floating) is higher than the other operand's, so
+    ``float32[3] + float64 0-d`` stays float32 but ``int64[3] + float64 0-d`` is float64.
+    """
+    if (a_ndim == 0) == (b_ndim == 0):
+        return promote_types(a, b)
+    dimensioned, zero_d = (a, b) if b_ndim == 0 else (b, a)
+    return zero_d if category(zero_d) > category(dimensioned) else dimensioned
+
+
 def scalar_dtype(tensor_dtype: numpy.dtype[Any], scalar: Any) -> numpy.dtype[Any]:
-    """Result dtype of an op between a tensor and a Python scalar, following PyTorch."""
+    """Result dtype of an op between a tensor and a Python (or NumPy) scalar, as PyTorch."""
+    if isinstance(scalar, numpy.generic):
+        scalar = scalar.item()
     if isinstance(scalar, bool):
         return tensor_dtype
     if isinstance(scalar, int):

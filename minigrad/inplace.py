@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.autograd import is_grad_enabled
+from minigrad.ops.elementwise import where
 from minigrad.tensor import Scalar, Tensor
 
 
 def _recorded(t: Tensor, op: str, arg: Any) -> Tensor:
-    """The update as graph ops on a stand-in for the old ``t``."""
-    old = Tensor._make(t._data, t._backend, t._requires_grad, t._grad_fn)
+    """The update as graph ops on a private copy of the old ``t`` (as PyTorch keeps the
+    original value when an in-place op's backward needs it)."""
+    old = Tensor._make(t._data.copy(), t._backend, t._requires_grad, t._grad_fn)
     result: Tensor
     if op == "add":
         result = old + arg
@@ -29,13 +31,25 @@ def _recorded(t: Tensor, op: str, arg: Any) -> Tensor:
         result = old / arg
     elif op == "clamp":
         result = old.clamp(*arg)
-    elif op == "fill":
-        result = old * 0 + arg
+    elif op == "fill":  # the old values get a zero gradient, without 0 * inf = NaN
+        result = where(_everywhere(t), t._constant(arg, t.dtype), old)
     elif op == "copy":
-        result = old * 0 + arg.to(t.dtype).expand(t.shape)
+        result = where(_everywhere(t), arg.to(t.dtype).expand(t.shape), old)
     else:
         raise AssertionError(op)
     return result
+
+
+def _everywhere(t: Tensor) -> Tensor:
+    return t._constant(t._backend.xp.ones(t.shape, dtype=bool), bool)
+
+
+def _write(t: Tensor, new: Tensor) -> None:
+    """Put ``new``'s values into ``t``'s memory, so that views of ``t`` see them."""
+    if getattr(t._data.flags, "writeable", True) and t._data.shape == new._data.shape:
+        t._data[...] = new._data
+    else:
+        t._data = new._data
 
 
 def _in_place(t: Tensor, op: str, arg: Any) -> None:
@@ -80,6 +94,12 @@ def update(t: Tensor, op: str, arg: Any) -> Tensor:
                 f"{arg._backend.name!r})"
             )
         arg = arg.to(t._backend)
+    arg_float = (arg.dtype.kind == "f") if isinstance(arg, Tensor) else isinstance(arg, float)
+    if op in ("add", "sub", "mul", "div") and t.dtype.kind != "f" and (arg_float or op == "div"):
+        raise RuntimeError(
+            f"in-place {op}: the result is floating-point and can't be stored in a tensor of "
+            f"dtype {t.dtype}; use an out-of-place op or convert with .float() first"
+        )
     arg_grad = isinstance(arg, Tensor) and arg._requires_grad
     if is_grad_enabled() and (t._requires_grad or arg_grad):
         if t._requires_grad and t._grad_fn is None:
@@ -91,7 +111,8 @@ def update(t: Tensor, op: str, arg: Any) -> Tensor:
         new = _recorded(t, op, arg)
         if new.dtype != t.dtype:
             new = new.to(t.dtype)
-        t._data, t._grad_fn, t._requires_grad = new._data, new._grad_fn, True
+        _write(t, new)
+        t._grad_fn, t._requires_grad = new._grad_fn, True
     else:
         _in_place(t, op, arg)
     t._version += 1
@@ -110,8 +131,16 @@ def setitem(t: Tensor, index: Any, value: Tensor | Scalar) -> None:
                 f"a leaf tensor of shape {t.shape} that requires grad can't be assigned to "
                 "in place while its ops are recorded; wrap it in `with minigrad.no_grad():`"
             )
-        new = IndexPut.apply(t, source, index=key)
-        t._data, t._grad_fn, t._requires_grad = new._data, new._grad_fn, True
+        old = Tensor._make(t._data.copy(), t._backend, t._requires_grad, t._grad_fn)
+        new = IndexPut.apply(old, source, index=key)
+        _write(t, new)
+        t._grad_fn, t._requires_grad = new._grad_fn, True
     else:
-        t._data[key] = source._data
+        try:
+            t._data[key] = source._data
+        except ValueError as exc:
+            raise ValueError(
+                f"can't assign a value of shape {source.shape} to the selection of a tensor "
+                f"of shape {t.shape}: {exc}"
+            ) from exc
     t._version += 1

@@ -47,7 +47,7 @@ class Tensor:
         "_grad_fn",
         "_hooks",
         "_requires_grad",
-        "_version",
+        "_vc",
         "grad",
     )
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
@@ -56,13 +56,13 @@ class Tensor:
     _backend: Backend
     _requires_grad: bool
     _grad_fn: Function | None
-    _version: int
+    _vc: list[int]  # version counter, one cell shared by a tensor, its views and detach()
     _hooks: list[Callable[[Tensor], Tensor | None]] | None
     grad: Tensor | None
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         made = tensor(data, requires_grad=requires_grad)
-        for name in ("_data", "_backend", "_requires_grad", "_grad_fn", "_version", "_hooks"):
+        for name in ("_data", "_backend", "_requires_grad", "_grad_fn", "_vc", "_hooks"):
             setattr(self, name, getattr(made, name))
         self.grad = None
 
@@ -75,10 +75,19 @@ class Tensor:
         t._backend = backend
         t._requires_grad = requires_grad
         t._grad_fn = grad_fn
-        t._version = 0
+        t._vc = [0]
         t._hooks = None
         t.grad = None
         return t
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (shared with views)."""
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._vc[0] = value
 
     def _constant(self, value: Any, dtype: Any) -> Tensor:
         """A tensor on this tensor's backend holding ``value``, not requiring grad."""
@@ -233,10 +242,23 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
-        values = numpy.array2string(
-            self._host(), separator=", ", prefix="tensor(", threshold=200, precision=4
-        )
+        host = self._host()
         extras = []
+        if host.size == 0:
+            values = "[]"
+            if host.ndim > 1:
+                extras.append(f"size={tuple(host.shape)}")
+        else:
+            finite = host[numpy.isfinite(host)] if host.dtype.kind == "f" else host
+            whole = host.dtype.kind != "f" or bool((finite == numpy.round(finite)).all())
+            if whole and host.dtype.kind == "f":  # whole numbers too print 4 decimals in
+                sizes = abs(finite[finite != 0])  # scientific notation, as in PyTorch
+                whole = not sizes.size or (sizes.max() <= 1e3 * sizes.min()
+                                           and sizes.max() < 1e8)
+            values = numpy.array2string(  # PyTorch's look: 4 decimals unless all whole
+                host, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
+                precision=None if whole else 4, floatmode="maxprec" if whole else "fixed",
+            )
         if self.device != "cpu":
             extras.append(f"device='{self.device}'")
         if self.dtype not in (get_default_dtype(), numpy.dtype("int64"), numpy.dtype(bool)):
@@ -280,8 +302,14 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """A tensor with the same values (shared memory) that is not part of the graph."""
-        return Tensor._make(self._data, self._backend)
+        """A tensor with the same values (shared memory) that is not part of the graph.
+
+        It shares the version counter too, so changing it in place is caught by any graph
+        that saved the original.
+        """
+        t = Tensor._make(self._data, self._backend)
+        t._vc = self._vc
+        return t
 
     def detach_(self) -> Tensor:
         """Cut this tensor out of the graph in place; returns ``self``."""
@@ -315,8 +343,10 @@ class Tensor:
         return lambda: hooks.remove(hook)
 
     # --- dtype and backend moves --------------------------------------------------------
-    def to(self, target: Any, dtype: Any = None) -> Tensor:
-        """Convert to a dtype, a backend (name, instance or device string), or both.
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """Convert to a dtype, move to a backend (name, instance or device string), or both:
+        ``t.to(minigrad.float64)``, ``t.to("cuda")``, ``t.to("cpu", minigrad.float64)``,
+        ``t.to(device="cpu", dtype=minigrad.float32)``, ``t.to(other_tensor)``.
 
         Examples
         --------
@@ -324,11 +354,14 @@ class Tensor:
         >>> minigrad.ones(2).to(minigrad.float64).dtype
         dtype('float64')
         """
-        result = self
-        if isinstance(target, (str, backends.Backend)) and not _is_dtype_name(target):
-            result = _move(result, target)
-        else:
-            dtype = target
+        for arg in args:
+            if isinstance(arg, Tensor):
+                device, dtype = arg._backend, arg.dtype
+            elif isinstance(arg, (str, backends.Backend)) and not _is_dtype_name(arg):
+                device = arg
+            else:
+                dtype = arg
+        result = self if device is None else _move(self, device)
         if dtype is not None:
             result = elementwise.cast(result, check_supported(dtype))
         return result
@@ -421,28 +454,41 @@ class Tensor:
     neg = __neg__
     abs = __abs__
 
-    # --- comparisons (no gradient) -----------------------------------------------------
-    def _compare(self, other: Tensor | Scalar, op: str) -> Tensor:
-        b = other._data if isinstance(other, Tensor) else other
-        return self._wrap(getattr(self._backend.xp, op)(self._data, b))
+    # --- comparisons, logic and integer division (no gradient) ---------------------------
+    def _no_grad_op(self, other: Any, op: str, reflected: bool = False) -> Tensor:
+        if isinstance(other, Tensor):
+            if other._backend is not self._backend:
+                raise RuntimeError(
+                    f"{op}: tensors are on different backends ({self._backend.name!r} and "
+                    f"{other._backend.name!r})"
+                )
+            b = other._data
+        else:
+            b = other
+        x, y = (b, self._data) if reflected else (self._data, b)
+        try:
+            return self._wrap(self._backend.xp.asarray(getattr(self._backend.xp, op)(x, y)))
+        except ValueError as exc:
+            other_shape = other.shape if isinstance(other, Tensor) else "a scalar"
+            raise ValueError(f"{op}: shapes {self.shape} and {other_shape}: {exc}") from exc
 
-    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        return self._compare(other, "equal")  # type: ignore[arg-type]
+    def __eq__(self, other: object) -> Any:
+        return False if other is None else self._no_grad_op(other, "equal")
 
-    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        return self._compare(other, "not_equal")  # type: ignore[arg-type]
+    def __ne__(self, other: object) -> Any:
+        return True if other is None else self._no_grad_op(other, "not_equal")
 
     def __lt__(self, other: Tensor | Scalar) -> Tensor:
-        return self._compare(other, "less")
+        return self._no_grad_op(other, "less")
 
     def __le__(self, other: Tensor | Scalar) -> Tensor:
-        return self._compare(other, "less_equal")
+        return self._no_grad_op(other, "less_equal")
 
     def __gt__(self, other: Tensor | Scalar) -> Tensor:
-        return self._compare(other, "greater")
+        return self._no_grad_op(other, "greater")
 
     def __ge__(self, other: Tensor | Scalar) -> Tensor:
-        return self._compare(other, "greater_equal")
+        return self._no_grad_op(other, "greater_equal")
 
     eq = __eq__
     ne = __ne__
@@ -452,21 +498,62 @@ class Tensor:
     ge = __ge__
 
     def __invert__(self) -> Tensor:
+        if self.dtype.kind == "f":
+            raise TypeError(f"~ is only defined for bool and integer tensors, not {self.dtype}")
         return self._wrap(~self._data)
 
-    def __and__(self, other: Tensor) -> Tensor:
-        return self._wrap(self._data & other._data)
+    def __and__(self, other: Tensor | Scalar) -> Tensor:
+        return self._no_grad_op(other, "bitwise_and")
 
-    def __or__(self, other: Tensor) -> Tensor:
-        return self._wrap(self._data | other._data)
+    def __rand__(self, other: Scalar) -> Tensor:
+        return self._no_grad_op(other, "bitwise_and", reflected=True)
 
-    def any(self) -> Tensor:
-        """Whether any element is true (or non-zero)."""
-        return self._wrap(self._backend.xp.any(self._data))
+    def __or__(self, other: Tensor | Scalar) -> Tensor:
+        return self._no_grad_op(other, "bitwise_or")
 
-    def all(self) -> Tensor:
-        """Whether every element is true (or non-zero)."""
-        return self._wrap(self._backend.xp.all(self._data))
+    def __ror__(self, other: Scalar) -> Tensor:
+        return self._no_grad_op(other, "bitwise_or", reflected=True)
+
+    def __xor__(self, other: Tensor | Scalar) -> Tensor:
+        return self._no_grad_op(other, "bitwise_xor")
+
+    def __rxor__(self, other: Scalar) -> Tensor:
+        return self._no_grad_op(other, "bitwise_xor", reflected=True)
+
+    def __floordiv__(self, other: Tensor | Scalar) -> Tensor:
+        a, b = elementwise.as_operands(self, other)
+        if isinstance(other, Tensor):
+            other = b
+        return a._no_grad_op(other if isinstance(other, Tensor) else b, "floor_divide")
+
+    def __rfloordiv__(self, other: Scalar) -> Tensor:
+        a, b = elementwise.as_operands(other, self)
+        return b._no_grad_op(a, "floor_divide", reflected=True)
+
+    def __mod__(self, other: Tensor | Scalar) -> Tensor:
+        """Remainder with the sign of the divisor (Python's and PyTorch's ``%``)."""
+        a, b = elementwise.as_operands(self, other)
+        return a - b * a.detach()._no_grad_op(b.detach(), "floor_divide")
+
+    def __rmod__(self, other: Scalar) -> Tensor:
+        a, b = elementwise.as_operands(other, self)
+        return a - b * a._no_grad_op(b.detach(), "floor_divide")
+
+    floor_divide = __floordiv__
+    remainder = __mod__
+
+    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Whether any element (along ``dim``, or at all) is true or non-zero."""
+        return self._logical_reduce("any", dim, keepdim)
+
+    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Whether every element (along ``dim``, or at all) is true or non-zero."""
+        return self._logical_reduce("all", dim, keepdim)
+
+    def _logical_reduce(self, name: str, dim: int | None, keepdim: bool) -> Tensor:
+        axes = None if dim is None else reduce.normalize_dims(dim, self.ndim)
+        xp = self._backend.xp
+        return self._wrap(xp.asarray(getattr(xp, name)(self._data, axis=axes, keepdims=keepdim)))
 
     def isnan(self) -> Tensor:
         """Elementwise test for NaN."""
@@ -830,7 +917,7 @@ def tensor(
         host: Any = data._host()
     else:
         host = numpy.asarray(data)
-        if host.dtype == numpy.float64 and not isinstance(data, numpy.ndarray):
+        if host.dtype == numpy.float64 and not isinstance(data, (numpy.ndarray, numpy.generic)):
             host = host.astype(get_default_dtype())  # Python floats -> the default dtype
         if host.dtype.kind in "OUS":
             raise TypeError(f"can't make a tensor from {type(data).__name__} data: {data!r:.60}")

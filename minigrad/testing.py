@@ -171,22 +171,28 @@ def gradgradcheck(
 
 def assert_close(
     actual: Any, expected: Any, *, rtol: float | None = None, atol: float | None = None,
-    msg: str = "",
+    equal_nan: bool = False, check_dtype: bool = True, msg: str = "",
 ) -> None:
     """Assert that two tensors (or arrays, or numbers) are equal within tolerances.
 
     Defaults follow PyTorch: ``rtol=1.3e-6, atol=1e-5`` for float32 and ``rtol=1e-7,
-    atol=1e-7`` for float64; other dtypes must match exactly.
+    atol=1e-7`` for float64; other dtypes must match exactly. When both arguments are
+    tensors their dtypes must match too (``check_dtype``); a tensor may be compared with
+    plain numbers or nested lists, whose dtype is not checked.
 
     Raises
     ------
     AssertionError
-        Naming the shapes when they differ, else the largest difference and where it is.
+        Naming the shapes or dtypes when they differ, else the largest difference and
+        where it is.
     """
     a = actual._host() if isinstance(actual, Tensor) else numpy.asarray(actual)
     e = expected._host() if isinstance(expected, Tensor) else numpy.asarray(expected)
     if a.shape != e.shape:
         raise AssertionError(f"{msg}shapes differ: {a.shape} (actual) vs {e.shape} (expected)")
+    both_tensors = isinstance(actual, Tensor) and isinstance(expected, Tensor)
+    if check_dtype and both_tensors and a.dtype != e.dtype:
+        raise AssertionError(f"{msg}dtypes differ: {a.dtype} (actual) vs {e.dtype} (expected)")
     if rtol is None or atol is None:
         low = numpy.float32 if numpy.float32 in (a.dtype, e.dtype) else a.dtype
         default = {numpy.dtype(numpy.float32): (1.3e-6, 1e-5),
@@ -195,7 +201,7 @@ def assert_close(
         rtol = default[0] if rtol is None else rtol
         atol = default[1] if atol is None else atol
     a64, e64 = a.astype(numpy.float64), e.astype(numpy.float64)
-    close = numpy.isclose(a64, e64, rtol=rtol, atol=atol, equal_nan=True)
+    close = numpy.isclose(a64, e64, rtol=rtol, atol=atol, equal_nan=equal_nan)
     if not close.all():
         diff = numpy.where(close, 0, abs(a64 - e64))
         worst = numpy.unravel_index(numpy.argmax(diff), diff.shape)

@@ -218,7 +218,7 @@ def test_in_place_on_leaf_requiring_grad_is_refused(backend: minigrad.backends.B
 def test_in_place_ops_recorded_in_graph(backend: minigrad.backends.Backend) -> None:
     x = minigrad.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
-    y.mul_(y.detach())  # y = 2x * 2x (second factor constant)
+    y.mul_(y.detach().clone())  # y = 2x * 2x (second factor constant)
     y.add_(x, alpha=3)
     y.clamp_(max=100.0)
     y.sum().backward()
@@ -245,3 +245,86 @@ def test_mixed_backends_error_message() -> None:
     b = minigrad.tensor([1.0, 2.0], device=Other())
     with pytest.raises(RuntimeError, match=r"different backends.*'numpy'.*'other'"):
         a + b
+
+
+# --- in-place changes and version counters (regressions from the PyTorch comparison) -----
+
+def test_changing_an_input_no_gradient_needs_is_allowed(backend: minigrad.backends.Backend
+                                                        ) -> None:
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    z = y * 3  # y's value is not needed: only 3 (a constant) is
+    m = y @ minigrad.ones(2, 2)
+    y += 1
+    (z.sum() + m.sum()).backward()
+    assert_close(x.grad, [5.0, 5.0])
+
+
+def test_detach_shares_the_version_counter(backend: minigrad.backends.Backend) -> None:
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    x.detach().add_(1)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.sum().backward()
+
+
+def test_views_share_the_version_counter(backend: minigrad.backends.Backend) -> None:
+    x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    z = (v * v).sum()
+    with minigrad.no_grad():
+        y += 1  # also changes v's memory
+    with pytest.raises(RuntimeError, match="modified in place"):
+        z.backward()
+
+
+def test_recorded_in_place_update_is_seen_by_views(backend: minigrad.backends.Backend) -> None:
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    view = y[1:]
+    y.mul_(2)
+    assert view.tolist() == [4.0]
+    y.sum().backward()
+    assert_close(x.grad, [2.0, 2.0])
+
+
+@pytest.mark.parametrize("op", ["zero_", "fill_", "copy_"])
+def test_overwrites_ignore_infinite_old_values(backend: minigrad.backends.Backend, op: str
+                                               ) -> None:
+    x = minigrad.tensor([1.0, 0.0], requires_grad=True)
+    y = x.log()  # -inf at 0
+    {"zero_": lambda: y.zero_(), "fill_": lambda: y.fill_(2.0),
+     "copy_": lambda: y.copy_(minigrad.tensor([3.0, 3.0]))}[op]()
+    assert numpy.isfinite(y.detach().numpy()).all()  # not 0 * -inf = NaN
+    y.sum().backward()
+    assert x.grad is not None and x.grad[0].item() == 0.0  # [1] is log's 0/0, as in PyTorch
+
+
+def test_backward_twice_through_nodes_that_keep_nothing(backend: minigrad.backends.Backend
+                                                        ) -> None:
+    x = minigrad.ones(2, requires_grad=True)
+    y = (x + 1).sum()
+    y.backward()
+    y.backward()  # as in PyTorch: add keeps no tensors, so nothing was freed
+    assert_close(x.grad, [2.0, 2.0])
+
+
+def test_in_place_float_into_int_is_refused(backend: minigrad.backends.Backend) -> None:
+    t = minigrad.tensor([1, 2])
+    w = minigrad.tensor([0.5, 0.5], requires_grad=True)
+    with pytest.raises(RuntimeError, match="int64"):
+        t += w
+    with pytest.raises(RuntimeError, match="floating-point"):
+        t /= 2
+
+
+def test_pow_zero_exponent_has_zero_slope(backend: minigrad.backends.Backend) -> None:
+    x = minigrad.tensor([0.0, 2.0], requires_grad=True)
+    (x**0).sum().backward()
+    assert_close(x.grad, [0.0, 0.0])
+
+
+def test_errors_name_the_op_and_shapes(backend: minigrad.backends.Backend) -> None:
+    with pytest.raises(ValueError, match=r"Add on input shapes \(2, 3\), \(4,\)"):
+        minigrad.ones(2, 3) + minigrad.ones(4)

@@ -187,3 +187,76 @@ def test_in_place_helpers(backend: minigrad.backends.Backend) -> None:
     i = minigrad.tensor([1, 2])
     with pytest.raises((RuntimeError, TypeError)):
         i += 0.5
+
+
+def test_numpy_scalars_and_zero_d_promotion(backend: minigrad.backends.Backend) -> None:
+    f = minigrad.ones(2)
+    assert (f * numpy.float32(2)).tolist() == [2.0, 2.0]
+    assert (minigrad.tensor([1, 2]) + numpy.int64(1)).dtype == minigrad.int64
+    assert (f + minigrad.tensor(1.0, dtype=minigrad.float64)).dtype == minigrad.float32
+    assert (minigrad.tensor([1, 2]) + minigrad.tensor(1.5, dtype=minigrad.float64)).dtype == (
+        minigrad.float64)
+    assert (minigrad.tensor([1, 2], dtype=minigrad.int32) + minigrad.tensor(1)).dtype == (
+        minigrad.int32)
+    assert minigrad.tensor(numpy.float64(1.0)).dtype == minigrad.float64
+    assert minigrad.arange(numpy.int64(3)).dtype == minigrad.int64
+
+
+def test_pytorch_call_forms(backend: minigrad.backends.Backend) -> None:
+    assert minigrad.randint(5, (3,)).shape == (3,)
+    x = minigrad.ones(2)
+    assert x.to(dtype=minigrad.float64).dtype == minigrad.float64
+    assert x.to(device=backend.device).backend is backend
+    assert x.to(minigrad.zeros(1, dtype=minigrad.float64)).dtype == minigrad.float64
+    assert minigrad.where(minigrad.tensor([True, False]), 1.0, 0).tolist() == [1.0, 0.0]
+    assert minigrad.tensor([1, 5]).clamp(max=2.5).tolist() == [1.0, 2.5]
+    assert minigrad.ones(2, 3).sum(()).item() == 6.0
+    assert minigrad.arange(6).reshape(2, 3)[[]].shape == (0, 3)
+
+
+def test_operators_without_gradient(backend: minigrad.backends.Backend) -> None:
+    m = minigrad.tensor([True, False])
+    assert (m & True).tolist() == [True, False] and (False | m).tolist() == [True, False]
+    assert (m ^ True).tolist() == [False, True]
+    assert (minigrad.tensor([5, -7]) // 2).tolist() == [2, -4]
+    assert (minigrad.tensor([5.0, -7.0]) % 3).tolist() == [2.0, 2.0]
+    assert minigrad.tensor([[True, False], [True, True]]).all(dim=1).tolist() == [False, True]
+    assert minigrad.tensor([[0, 0], [0, 1]]).any(1, keepdim=True).shape == (2, 1)
+    assert (minigrad.ones(1) == None) is False  # noqa: E711 (PyTorch's answer)
+
+
+def test_remainder_gradient(backend: minigrad.backends.Backend) -> None:
+    x = minigrad.tensor([5.0, -7.0], requires_grad=True)
+    (x % 3).sum().backward()
+    assert_close(x.grad, [1.0, 1.0])
+
+
+def test_more_shape_errors(backend: minigrad.backends.Backend) -> None:
+    with pytest.raises(RuntimeError, match="leading"):
+        minigrad.ones(3, 1).expand(-1, 3, 4)
+    with pytest.raises(RuntimeError, match="more than once"):
+        minigrad.ones(2, 3).sum((0, 0))
+    with pytest.raises(ValueError, match="positive"):
+        minigrad.ones(4).chunk(0)
+    with pytest.raises(ValueError, match="non-zero"):
+        minigrad.arange(0, 5, 0)
+    with pytest.raises(IndexError, match=r"mask of shape \(3,\) does not match"):
+        minigrad.arange(6).reshape(2, 3)[minigrad.tensor([True, False, True])]
+    with pytest.raises(RuntimeError, match="size 3 at dimension 0"):
+        minigrad.ones(2, 2).gather(1, minigrad.zeros(3, 1, dtype=minigrad.int64))
+    with pytest.raises(ValueError, match=r"shape \(3,\)"):
+        minigrad.zeros(2, 2)[0] = minigrad.ones(3)
+
+
+def test_repr_matches_pytorch_layout(backend: minigrad.backends.Backend) -> None:
+    assert repr(minigrad.tensor([1.5, 2.0, 3.25])) == "tensor([1.5000, 2.0000, 3.2500])"
+    assert repr(minigrad.tensor([1e-8, 1.0])) == "tensor([1.0000e-08, 1.0000e+00])"
+    assert repr(minigrad.zeros(0, 3)) == "tensor([], size=(0, 3))"
+
+
+def test_assert_close_checks_dtypes_and_nan() -> None:
+    with pytest.raises(AssertionError, match="dtypes differ"):
+        assert_close(minigrad.ones(1), minigrad.ones(1, dtype=minigrad.float64))
+    with pytest.raises(AssertionError):
+        assert_close(minigrad.tensor([float("nan")]), [float("nan")])
+    assert_close(minigrad.tensor([float("nan")]), [float("nan")], equal_nan=True)

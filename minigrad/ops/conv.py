@@ -73,9 +73,9 @@ def window_count(
     is then dropped. The result may be zero or negative when nothing fits.
     """
     span = n + before + after - dilation * (kernel - 1) - 1
-    if span < 0 or not ceil_mode:
+    if not ceil_mode:
         return span // stride + 1
-    out = -(-span // stride) + 1
+    out = (span + stride - 1) // stride + 1  # PyTorch's rounding, negative spans included
     if (out - 1) * stride >= n + before:
         out -= 1
     return out
@@ -303,6 +303,11 @@ def _add_bias(out: Tensor, bias: Tensor | None, channels: int, op: str) -> Tenso
         raise RuntimeError(
             f"{op}: bias must have shape ({channels},), one value per output channel, got "
             f"{bias.shape}"
+        )
+    if bias.dtype != out.dtype:
+        raise TypeError(
+            f"{op}: bias dtype {bias.dtype} differs from the input and weight dtype "
+            f"{out.dtype}; convert it with .to(dtype)"
         )
     return out + bias.reshape(1, channels, 1, 1)
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy
 
 from minigrad.autograd import Function
-from minigrad.dtypes import is_floating, promote_types, scalar_dtype
+from minigrad.dtypes import get_default_dtype, is_floating, promote_tensor_types, scalar_dtype
 from minigrad.tensor import Scalar, Tensor
 
 Array = Any
@@ -32,7 +32,7 @@ def as_operands(a: Tensor | Scalar, b: Tensor | Scalar) -> tuple[Tensor, Tensor]
             db = b._data.dtype
             if da == db:
                 return a, b
-            dtype = promote_types(da, db)
+            dtype = promote_tensor_types(da, a._data.ndim, db, b._data.ndim)
             return (a if da == dtype else cast(a, dtype)), (b if db == dtype else cast(b, dtype))
         dtype = scalar_dtype(da, b)
         return (a if da == dtype else cast(a, dtype)), a._constant(b, dtype)
@@ -71,47 +71,58 @@ class Sub(Function):
 
 class Mul(Function):
     save_inputs = (0, 1)
+    saved_for = ((1,), (0,))  # a is needed for b's gradient, b for a's
 
     def forward(ctx, a: Array, b: Array) -> Array:
+        ctx.shapes = (a.shape, b.shape)
         return a * b
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved
+        sa, sb = ctx.shapes
         return (
-            unbroadcast(g * b, a.shape) if ctx.needs_input_grad[0] else None,
-            unbroadcast(g * a, b.shape) if ctx.needs_input_grad[1] else None,
+            unbroadcast(g * b, sa) if ctx.needs_input_grad[0] else None,
+            unbroadcast(g * a, sb) if ctx.needs_input_grad[1] else None,
         )
 
 
 class Div(Function):
     save_inputs = (0, 1)
+    saved_for = ((1,), (0, 1))
 
     def forward(ctx, a: Array, b: Array) -> Array:
+        ctx.shapes = (a.shape, b.shape)
         return a / b
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b = ctx.saved
+        sa, sb = ctx.shapes
         return (
-            unbroadcast(g / b, a.shape) if ctx.needs_input_grad[0] else None,
-            unbroadcast(-g * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None,
+            unbroadcast(g / b, sa) if ctx.needs_input_grad[0] else None,
+            unbroadcast(-g * a / (b * b), sb) if ctx.needs_input_grad[1] else None,
         )
 
 
 class Pow(Function):
     save_inputs = (0, 1)
+    saved_for = ((0, 1), (0,))
     save_output = True
 
     def forward(ctx, a: Array, b: Array) -> Array:
+        ctx.shapes = (a.shape, b.shape)
         return a**b
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b, out = ctx.saved
+        sa, sb = ctx.shapes
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = unbroadcast(g * b * a ** (b - 1), a.shape)
+            # x**0 is constant: its slope is 0 even at x = 0, where 0 * x**-1 would be NaN
+            slope = where(b == 0, 0.0, b * a ** (b - 1))
+            ga = unbroadcast(g * slope, sa)
         if ctx.needs_input_grad[1]:
             safe_log = where(a > 0, a, a._constant(1, a.dtype)).log()
-            gb = unbroadcast(g * out * safe_log, b.shape)
+            gb = unbroadcast(g * out * safe_log, sb)
         return ga, gb
 
 
@@ -306,6 +317,9 @@ def where(condition: Tensor, input: Tensor | Scalar, other: Tensor | Scalar) -> 
     """
     if condition.dtype != numpy.dtype(bool):
         raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        dtype = scalar_dtype(scalar_dtype(numpy.dtype(bool), input), other)
+        input = condition._constant(input, dtype)
     a, b = as_operands(input, other)
     return Where.apply(condition, a, b)
 
@@ -314,6 +328,8 @@ def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> 
     """Limit every element to ``[min, max]``; the gradient is zero where clamped."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if input.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+        input = cast(input, get_default_dtype())  # a float bound promotes, as in PyTorch
     return Clamp.apply(input, min=min, max=max)
 
 

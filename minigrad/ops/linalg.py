@@ -13,25 +13,30 @@ Array = Any
 
 class MatMul(Function):
     save_inputs = (0, 1)
+    saved_for = ((1,), (0,))
 
     def forward(ctx, a: Array, b: Array) -> Array:
+        ctx.shapes = (a.shape, b.shape)
         return ctx.xp.matmul(a, b)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a, b = ctx.saved
-        if a.ndim == 1 and b.ndim == 1:
+        a, b = ctx.saved  # a is kept only for b's gradient and b only for a's
+        sa, sb = ctx.shapes
+        if len(sa) == 1 and len(sb) == 1:
             return (g * b if ctx.needs_input_grad[0] else None,
                     g * a if ctx.needs_input_grad[1] else None)
         # treat vectors as matrices, as matmul itself does, then undo it
-        a2 = a.unsqueeze(0) if a.ndim == 1 else a
-        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
-        g2 = g.unsqueeze(-2) if a.ndim == 1 else g
-        g2 = g2.unsqueeze(-1) if b.ndim == 1 else g2
+        sa2 = (1, *sa) if len(sa) == 1 else sa
+        sb2 = (*sb, 1) if len(sb) == 1 else sb
+        g2 = g.unsqueeze(-2) if len(sa) == 1 else g
+        g2 = g2.unsqueeze(-1) if len(sb) == 1 else g2
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = unbroadcast(g2 @ b2.mT, a2.shape).reshape(a.shape)
+            b2 = b.reshape(sb2)
+            ga = unbroadcast(g2 @ b2.mT, sa2).reshape(sa)
         if ctx.needs_input_grad[1]:
-            gb = unbroadcast(a2.mT @ g2, b2.shape).reshape(b.shape)
+            a2 = a.reshape(sa2)
+            gb = unbroadcast(a2.mT @ g2, sb2).reshape(sb)
         return ga, gb
 
 

@@ -603,6 +603,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     (2, 3, 1, 1)
     """
     op = "adaptive_avg_pool2d"
+    if input.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
     x, batched = _batched(input, op)
     oh, ow = _adaptive_size(x, output_size, op)
     h, w = x.shape[2], x.shape[3]

@@ -18,9 +18,9 @@ Dims = int | Sequence[int] | None
 
 def normalize_dims(dim: Dims, ndim: int) -> tuple[int, ...]:
     """Turn ``dim`` (None, int or sequence, negatives allowed) into sorted positive axes."""
-    if dim is None:
+    dims = (dim,) if isinstance(dim, int) else () if dim is None else tuple(dim)
+    if not dims:  # None and () both mean every dimension, as in PyTorch
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
     bound = max(ndim, 1)
     result = set()
     for d in dims:
@@ -29,6 +29,8 @@ def normalize_dims(dim: Dims, ndim: int) -> tuple[int, ...]:
                 f"dimension {d} is out of range for a tensor with {ndim} dimensions "
                 f"(expected a value in [{-bound}, {bound - 1}])"
             )
+        if d % bound in result:
+            raise RuntimeError(f"dimension {d % bound} appears more than once in {dim}")
         result.add(d % bound)
     return tuple(sorted(d for d in result if d < ndim))
 

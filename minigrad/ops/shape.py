@@ -19,6 +19,8 @@ def _axis(dim: int, ndim: int) -> int:
 
 
 class Reshape(Function):
+    is_view = True
+
     def forward(ctx, a: Array, shape: tuple[int, ...] = ()) -> Array:
         ctx.shape = a.shape
         return a.reshape(shape)
@@ -28,6 +30,8 @@ class Reshape(Function):
 
 
 class Permute(Function):
+    is_view = True
+
     def forward(ctx, a: Array, dims: tuple[int, ...] = ()) -> Array:
         return a.transpose(dims)
 
@@ -40,6 +44,8 @@ class Permute(Function):
 
 
 class Expand(Function):
+    is_view = True
+
     def forward(ctx, a: Array, shape: tuple[int, ...] = ()) -> Array:
         ctx.shape = a.shape
         return ctx.xp.broadcast_to(a, shape)
@@ -51,6 +57,8 @@ class Expand(Function):
 
 
 class GetItem(Function):
+    is_view = True
+
     def forward(ctx, a: Array, index: Any = None) -> Array:
         ctx.shape = a.shape
         return a[index]
@@ -108,6 +116,7 @@ def normalize_index(t: Tensor, index: Any) -> tuple[Any, ...]:
     xp = t._backend.xp
     items = index if isinstance(index, tuple) else (index,)
     result: list[Any] = []
+    position = 0  # the dimension of t the next item indexes (until an Ellipsis)
     for item in items:
         if isinstance(item, Tensor):
             if item._backend is not t._backend:
@@ -117,10 +126,22 @@ def normalize_index(t: Tensor, index: Any) -> tuple[Any, ...]:
                 )
             item = item._data
         elif isinstance(item, (list, range)):
-            item = xp.asarray(item)
+            item = xp.asarray(item) if len(item) else xp.zeros(0, dtype=xp.int64)
+        if item is Ellipsis:
+            position = -1
         if hasattr(item, "dtype") and getattr(item, "ndim", 0) > 0 and item.dtype == bool:
+            covered = t.shape[position : position + item.ndim] if position >= 0 else None
+            if covered is not None and tuple(item.shape) != covered:
+                raise IndexError(
+                    f"boolean mask of shape {tuple(item.shape)} does not match the dimensions "
+                    f"{covered} of the indexed tensor of shape {t.shape} that it selects from"
+                )
             result.extend(xp.nonzero(item))
-        elif hasattr(item, "dtype") and getattr(item, "ndim", 1) == 0 and item.dtype != bool:
+            position = position + item.ndim if position >= 0 else -1
+            continue
+        if position >= 0 and item is not None and item is not Ellipsis:
+            position += 1
+        if hasattr(item, "dtype") and getattr(item, "ndim", 1) == 0 and item.dtype != bool:
             result.append(int(item))
         else:
             result.append(item)
@@ -252,6 +273,11 @@ def expand(t: Tensor, shape: tuple[int, ...]) -> Tensor:
     if len(shape) < t.ndim:
         raise RuntimeError(f"expand: target {shape} has fewer dimensions than {t.shape}")
     offset = len(shape) - t.ndim
+    if any(n == -1 for n in shape[:offset]):
+        raise RuntimeError(
+            f"expand: -1 is not allowed in a new leading dimension (target {shape} for a "
+            f"tensor of shape {t.shape})"
+        )
     target = tuple(t.shape[i - offset] if n == -1 else n for i, n in enumerate(shape))
     for i, n in enumerate(t.shape):
         if n != 1 and n != target[i + offset]:
@@ -344,6 +370,8 @@ def split(t: Tensor, split_size: int | Sequence[int], dim: int = 0) -> tuple[Ten
 
 def chunk(t: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """Split into ``chunks`` pieces of equal size (the last may be smaller)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = t.shape[_axis(dim, t.ndim)]
     return split(t, max(math.ceil(n / chunks), 1), dim)
 
@@ -364,7 +392,14 @@ def gather(t: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError(
             f"gather: index has {index.ndim} dimensions but the input has {t.ndim}"
         )
-    return Gather.apply(t, index.detach(), axis=_axis(dim, t.ndim))
+    axis = _axis(dim, t.ndim)
+    for d, (n_index, n_input) in enumerate(zip(index.shape, t.shape)):
+        if d != axis and n_index > n_input:
+            raise RuntimeError(
+                f"gather: index has size {n_index} at dimension {d} but the input has only "
+                f"{n_input} (index {index.shape}, input {t.shape}, gathering along {axis})"
+            )
+    return Gather.apply(t, index.detach(), axis=axis)
 
 
 def setitem_value(t: Tensor, value: Tensor | Scalar) -> Tensor:

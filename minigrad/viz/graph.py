@@ -233,7 +233,7 @@ def _build(
         if cut:
             hidden_targets.append(name)
         if show_saved:
-            for t in node._saved or ():
+            for t in [t for t in node._saved or () if t is not None]:
                 saved_name = f"s{len(saved_items)}"
                 what = "saved output" if t._grad_fn is node else "saved"
                 saved_lines = [f"{what} {_shape_text(t.shape)}" if show_shapes else what]
