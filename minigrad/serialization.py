@@ -28,6 +28,7 @@ from typing import IO, Any
 
 import numpy
 
+from minigrad.dtypes import check_supported
 from minigrad.tensor import Tensor, resolve_backend
 
 __all__ = ["load", "save"]
@@ -38,6 +39,8 @@ PathLike = str | os.PathLike[str] | IO[bytes]
 
 
 def _encode(obj: Any, arrays: dict[str, numpy.ndarray[Any, Any]], where: str) -> Any:
+    if isinstance(obj, numpy.generic):
+        obj = obj.item()  # numpy.bool_ -> bool, numpy.float32 -> float, ...
     if isinstance(obj, Tensor):
         key = f"t{len(arrays)}"
         arrays[key] = numpy.asarray(obj.detach()._host(), order="C")
@@ -51,9 +54,9 @@ def _encode(obj: Any, arrays: dict[str, numpy.ndarray[Any, Any]], where: str) ->
         return {"ndarray": key}
     if obj is None or isinstance(obj, (bool, str)):
         return {"value": obj}
-    if isinstance(obj, (int, numpy.integer)):
+    if isinstance(obj, int):
         return {"int": int(obj)}
-    if isinstance(obj, (float, numpy.floating)):
+    if isinstance(obj, float):
         return {"float": repr(float(obj))}
     if isinstance(obj, Mapping):
         items = []
@@ -73,9 +76,27 @@ def _encode(obj: Any, arrays: dict[str, numpy.ndarray[Any, Any]], where: str) ->
     )
 
 
+def _array(arrays: Any, key: Any) -> numpy.ndarray[Any, Any]:
+    if not isinstance(key, str) or key == _STRUCTURE_KEY or key not in arrays.files:
+        raise ValueError(f"load: the file's structure names a missing array {key!r:.40}")
+    host: numpy.ndarray[Any, Any] = arrays[key]
+    if host.dtype.kind in "OV":
+        raise ValueError(f"load: array {key!r} has dtype {host.dtype}, which minigrad can't load")
+    return host
+
+
 def _decode(node: Any, arrays: Any, backend: Any) -> Any:
+    if not isinstance(node, dict):
+        raise ValueError(f"load: malformed entry in the file's structure: {node!r:.80}")
     if "tensor" in node:
-        host = arrays[node["tensor"]]
+        host = _array(arrays, node["tensor"])
+        try:
+            check_supported(host.dtype)
+        except TypeError:
+            raise ValueError(
+                f"load: tensor {node['tensor']!r} has dtype {host.dtype}, which is not a "
+                "tensor dtype (expected a bool, integer or floating dtype minigrad supports)"
+            ) from None
         t = Tensor._make(backend.asarray(host), backend)
         if node.get("parameter"):
             from minigrad.nn.parameter import Parameter
@@ -83,7 +104,7 @@ def _decode(node: Any, arrays: Any, backend: Any) -> Any:
             return Parameter(t, requires_grad=node.get("requires_grad", True))
         return t.requires_grad_(True) if node.get("requires_grad") else t
     if "ndarray" in node:
-        return numpy.array(arrays[node["ndarray"]])
+        return numpy.array(_array(arrays, node["ndarray"]))
     if "value" in node:
         return node["value"]
     if "int" in node:
@@ -139,20 +160,42 @@ def load(f: PathLike, map_location: Any = None) -> Any:
     Raises
     ------
     ValueError
-        If the file is not a minigrad archive.
+        If the file is not a minigrad archive (a ``.npy`` array, a PyTorch checkpoint, a
+        plain ``.npz``), its structure is malformed, or a tensor in it has a dtype that
+        minigrad tensors can't have.
     """
     from minigrad import backends
 
     backend = backends.current() if map_location is None else resolve_backend(map_location)
     try:
         archive = numpy.load(f, allow_pickle=False)
-    except (zipfile.BadZipFile, ValueError) as exc:
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
         raise ValueError(f"load: {f!r} is not a file written by minigrad.save ({exc})") from exc
+    if not isinstance(archive, numpy.lib.npyio.NpzFile):
+        raise ValueError(
+            f"load: {f!r} is a single NumPy array (.npy), not an archive written by "
+            "minigrad.save; read it with numpy.load"
+        )
     with archive:
         if _STRUCTURE_KEY not in archive.files:
+            names = archive.zip.namelist() if archive.zip is not None else []
+            if any(name.endswith("data.pkl") for name in names):
+                raise ValueError(
+                    f"load: {f!r} looks like a PyTorch checkpoint (a zip with data.pkl), "
+                    "which minigrad cannot read (it would need unpickling); in PyTorch, "
+                    "convert the tensors to NumPy arrays and save them with numpy.savez"
+                )
             raise ValueError(f"load: {f!r} is an .npz archive but not one written by "
                              "minigrad.save (no structure entry)")
-        structure = json.loads(archive[_STRUCTURE_KEY].tobytes().decode("utf-8"))
+        try:
+            structure = json.loads(archive[_STRUCTURE_KEY].tobytes().decode("utf-8"))
+            if not isinstance(structure, dict) or "root" not in structure:
+                raise ValueError("the structure entry is not a dict with a 'root'")
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise ValueError(f"load: malformed structure in {f!r} ({exc})") from exc
         if structure.get("format") != _FORMAT:
             raise ValueError(f"load: unsupported format {structure.get('format')!r}")
-        return _decode(structure["root"], archive, backend)
+        try:
+            return _decode(structure["root"], archive, backend)
+        except (TypeError, KeyError, IndexError, AttributeError) as exc:
+            raise ValueError(f"load: malformed structure in {f!r} ({exc!r})") from exc

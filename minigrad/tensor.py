@@ -917,7 +917,8 @@ def tensor(
         host: Any = data._host()
     else:
         host = numpy.asarray(data)
-        if host.dtype == numpy.float64 and not isinstance(data, (numpy.ndarray, numpy.generic)):
+        if (dtype is None and host.dtype == numpy.float64
+                and not isinstance(data, (numpy.ndarray, numpy.generic))):
             host = host.astype(get_default_dtype())  # Python floats -> the default dtype
         if host.dtype.kind in "OUS":
             raise TypeError(f"can't make a tensor from {type(data).__name__} data: {data!r:.60}")

@@ -89,7 +89,9 @@ def test_default_collate_and_custom_datasets() -> None:
 
     batch = next(iter(DataLoader(Pairs(), batch_size=3)))
     assert batch["x"].shape == (3, 2) and batch["y"].dtype == minigrad.int64
-    assert batch["w"].dtype == minigrad.float32 and batch["name"] == ["n0", "n1", "n2"]
+    # Python floats become float64, as torch's default_collate does
+    assert batch["w"].dtype == minigrad.float64 and batch["name"] == ["n0", "n1", "n2"]
+    assert batch["w"].tolist() == [0.0, 0.5, 1.0]
     stacked = default_collate([(minigrad.ones(2), True), (minigrad.zeros(2), False)])
     assert stacked[0].shape == (2, 2) and stacked[1].tolist() == [True, False]
     with pytest.raises(TypeError, match="can't batch samples of type object"):
@@ -223,3 +225,79 @@ def test_mnist_download_from_a_mirror(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(RuntimeError, match="checksum mismatch"):
         MNIST(tmp_path / "third", download=True)
     assert not list((tmp_path / "third" / "MNIST" / "raw").glob("*.part"))
+
+
+# --- regressions ----------------------------------------------------------------------------
+class _Negated(TensorDataset):
+    """Overrides ``__getitem__``: the DataLoader must not bypass it with the batch fast path."""
+
+    def __getitem__(self, index: int) -> tuple[minigrad.Tensor, ...]:
+        return tuple(-t for t in super().__getitem__(index))
+
+
+def test_dataloader_respects_an_overridden_getitem() -> None:
+    ds = _Negated(minigrad.arange(1, 6))
+    assert [b[0].tolist() for b in DataLoader(ds, batch_size=2)] == [[-1, -2], [-3, -4], [-5]]
+    sub = Subset(ds, [4, 0])
+    assert next(iter(DataLoader(sub, batch_size=2)))[0].tolist() == [-5, -1]
+
+    class Relabelled(Subset):
+        def __getitem__(self, index: int) -> object:
+            (x,) = super().__getitem__(index)
+            return (x * 10,)
+
+    plain = TensorDataset(minigrad.arange(1, 6))
+    relabelled = Relabelled(plain, [1, 2])
+    assert next(iter(DataLoader(relabelled, batch_size=2)))[0].tolist() == [20, 30]
+    # the unmodified classes keep the fast path (same values either way)
+    assert next(iter(DataLoader(Subset(plain, [1, 2]), batch_size=2)))[0].tolist() == [2, 3]
+
+
+def test_dataloader_respects_an_overridden_getitem_of_digits() -> None:
+    pytest.importorskip("sklearn")
+    from minigrad.data.datasets import Digits
+
+    class Zeroed(Digits):
+        def __getitem__(self, index: int) -> tuple[object, object]:
+            image, _ = super().__getitem__(index)
+            return image * 0, -1
+
+    x, y = next(iter(DataLoader(Zeroed(train=False, size=8), batch_size=3)))
+    assert float(x.abs().sum()) == 0.0 and y.tolist() == [-1, -1, -1]
+
+
+def test_manual_seed_makes_shuffling_and_splitting_repeat() -> None:
+    ds = TensorDataset(minigrad.arange(50))
+
+    def run() -> tuple[list[int], list[int], list[int]]:
+        minigrad.manual_seed(0)
+        loader = DataLoader(ds, batch_size=50, shuffle=True)
+        first, second = (batch[0].tolist() for batch in (next(iter(loader)), next(iter(loader))))
+        return first, second, random_split(ds, [25, 25])[0].indices
+
+    a, b = run(), run()
+    assert a == b
+    assert a[0] != a[1] and sorted(a[0]) == list(range(50))  # epochs still differ
+    minigrad.manual_seed(1)
+    assert next(iter(DataLoader(ds, batch_size=50, shuffle=True)))[0].tolist() != a[0]
+
+
+def test_random_split_refuses_negative_sizes() -> None:
+    ds = TensorDataset(minigrad.arange(10))
+    with pytest.raises(ValueError, match=r"fraction at index 2 is -0\.2, which is not between 0"):
+        random_split(ds, [0.5, 0.7, -0.2])
+    with pytest.raises(ValueError, match=r"fraction at index 0 is 1\.5, which is not between 0"):
+        random_split(ds, [1.5, -0.5])
+    with pytest.raises(ValueError, match="length at index 0 is -2; lengths must be non-negative"):
+        random_split(ds, [-2, 12])
+
+
+def test_default_collate_number_dtypes_match_torch() -> None:
+    assert default_collate([0.5, 1.0]).dtype == minigrad.float64
+    assert default_collate([1, 2]).dtype == minigrad.int64
+    assert default_collate([True, False]).dtype == minigrad.bool
+    pytest.importorskip("torch")
+    from torch.utils.data import default_collate as torch_collate
+
+    for batch in ([0.5, 1.0], [1, 2], [True, False]):
+        assert str(torch_collate(batch).dtype) == f"torch.{default_collate(batch).dtype}"

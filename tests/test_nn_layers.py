@@ -196,8 +196,10 @@ def test_embedding(backend: minigrad.backends.Backend) -> None:
     out.sum().backward()
     grad = host(emb.weight.grad)
     numpy.testing.assert_allclose(grad[:, 0], [0, 0, 2, 0, 0, 1])  # padding row gets nothing
-    with pytest.raises(IndexError, match="index 6 is out of range for a table of 6 rows"):
+    with pytest.raises(IndexError, match=r"index out of range in self: index 6 is not in \[0, 6\)"):
         emb(minigrad.tensor([6]))
+    with pytest.raises(IndexError, match=r"index out of range in self: index -1 is not"):
+        emb(minigrad.tensor([0, -1]))  # negative indices are refused, as in torch
     with pytest.raises(TypeError, match="integer tensor"):
         emb(minigrad.tensor([1.0]))
     with pytest.raises(ValueError, match="padding_idx 9"):
@@ -246,8 +248,17 @@ def test_conv_transpose2d(backend: minigrad.backends.Backend) -> None:
     x = minigrad.randn(1, 4, 5, 5)
     assert up(x).shape == (1, 2, 9, 9)
     assert up(x, output_size=(10, 10)).shape == (1, 2, 10, 10)
-    with pytest.raises(ValueError, match="not reachable"):
-        up(x, output_size=(12, 12))
+    assert up(x, output_size=(1, 2, 10, 9)).shape == (1, 2, 10, 9)
+    # as torch's layer: output_padding (the size above the smallest) stays below the stride
+    with pytest.raises(ValueError, match=r"valid sizes range from \(9, 9\) to \(10, 10\)"):
+        up(x, output_size=(11, 11))
+    with pytest.raises(ValueError, match=r"valid sizes range from \(9, 9\) to \(10, 10\)"):
+        up(x, output_size=(8, 9))
+    with pytest.raises(ValueError, match="output_size must have 2 or 4 elements, got 1"):
+        up(x, output_size=(10,))
+    dilated = nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1, dilation=3)
+    with pytest.raises(ValueError, match=r"from \(11, 11\) to \(12, 12\)"):
+        dilated(minigrad.zeros(1, 1, 4, 4), output_size=(13, 13))  # stride bounds, not dilation
     with pytest.raises(ValueError, match="zeros"):
         nn.ConvTranspose2d(1, 1, 3, padding_mode="reflect")
 
@@ -384,3 +395,70 @@ def test_parameters_to_vector_round_trip() -> None:
     assert float(layer.weight.sum()) == 6.0 and float(layer.bias.sum()) == 2.0
     with pytest.raises(ValueError, match="1-D tensor of 8 elements"):
         nn.utils.vector_to_parameters(minigrad.ones(7), layer.parameters())
+
+
+# --- inplace=True layers backpropagate ------------------------------------------------------
+_INPLACE_LAYERS = {
+    "relu": (lambda: nn.ReLU(inplace=True), lambda y: numpy.where(y > 0, 1.0, 0.0)),
+    "leaky_relu": (lambda: nn.LeakyReLU(0.1, inplace=True), lambda y: numpy.where(y > 0, 1.0, 0.1)),
+    "elu": (lambda: nn.ELU(inplace=True), lambda y: numpy.where(y > 0, 1.0, y + 1.0)),
+    "dropout": (lambda: nn.Dropout(0.5, inplace=True), lambda y: numpy.where(y != 0, 2.0, 0.0)),
+    "dropout2d": (lambda: nn.Dropout2d(0.5, inplace=True),
+                  lambda y: numpy.where(y != 0, 2.0, 0.0)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_INPLACE_LAYERS))
+def test_inplace_layers_backward(backend: minigrad.backends.Backend, name: str) -> None:
+    make, slope = _INPLACE_LAYERS[name]
+    a = randn(2, 3, 4, 4, requires_grad=True)
+    y = a * 2.0  # a non-leaf that the layer overwrites
+    version = y._version
+    out = make()(y)
+    assert out is y and y._version == version + 1
+    (y * y).sum().backward()  # used to fail: the op had saved the overwritten input
+    values = host(y)
+    # d/da sum(f(2a)^2) = 2 f(2a) f'(2a) 2, with f' read off the output (ELU: f' = f + 1 < 1)
+    numpy.testing.assert_allclose(host(a.grad), 4.0 * values * slope(values), rtol=1e-12)
+    if name.startswith("dropout"):
+        assert 0 < (values == 0).sum() < values.size  # both kept and dropped elements
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "elu"])
+def test_inplace_activations_match_torch_gradients(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    data = numpy.random.default_rng(0).standard_normal((2, 3, 4))
+    ours = {"relu": lambda y: F.relu(y, inplace=True),
+            "leaky_relu": lambda y: F.leaky_relu(y, 0.2, inplace=True),
+            "elu": lambda y: F.elu(y, 0.7, inplace=True)}[name]
+    theirs = {"relu": lambda y: torch.nn.functional.relu(y, inplace=True),
+              "leaky_relu": lambda y: torch.nn.functional.leaky_relu(y, 0.2, inplace=True),
+              "elu": lambda y: torch.nn.functional.elu(y, 0.7, inplace=True)}[name]
+    a = minigrad.tensor(data, requires_grad=True)
+    y = a * 3.0
+    ours(y)
+    (y * y * a).sum().backward()
+    ta = torch.tensor(data, requires_grad=True)
+    ty = ta * 3.0
+    theirs(ty)
+    (ty * ty * ta).sum().backward()
+    numpy.testing.assert_allclose(host(y), ty.detach().numpy(), rtol=1e-12)
+    numpy.testing.assert_allclose(host(a.grad), ta.grad.numpy(), rtol=1e-12)
+
+
+def test_inplace_dropout_matches_torch_gradients() -> None:
+    torch = pytest.importorskip("torch")
+    data = numpy.random.default_rng(1).standard_normal((2, 3, 4, 4))
+    for p in (0.3, 1.0):
+        a = minigrad.tensor(data, requires_grad=True)
+        y = a * 3.0
+        F.dropout(y, p, inplace=True)
+        (y * y).sum().backward()
+        # torch's gradient for the same mask: 2 y * mask / (1 - p) * 3
+        ta = torch.tensor(data, requires_grad=True)
+        ty = ta * 3.0
+        scale = 0.0 if p == 1.0 else 1 / (1 - p)
+        mask = torch.tensor((host(y) != 0) * scale)
+        ty.mul_(mask)
+        (ty * ty).sum().backward()
+        numpy.testing.assert_allclose(host(a.grad), ta.grad.numpy(), rtol=1e-12)

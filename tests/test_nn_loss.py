@@ -137,3 +137,40 @@ def test_logsigmoid_gradient_at_zero(backend: minigrad.backends.Backend) -> None
     x = minigrad.tensor([0.0], dtype=f64, requires_grad=True)
     F.logsigmoid(x).sum().backward()
     assert float(x.grad) == pytest.approx(0.5)
+
+
+def test_bce_gradient_at_saturated_probabilities(backend: minigrad.backends.Backend) -> None:
+    x_values = numpy.array([0.0, 1.0, 0.25, 1.0, 0.0])
+    y_values = numpy.array([1.0, 0.0, 0.5, 1.0, 0.0])
+    x = minigrad.tensor(x_values, requires_grad=True)
+    y = minigrad.tensor(y_values, requires_grad=True)
+    loss = F.binary_cross_entropy(x, y, reduction="sum")
+    assert float(loss) == pytest.approx(200.0 + 0.5 * -(numpy.log(0.25) + numpy.log(0.75)))
+    loss.backward()
+    eps = float(numpy.float32(1e-12))  # torch's EPSILON, rounded to float32 as torch does
+    # (x - y) / max(x (1 - x), eps): not 0 where x is exactly 0 or 1
+    numpy.testing.assert_allclose(host(x.grad), [-1 / eps, 1 / eps, -0.25 / 0.1875, 0.0, 0.0])
+    numpy.testing.assert_allclose(host(y.grad)[2], numpy.log(0.75) - numpy.log(0.25))
+    assert host(y.grad)[0] == numpy.inf and host(y.grad)[1] == -numpy.inf
+
+
+def test_bce_gradient_matches_torch_when_saturated() -> None:
+    torch = pytest.importorskip("torch")
+    x_values = numpy.array([0.0, 1.0, 0.3, 1.0, 0.0, 1e-50])
+    y_values = numpy.array([1.0, 0.0, 0.5, 1.0, 0.0, 0.2])
+    weight = numpy.array([1.0, 2.0, 0.5, 1.0, 1.0, 3.0])
+    for dtype, tdtype in ((minigrad.float64, torch.float64), (minigrad.float32, torch.float32)):
+        x = minigrad.tensor(x_values.astype(dtype), requires_grad=True)
+        y = minigrad.tensor(y_values.astype(dtype), requires_grad=True)
+        loss = F.binary_cross_entropy(x, y, weight=minigrad.tensor(weight.astype(dtype)))
+        loss.backward()
+        tx = torch.tensor(x_values, dtype=tdtype, requires_grad=True)
+        ty = torch.tensor(y_values, dtype=tdtype, requires_grad=True)
+        tloss = torch.nn.functional.binary_cross_entropy(
+            tx, ty, weight=torch.tensor(weight, dtype=tdtype)
+        )
+        tloss.backward()
+        rtol = 1e-12 if dtype == minigrad.float64 else 1e-5
+        numpy.testing.assert_allclose(float(loss), tloss.item(), rtol=rtol)
+        numpy.testing.assert_allclose(host(x.grad), tx.grad.numpy(), rtol=rtol)
+        numpy.testing.assert_allclose(host(y.grad), ty.grad.numpy(), rtol=rtol)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy
@@ -217,3 +218,111 @@ def test_repr_prints_the_tree() -> None:
         "  (fc): Linear(in_features=18, out_features=4, bias=True)\n"
         ")"
     )
+
+
+# --- regressions ----------------------------------------------------------------------------
+def _model_with_grads() -> nn.Module:
+    model = nn.Linear(2, 1)
+    with minigrad.no_grad():
+        model.weight.copy_(minigrad.tensor([[3.0, 0.0]]))
+        model.bias.copy_(minigrad.tensor([0.0]))
+    model(minigrad.tensor([[1.0, 1.0]])).sum().backward()  # grads: weight [1, 1], bias [1]
+    return model
+
+
+def test_clip_grad_norm_accepts_a_generator() -> None:
+    model = _model_with_grads()
+    weight_grad = model.weight.grad
+    total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)  # a one-shot generator
+    assert float(total) == pytest.approx(3**0.5)
+    scale = 1.0 / (3**0.5 + 1e-6)
+    numpy.testing.assert_allclose(model.weight.grad.tolist(), [[scale, scale]], rtol=1e-6)
+    numpy.testing.assert_allclose(model.bias.grad.tolist(), [scale], rtol=1e-6)
+    assert model.weight.grad is weight_grad  # scaled in place, as torch does
+    clip_model = _model_with_grads()
+    nn.utils.clip_grad_value_(clip_model.parameters(), 0.5)
+    assert clip_model.weight.grad.tolist() == [[0.5, 0.5]]
+
+
+def test_clip_grad_norm_scales_by_a_nonfinite_norm_like_torch() -> None:
+    w = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    w.grad = minigrad.tensor([float("inf"), 1.0])
+    assert math.isinf(float(nn.utils.clip_grad_norm_([w], 1.0)))
+    grad = w.grad.tolist()
+    assert math.isnan(grad[0]) and grad[1] == 0.0  # inf * 0 and 1 * 0, as in torch
+    w.grad = minigrad.tensor([float("nan"), 1.0])
+    assert math.isnan(float(nn.utils.clip_grad_norm_([w], 1.0)))
+    assert all(math.isnan(v) for v in w.grad.tolist())
+    w.grad = minigrad.tensor([float("nan"), 1.0])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
+    torch = pytest.importorskip("torch")
+    for values in ([float("inf"), 1.0], [float("nan"), 1.0], [3.0, 4.0]):
+        tw = torch.tensor(values)
+        tw.grad = torch.tensor(values)
+        expected = float(torch.nn.utils.clip_grad_norm_(iter([tw]), 1.0))
+        w.grad = minigrad.tensor(values)
+        got = float(nn.utils.clip_grad_norm_(iter([w]), 1.0))
+        numpy.testing.assert_allclose(got, expected)
+        numpy.testing.assert_allclose(w.grad.tolist(), tw.grad.tolist(), rtol=1e-6)
+
+
+def test_register_refuses_names_of_another_kind() -> None:
+    net = nn.Module()
+    net.register_buffer("buf", minigrad.zeros(1))
+    net.register_parameter("w", nn.Parameter(minigrad.zeros(1)))
+    net.add_module("child", nn.ReLU())
+    net.plain = 3
+    for name in ("buf", "child", "plain", "forward"):
+        with pytest.raises(KeyError, match=f"attribute '{name}' already exists"):
+            net.register_parameter(name, nn.Parameter(minigrad.zeros(1)))
+    for name in ("w", "child", "plain"):
+        with pytest.raises(KeyError, match=f"attribute '{name}' already exists"):
+            net.register_buffer(name, minigrad.zeros(1))
+    for name in ("w", "buf", "plain"):
+        with pytest.raises(KeyError, match=f"attribute '{name}' already exists"):
+            net.add_module(name, nn.ReLU())
+    # the same kind may be registered again (replaced)
+    net.register_parameter("w", None)
+    net.register_buffer("buf", minigrad.ones(1))
+    net.add_module("child", nn.Tanh())
+    assert net.w is None and net.buf.tolist() == [1.0] and isinstance(net.child, nn.Tanh)
+    torch = pytest.importorskip("torch")
+    tnet = torch.nn.Module()
+    tnet.register_buffer("buf", torch.zeros(1))
+    with pytest.raises(KeyError, match="attribute 'buf' already exists"):
+        tnet.register_parameter("buf", torch.nn.Parameter(torch.zeros(1)))
+
+
+def test_zero_grad_set_to_none_false_zeroes_in_place() -> None:
+    model = _model_with_grads()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    grad = model.weight.grad
+    model.zero_grad(set_to_none=False)
+    assert model.weight.grad is grad and grad.tolist() == [[0.0, 0.0]]
+    model(minigrad.tensor([[1.0, 2.0]])).sum().backward()
+    grad = model.weight.grad
+    opt.zero_grad(set_to_none=False)
+    assert model.weight.grad is grad and grad.tolist() == [[0.0, 0.0]]
+    # a gradient that is part of a graph (create_graph=True) is detached first
+    x = minigrad.tensor([2.0], requires_grad=True)
+    p = nn.Parameter(minigrad.tensor([1.0]))
+    (p * p * x).sum().backward(create_graph=True)
+    grad = p.grad
+    assert grad.requires_grad
+    opt = optim.SGD([p], lr=0.1)
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is grad and not grad.requires_grad and grad.grad_fn is None
+    assert grad.tolist() == [0.0]
+
+
+def test_module_dict_from_and_update_with_module_dict() -> None:
+    first = nn.ModuleDict({"a": nn.Linear(1, 1), "b": nn.ReLU()})
+    copy = nn.ModuleDict(first)
+    assert list(copy.keys()) == ["a", "b"] and copy["a"] is first["a"]
+    copy.update(nn.ModuleDict({"c": nn.Tanh()}))
+    copy.update([["d", nn.Sigmoid()]])  # pairs may be lists, as in torch
+    assert list(copy.keys()) == ["a", "b", "c", "d"]
+    assert len(list(copy.parameters())) == 2
+    with pytest.raises(TypeError, match="element #0"):
+        copy.update([("e",)])

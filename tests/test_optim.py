@@ -213,3 +213,66 @@ def test_scheduler_state_dict_and_plateau() -> None:
     assert plateau.get_last_lr() == [0.3]
     with pytest.raises(ValueError, match=r"factor should be < 1\.0"):
         lr_scheduler.ReduceLROnPlateau(opt, factor=2.0)
+
+
+def _sgd(lr: float = 1.0) -> optim.SGD:
+    return optim.SGD([nn.Parameter(minigrad.zeros(1))], lr=lr)
+
+
+def test_resumed_schedulers_keep_the_current_rate_on_construction() -> None:
+    opt = _sgd()
+    sched = lr_scheduler.ExponentialLR(opt, gamma=0.5)
+    for _ in range(2):
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["lr"] == 0.25
+    resumed = lr_scheduler.ExponentialLR(opt, gamma=0.5, last_epoch=2)
+    assert opt.param_groups[0]["lr"] == 0.25  # was 0.125: the constructor's step scaled it
+    opt.step()
+    resumed.step()
+    assert resumed.get_last_lr() == [0.125]
+
+    opt = _sgd()
+    sched = lr_scheduler.CosineAnnealingLR(opt, T_max=10)
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    at_3 = 0.5 * (1 + math.cos(math.pi * 3 / 10))
+    assert opt.param_groups[0]["lr"] == pytest.approx(at_3)
+    resumed_cos = lr_scheduler.CosineAnnealingLR(opt, T_max=10, last_epoch=3)
+    assert opt.param_groups[0]["lr"] == pytest.approx(at_3)
+    opt.step()
+    resumed_cos.step()
+    # torch 2.13: the constructor's step moved last_epoch to 4 without changing the rate, so
+    # this step applies the recursive factor of epoch 5 to the epoch-3 rate (0.6065; was 0.5)
+    factor = (1 + math.cos(math.pi * 5 / 10)) / (1 + math.cos(math.pi * 4 / 10))
+    assert resumed_cos.get_last_lr()[0] == pytest.approx(factor * at_3)
+    assert resumed_cos.get_last_lr()[0] == pytest.approx(0.60648, abs=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["exponential", "cosine"])
+def test_resumed_schedulers_match_torch(kind: str) -> None:
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    def rates(lib: Any, sgd: Any, param: Any, last_epoch: int) -> list[float]:
+        opt = sgd([param], lr=0.8)
+        opt.param_groups[0]["initial_lr"] = 1.0
+        if kind == "exponential":
+            sched = lib.ExponentialLR(opt, gamma=0.5, last_epoch=last_epoch)
+        else:
+            sched = lib.CosineAnnealingLR(opt, T_max=4, eta_min=0.05, last_epoch=last_epoch)
+        out = [opt.param_groups[0]["lr"]]
+        for _ in range(6):
+            opt.step()
+            sched.step()
+            out.append(opt.param_groups[0]["lr"])
+        return out
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for last_epoch in (1, 2, 3, 5):
+            expected = rates(torch.optim.lr_scheduler, torch.optim.SGD,
+                             torch.nn.Parameter(torch.zeros(1)), last_epoch)
+            got = rates(lr_scheduler, optim.SGD, nn.Parameter(minigrad.zeros(1)), last_epoch)
+            numpy.testing.assert_allclose(got, expected, rtol=1e-12)

@@ -114,3 +114,67 @@ def test_unsafe_or_foreign_files_are_refused(tmp_path: Path) -> None:
                 numpy.lib.format.read_magic(member)
                 header = numpy.lib.format.read_array_header_1_0(member)
                 assert header[2] != numpy.dtype(object)
+
+
+def _archive(path: Path, structure: object, **arrays: numpy.ndarray) -> Path:
+    """A hand-made archive in minigrad.save's layout (to test what load refuses)."""
+    import json
+
+    from minigrad.serialization import _STRUCTURE_KEY
+
+    text = json.dumps(structure).encode("utf-8")
+    arrays[_STRUCTURE_KEY] = numpy.frombuffer(text, dtype=numpy.uint8)
+    with open(path, "wb") as out:
+        numpy.savez(out, **arrays)
+    return path
+
+
+def test_load_refuses_malformed_archives(tmp_path: Path) -> None:
+    fmt = "minigrad-npz-1"
+    cases = [
+        ({"format": fmt, "root": {"tensor": "t0"}}, {"t0": numpy.array(["a"])},
+         r"tensor 't0' has dtype <U1, which is not a tensor dtype"),
+        ({"format": fmt, "root": {"tensor": "t0"}}, {"t0": numpy.zeros(2, dtype=numpy.uint32)},
+         "has dtype uint32, which is not a tensor dtype"),
+        ({"format": fmt, "root": {"tensor": "t0"}},
+         {"t0": numpy.zeros(2, dtype=[("a", "i4")])}, r"array 't0' has dtype \[\('a'"),
+        ({"format": fmt, "root": {"dict": [1]}}, {}, "malformed structure"),
+        ({"format": fmt, "root": {"list": 5}}, {}, "malformed structure"),
+        ({"format": fmt, "root": "tensor"}, {}, "malformed entry"),
+        ({"format": fmt, "root": {"dict": [["a", {"tensor": "t9"}]]}}, {}, "missing array 't9'"),
+        ([1, 2], {}, "malformed structure"),
+        ({"format": fmt}, {}, "malformed structure"),
+    ]
+    for i, (structure, arrays, message) in enumerate(cases):
+        path = _archive(tmp_path / f"bad{i}.pt", structure, **arrays)
+        with pytest.raises(ValueError, match=message):
+            minigrad.load(path)
+
+
+def test_load_names_npy_files_and_torch_checkpoints(tmp_path: Path) -> None:
+    npy = tmp_path / "array.npy"
+    numpy.save(npy, numpy.zeros(3))
+    with pytest.raises(ValueError, match=r"single NumPy array \(\.npy\), not an archive written "
+                                         r"by minigrad\.save"):
+        minigrad.load(npy)
+    fake_torch = tmp_path / "model.pth"  # the layout torch.save writes: a zip with data.pkl
+    with zipfile.ZipFile(fake_torch, "w") as archive:
+        archive.writestr("model/data.pkl", pickle.dumps({"w": 1}))
+        archive.writestr("model/version", "3\n")
+    with pytest.raises(ValueError, match=r"looks like a PyTorch checkpoint.*cannot read"):
+        minigrad.load(fake_torch)
+    torch = pytest.importorskip("torch")
+    real = tmp_path / "real.pth"
+    torch.save({"w": torch.zeros(2)}, real)
+    with pytest.raises(ValueError, match="looks like a PyTorch checkpoint"):
+        minigrad.load(real)
+
+
+def test_numpy_scalars_are_saved_as_python_scalars() -> None:
+    buffer = io.BytesIO()
+    minigrad.save({"b": numpy.bool_(True), "f": numpy.float32(0.5), "i": numpy.int64(3),
+                   "u": numpy.uint8(7)}, buffer)
+    buffer.seek(0)
+    loaded = minigrad.load(buffer)
+    assert loaded == {"b": True, "f": 0.5, "i": 3, "u": 7}
+    assert [type(loaded[k]) for k in "bfiu"] == [bool, float, int, int]

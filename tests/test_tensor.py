@@ -39,6 +39,7 @@ def test_tensor_dtype_inference(backend: minigrad.backends.Backend) -> None:
     assert minigrad.tensor([True]).dtype == minigrad.bool
     assert minigrad.tensor(numpy.zeros(2)).dtype == minigrad.float64
     assert minigrad.tensor([1, 2], dtype=minigrad.float64).dtype == minigrad.float64
+    assert minigrad.tensor([0.2], dtype=minigrad.float64).item() == 0.2  # no float32 detour
     with pytest.raises(TypeError, match="not supported"):
         minigrad.tensor([1.0], dtype=numpy.complex64)
     with pytest.raises(TypeError, match="can't make a tensor"):

@@ -472,3 +472,30 @@ def test_docs_page_lists_the_colours_used():
         assert f"| `{kind}` |" in page
         if colour != "#ffffff":
             assert colour in page
+
+
+def test_trace_modules_attributes_ops_of_inplace_modules():
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(inplace=True), nn.LeakyReLU(inplace=True),
+                          nn.Linear(3, 2))
+    with viz.trace_modules(model) as trace:
+        y = model(minigrad.randn(5, 4))
+
+    owners: dict[str, set[str | None]] = {}
+    stack, seen = [y.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        call = viz.module_call_of(node)
+        owners.setdefault(node.name, set()).add(call.title if call else None)
+        stack.extend(p for p in node.parents if isinstance(p, autograd.Function))
+    assert owners["ReluBackward"] == {"1: ReLU"}  # used to be left unattributed
+    assert owners["WhereBackward"] == {"2: LeakyReLU"}
+    assert owners["LinearBackward"] == {"0: Linear", "3: Linear"}
+    assert None not in set().union(*owners.values())
+    assert [call.title for call in trace.calls] == ["0: Linear", "1: ReLU", "2: LeakyReLU",
+                                                    "3: Linear"]
+    dot = draw_graph(y, params=model, collapse="module")
+    boxes = {label for label, colour in nodes(dot).values() if colour == NODE_COLORS["module"]}
+    assert {"1: ReLU", "2: LeakyReLU"} <= boxes

@@ -9,7 +9,7 @@ from typing import Any
 import numpy
 
 from minigrad import backends
-from minigrad.data.dataset import make_rng
+from minigrad.data.dataset import batch_fn, make_rng
 from minigrad.ops.shape import stack
 from minigrad.tensor import Tensor, tensor
 
@@ -50,7 +50,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(first, int):
         return tensor(numpy.array(batch, dtype=numpy.int64))
     if isinstance(first, float):
-        return tensor(numpy.array(batch, dtype=numpy.float64)).to(numpy.float32)
+        return tensor(numpy.array(batch, dtype=numpy.float64))
     if isinstance(first, str):
         return list(batch)
     if isinstance(first, Mapping):
@@ -82,7 +82,9 @@ class DataLoader:
     collate_fn : callable, optional
         Turns a list of samples into a batch (default: :func:`default_collate`).
     generator : int or numpy.random.Generator, optional
-        Seed or generator for shuffling (reproducible epochs).
+        Seed or generator for shuffling (reproducible epochs). Without one, each shuffled
+        epoch takes its seed from minigrad's generator, so :func:`minigrad.manual_seed`
+        makes the orders repeat.
     num_workers : int
         Accepted for PyTorch compatibility; batches are always loaded in this process.
 
@@ -117,7 +119,9 @@ class DataLoader:
         self.drop_last = drop_last
         self.collate_fn = collate_fn
         self.num_workers = num_workers
-        self._rng = make_rng(generator)
+        # without a generator each shuffled epoch draws its seed from minigrad's generator
+        # (so minigrad.manual_seed makes the order repeat, as torch.manual_seed does)
+        self._rng = None if generator is None else make_rng(generator)
 
     def __len__(self) -> int:
         n = len(self.dataset)
@@ -125,13 +129,16 @@ class DataLoader:
 
     def _batches(self) -> Iterator[Any]:
         n = len(self.dataset)
-        order = self._rng.permutation(n) if self.shuffle else numpy.arange(n)
+        if self.shuffle:
+            order = (self._rng if self._rng is not None else make_rng(None)).permutation(n)
+        else:
+            order = numpy.arange(n)
         stop = n - n % self.batch_size if self.drop_last else n
         for start in range(0, stop, self.batch_size):
             yield order[start:start + self.batch_size]
 
     def __iter__(self) -> Iterator[Any]:
-        fast = getattr(self.dataset, "_batch", None) if self.collate_fn is None else None
+        fast = batch_fn(self.dataset) if self.collate_fn is None else None
         for idx in self._batches():
             batch = fast(idx) if fast is not None else None
             if batch is not None:

@@ -15,15 +15,37 @@ __all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "make_rng", "r
 
 
 def make_rng(generator: Any) -> numpy.random.Generator:
-    """A NumPy generator from ``None`` (fresh entropy), an int seed or a generator."""
+    """A NumPy generator from ``None``, an int seed or a generator.
+
+    For ``None`` the seed is drawn from minigrad's own generator, so that after
+    :func:`minigrad.manual_seed` shuffling and splitting repeat from run to run.
+    """
     if isinstance(generator, numpy.random.Generator):
         return generator
-    if generator is None or isinstance(generator, int):
+    if generator is None:
+        from minigrad.creation import randint
+
+        generator = int(randint(0, 2**62, ()).item())
+    if isinstance(generator, int) and not isinstance(generator, bool):
         return numpy.random.default_rng(generator)
     raise TypeError(
         f"generator must be None, an int seed or a numpy.random.Generator, got "
         f"{type(generator).__name__}"
     )
+
+
+def batch_fn(dataset: Any) -> Any:
+    """The dataset's whole-batch fast path ``_batch(indices)``, or ``None``.
+
+    The fast path is only trusted when the class that defines it also defines the
+    ``__getitem__`` in use: a subclass that overrides ``__getitem__`` (to augment or relabel
+    samples, say) is read sample by sample.
+    """
+    cls: Any = type(dataset)
+    owner = next((c for c in cls.__mro__ if "_batch" in vars(c)), None)
+    if owner is None or cls.__getitem__ is not owner.__getitem__:
+        return None
+    return dataset._batch
 
 
 class Dataset:
@@ -123,7 +145,7 @@ class Subset(Dataset):
         return len(self.indices)
 
     def _batch(self, indices: Any) -> Any:
-        inner = getattr(self.dataset, "_batch", None)
+        inner = batch_fn(self.dataset)
         if inner is None:
             return None
         mapped = numpy.asarray(self.indices, dtype=numpy.int64)[numpy.asarray(indices)]
@@ -174,7 +196,8 @@ def random_split(
     Raises
     ------
     ValueError
-        If the lengths do not add up.
+        If the lengths do not add up, a length is negative or a fraction is outside
+        ``[0, 1]``.
 
     Examples
     --------
@@ -187,12 +210,23 @@ def random_split(
     n = len(dataset)
     sizes = list(lengths)
     if sizes and all(isinstance(v, float) for v in sizes) and math.isclose(sum(sizes), 1.0):
+        for i, f in enumerate(sizes):
+            if not 0.0 <= f <= 1.0:
+                raise ValueError(
+                    f"random_split: fraction at index {i} is {f}, which is not between 0 and 1"
+                )
         counts = [math.floor(n * f) for f in sizes]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
     else:
         counts = [int(v) for v in sizes]
-    if any(c < 0 for c in counts) or sum(counts) != n:
+    for i, c in enumerate(counts):
+        if c < 0:
+            raise ValueError(
+                f"random_split: length at index {i} is {sizes[i]}; lengths must be "
+                "non-negative"
+            )
+    if sum(counts) != n:
         raise ValueError(
             f"random_split: sum of input lengths {list(lengths)} does not equal the length of "
             f"the input dataset ({n}) and the lengths are not fractions summing to 1"

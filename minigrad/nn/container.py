@@ -195,8 +195,10 @@ class ModuleDict(Module):
     ['digit', 'parity']
     """
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        modules: ModuleDict | Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None,
+    ) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -245,12 +247,23 @@ class ModuleDict(Module):
         """Remove every module."""
         self._modules.clear()
 
-    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
-        """Add or replace modules from a mapping or from ``(name, module)`` pairs."""
-        pairs = modules.items() if isinstance(modules, Mapping) else modules
-        for entry in pairs:
-            if not isinstance(entry, tuple) or len(entry) != 2:
+    def update(
+        self, modules: ModuleDict | Mapping[str, Module] | Iterable[tuple[str, Module]]
+    ) -> None:
+        """Add or replace modules from a ModuleDict, a mapping or ``(name, module)`` pairs.
+
+        Raises
+        ------
+        TypeError
+            If an element of a sequence is not a ``(name, module)`` pair.
+        """
+        pairs: Iterable[Any] = (
+            list(modules.items()) if isinstance(modules, (ModuleDict, Mapping)) else modules
+        )
+        for i, entry in enumerate(pairs):
+            if not isinstance(entry, (tuple, list)) or len(entry) != 2:
                 raise TypeError(
-                    f"ModuleDict.update expects (name, module) pairs, got {entry!r:.60}"
+                    f"ModuleDict.update expects (name, module) pairs, but element #{i} is "
+                    f"{entry!r:.60}"
                 )
             self[entry[0]] = entry[1]

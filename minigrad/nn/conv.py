@@ -237,23 +237,29 @@ class ConvTranspose2d(_ConvNd):
                         ) -> tuple[int, ...]:
         if output_size is None:
             return self.output_padding
-        wanted = tuple(output_size)[-2:]
-        result = []
+        wanted = tuple(int(s) for s in output_size)
+        if len(wanted) == input.ndim:
+            wanted = wanted[-2:]  # (N, C, H, W) or (C, H, W) given: the spatial part
+        if len(wanted) != 2:
+            raise ValueError(
+                f"ConvTranspose2d: for a {input.ndim}-D input, output_size must have 2 or "
+                f"{input.ndim} elements, got {len(wanted)}"
+            )
+        smallest, largest = [], []
         for d in range(2):
-            n = input.shape[-2 + d]
             padding = self.padding[d]
             assert isinstance(padding, int)
-            smallest = ((n - 1) * self.stride[d] - 2 * padding
-                        + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
-            extra = wanted[d] - smallest
-            if not 0 <= extra < max(self.stride[d], self.dilation[d]):
-                raise ValueError(
-                    f"ConvTranspose2d: requested output size {tuple(wanted)} is not reachable "
-                    f"from input {input.shape}; dimension {d} must be in "
-                    f"[{smallest}, {smallest + max(self.stride[d], self.dilation[d]) - 1}]"
-                )
-            result.append(extra)
-        return tuple(result)
+            low = ((input.shape[-2 + d] - 1) * self.stride[d] - 2 * padding
+                   + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            smallest.append(low)
+            largest.append(low + self.stride[d] - 1)  # output_padding < stride, as in torch
+        if not all(lo <= w <= hi for lo, w, hi in zip(smallest, wanted, largest)):
+            raise ValueError(
+                f"ConvTranspose2d: requested an output size of {wanted}, but valid sizes range "
+                f"from {tuple(smallest)} to {tuple(largest)} (for an input of spatial size "
+                f"{input.shape[-2:]})"
+            )
+        return tuple(w - lo for w, lo in zip(wanted, smallest))
 
     def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         return F.conv_transpose2d(input, self.weight, self.bias, self.stride,

@@ -64,8 +64,23 @@ __all__ = [
 Array = Any
 
 
+def _stand_in(input: Tensor, inplace: bool) -> Tensor:
+    """What an activation computes from: ``input`` itself, or for ``inplace=True`` a graph
+    stand-in for its current value.
+
+    Ops may save their inputs for backward; the stand-in is what they save, so bumping the
+    version of ``input`` when it takes the result's place does not invalidate them.
+    """
+    if not inplace:
+        return input
+    return Tensor._make(input._data, input._backend, input._requires_grad, input._grad_fn)
+
+
 def _replace_in_place(input: Tensor, result: Tensor) -> Tensor:
-    """Make ``input`` hold ``result`` (the ``inplace=True`` form of an activation)."""
+    """Make ``input`` hold ``result`` (the ``inplace=True`` form of an activation).
+
+    ``result`` must have been computed from ``_stand_in(input, True)``, not from ``input``.
+    """
     if input._requires_grad and input._grad_fn is None and result._requires_grad:
         raise RuntimeError(
             f"a leaf tensor of shape {input.shape} that requires grad can't be changed in "
@@ -80,21 +95,23 @@ def _replace_in_place(input: Tensor, result: Tensor) -> Tensor:
 # --- activations -------------------------------------------------------------------------
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """``max(x, 0)`` elementwise; ``inplace=True`` overwrites ``input``."""
-    out = input.relu()
+    out = _stand_in(input, inplace).relu()
     return _replace_in_place(input, out) if inplace else out
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
-    out = elementwise.where(input > 0, input, input * negative_slope)
+    x = _stand_in(input, inplace)
+    out = elementwise.where(x > 0, x, x * negative_slope)
     return _replace_in_place(input, out) if inplace else out
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
     # exp of min(x, 0): the unused branch never overflows (no inf * 0 in the gradient)
-    negative = (input.clamp(max=0.0).exp() - 1) * alpha
-    out = elementwise.where(input > 0, input, negative)
+    x = _stand_in(input, inplace)
+    negative = (x.clamp(max=0.0).exp() - 1) * alpha
+    out = elementwise.where(x > 0, x, negative)
     return _replace_in_place(input, out) if inplace else out
 
 
@@ -194,7 +211,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     _check_p(p)
     if not training or p == 0.0:
         return input
-    out = input * _dropout_mask(input, p, input.shape)
+    out = _stand_in(input, inplace) * _dropout_mask(input, p, input.shape)
     return _replace_in_place(input, out) if inplace else out
 
 
@@ -212,7 +229,7 @@ def dropout2d(
     if not training or p == 0.0:
         return input
     shape = input.shape[:-2] + (1, 1)
-    out = input * _dropout_mask(input, p, shape)
+    out = _stand_in(input, inplace) * _dropout_mask(input, p, shape)
     return _replace_in_place(input, out) if inplace else out
 
 
@@ -277,16 +294,23 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     """Rows of ``weight`` picked by the integer tensor ``input``.
 
     The row at ``padding_idx`` (if given) receives no gradient.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not an integer tensor.
+    IndexError
+        If an index is negative or not smaller than ``weight.shape[0]``.
     """
     if input.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got {input.dtype}")
     n = weight.shape[0]
     if input.numel():
         lo, hi = int(input._data.min()), int(input._data.max())
-        if lo < -n or hi >= n:
+        if lo < 0 or hi >= n:  # no negative indices, as in torch
             raise IndexError(
-                f"embedding: index {lo if lo < -n else hi} is out of range for a table of "
-                f"{n} rows"
+                f"embedding: index out of range in self: index {lo if lo < 0 else hi} is not "
+                f"in [0, {n}) for a table of {n} rows"
             )
     out = weight[input]
     if padding_idx is not None and weight._requires_grad:

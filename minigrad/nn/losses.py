@@ -219,7 +219,8 @@ def cross_entropy(
         smoothed = smooth.sum() / denominator
     else:
         smoothed = _reduce(smooth, reduction)
-    return nll * (1 - label_smoothing) + smoothed * (label_smoothing / n_classes)
+    result: Tensor = nll * (1 - label_smoothing) + smoothed * (label_smoothing / n_classes)
+    return result
 
 
 # --- regression --------------------------------------------------------------------------------
@@ -280,12 +281,46 @@ def _clamped_log(x: Tensor) -> Tensor:
     return elementwise.where(positive, safe.log().clamp(min=-100.0), -100.0)
 
 
+_BCE_EPS = float(numpy.float32(1e-12))  # torch's EPSILON, which it rounds to float32
+
+
+class BinaryCrossEntropy(Function):
+    """Elementwise ``-(y log x + (1 - y) log(1 - x))``, logarithms clamped at -100.
+
+    The gradient in ``x`` is torch's ``(x - y) / max(x (1 - x), 1e-12)``, which stays
+    non-zero where ``x`` is exactly 0 or 1 (the clamped logarithms alone would give 0).
+    The gradient in ``y`` is ``log(1 - x) - log(x)``, unclamped, as in torch.
+    """
+
+    save_inputs = (0, 1)
+
+    def forward(ctx, x: Array, y: Array) -> Array:
+        xp = ctx.xp
+        floor = x.dtype.type(-100.0)
+        with numpy.errstate(divide="ignore"):
+            log_x = xp.maximum(xp.log(x), floor)
+            log_1mx = xp.maximum(xp.log(1 - x), floor)
+        return -(y * log_x + (1 - y) * log_1mx)
+
+    def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        x, y = ctx.saved
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = g * (x - y) / (x * (1 - x)).clamp(min=_BCE_EPS)
+        if ctx.needs_input_grad[1]:
+            with numpy.errstate(divide="ignore"):  # unclamped: inf at 0 and 1, as in torch
+                gy = g * ((1 - x).log() - x.log())
+        return gx, gy
+
+
 def binary_cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean"
 ) -> Tensor:
     """Binary cross-entropy between probabilities ``input`` and ``target`` in ``[0, 1]``.
 
-    The logarithms are clamped at -100, as in PyTorch, so the loss stays finite.
+    The logarithms are clamped at -100, as in PyTorch, so the loss stays finite; the
+    gradient is PyTorch's ``(input - target) / max(input (1 - input), 1e-12)``, so it is
+    not zero where a probability is exactly 0 or 1.
 
     Raises
     ------
@@ -304,7 +339,7 @@ def binary_cross_entropy(
             "for logits use binary_cross_entropy_with_logits"
         )
     target = target.to(input.dtype)
-    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
+    loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
         loss = loss * weight.to(input.dtype)
     return _reduce(loss, reduction)

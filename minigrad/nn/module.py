@@ -196,8 +196,20 @@ class Module:
         if not name or "." in name:
             raise KeyError(f'{kind} name {name!r} must be non-empty and must not contain "."')
 
+    def _check_free(self, name: str, store: str) -> None:
+        """Refuse ``name`` if it is already an attribute of another kind (as torch does)."""
+        if name not in self.__dict__[store] and hasattr(self, name):
+            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
-        """Add ``param`` as a parameter called ``name`` (``None`` reserves the name)."""
+        """Add ``param`` as a parameter called ``name`` (``None`` reserves the name).
+
+        Raises
+        ------
+        KeyError
+            If ``name`` is empty, contains ``"."`` or is already an attribute, buffer or
+            submodule.
+        """
         self._check_init("parameters")
         self._check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
@@ -205,8 +217,7 @@ class Module:
                 f"cannot register a {type(param).__name__} as parameter {name!r} "
                 "(nn.Parameter or None expected); wrap it: nn.Parameter(tensor)"
             )
-        if hasattr(type(self), name) or (name in self.__dict__):
-            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
+        self._check_free(name, "_parameters")
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
@@ -220,6 +231,11 @@ class Module:
             Its value; moved and converted with the module by :meth:`to`.
         persistent : bool
             Whether it is part of :meth:`state_dict`.
+
+        Raises
+        ------
+        KeyError
+            If ``name`` is already an attribute, parameter or submodule.
         """
         self._check_init("buffers")
         self._check_name(name, "buffer")
@@ -228,8 +244,7 @@ class Module:
                 f"cannot register a {type(tensor).__name__} as buffer {name!r} "
                 "(Tensor or None expected)"
             )
-        if name in self._parameters or name in self._modules or name in self.__dict__:
-            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
+        self._check_free(name, "_buffers")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
@@ -237,15 +252,18 @@ class Module:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name: str, module: Module | None) -> None:
-        """Add a child module called ``name``."""
+        """Add a child module called ``name``.
+
+        Raises
+        ------
+        KeyError
+            If ``name`` is already an attribute, parameter or buffer.
+        """
         self._check_init("child modules")
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        if name in self._parameters or name in self._buffers or (
-            name in self.__dict__ and name not in self._modules
-        ):
-            raise KeyError(f"attribute {name!r} already exists on {type(self).__name__}")
+        self._check_free(name, "_modules")
         self._modules[name] = module
 
     register_module = add_module
@@ -361,9 +379,10 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
-            else:
-                p.grad = p.grad.detach()
-                p.grad._data = p._backend.xp.zeros_like(p.grad._data)
+            else:  # the same tensor, cut from any graph and zeroed in place, as in torch
+                p.grad.detach_()
+                with no_grad():
+                    p.grad.zero_()
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every child (recursively) and then on this module; returns self.

@@ -46,7 +46,7 @@ class Parameter(Tensor):
         p._backend = source._backend
         p._grad_fn = None
         p._requires_grad = False
-        p._version = 0
+        p._vc = source._vc  # shares the version counter, as it shares the memory
         p._hooks = None
         p.grad = None
         if requires_grad:

@@ -65,7 +65,13 @@ class LRScheduler:
         self.base_lrs: list[float] = [g["initial_lr"] for g in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
-        self.step()
+        # the constructor's step: schedulers that scale the current rate keep it unchanged
+        # here, so resuming with last_epoch=k does not move the rate one epoch ahead
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list[float]:
         """The learning rates for epoch ``self.last_epoch`` (override)."""
@@ -162,7 +168,7 @@ class ExponentialLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         lrs = [g["lr"] for g in self.optimizer.param_groups]
-        if self.last_epoch == 0:
+        if self._is_initial:
             return lrs
         return [lr * self.gamma for lr in lrs]
 
@@ -183,7 +189,7 @@ class CosineAnnealingLR(LRScheduler):
         # the recursive form, as PyTorch: it follows changes made to lr by other code
         groups = self.optimizer.param_groups
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
-        if epoch == 0:
+        if self._is_initial:
             return [g["lr"] for g in groups]
         if self._step_count == 1 and epoch > 0:
             return [eta_min + (base - eta_min) * (1 + math.cos(epoch * math.pi / t_max)) / 2

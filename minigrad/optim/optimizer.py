@@ -115,8 +115,10 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                else:
-                    p.grad = Tensor._make(p._backend.xp.zeros_like(p.grad._data), p._backend)
+                else:  # the same tensor, cut from any graph and zeroed in place, as in torch
+                    p.grad.detach_()
+                    with no_grad():
+                        p.grad.zero_()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient, once.

@@ -63,9 +63,15 @@ def _tensors(value: Any) -> list[Tensor]:
     return []
 
 
-def _attribute(call: ModuleCall, inputs: list[Tensor], outputs: list[Tensor]) -> None:
-    """Attribute to ``call`` the unclaimed ops between ``inputs`` and ``outputs``."""
-    stop = {id(t._grad_fn) for t in inputs if t._grad_fn is not None}
+def _input_nodes(inputs: list[Tensor]) -> list[Function]:
+    """The graph nodes that made ``inputs``, taken when the call starts: an in-place module
+    (``ReLU(inplace=True)``) replaces its input's node with its own op."""
+    return [t._grad_fn for t in inputs if t._grad_fn is not None]
+
+
+def _attribute(call: ModuleCall, input_nodes: list[Function], outputs: list[Tensor]) -> None:
+    """Attribute to ``call`` the unclaimed ops between ``input_nodes`` and ``outputs``."""
+    stop = {id(node) for node in input_nodes}
     inner = call.path + "."
     seen: set[int] = set()
     stack = [t._grad_fn for t in outputs if t._grad_fn is not None]
@@ -124,18 +130,18 @@ class trace_modules:  # lower-case, like no_grad: used as a context manager
         self.calls: list[ModuleCall] = []
         self._handles: list[Any] = []
         self._counts: dict[str, int] = {}
-        self._open: dict[int, list[list[Tensor]]] = {}
+        self._open: dict[int, list[list[Function]]] = {}
 
     def _pre_hook(self, path: str) -> Any:
         def hook(module: Any, args: Any) -> None:
-            self._open.setdefault(id(module), []).append(_tensors(args))
+            self._open.setdefault(id(module), []).append(_input_nodes(_tensors(args)))
 
         return hook
 
     def _post_hook(self, path: str) -> Any:
         def hook(module: Any, args: Any, output: Any) -> None:
             stack = self._open.get(id(module))
-            inputs = stack.pop() if stack else _tensors(args)
+            inputs = stack.pop() if stack else _input_nodes(_tensors(args))
             self._counts[path] = self._counts.get(path, 0) + 1
             call = ModuleCall(path, self._counts[path], type(module).__name__)
             self.calls.append(call)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy
+
+from minigrad.autograd import no_grad
 from minigrad.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -55,7 +58,8 @@ def clip_grad_norm_(
     >>> [round(v, 4) for v in w.grad.tolist()]
     [0.6, 0.8]
     """
-    grads = [p.grad for p in _with_grads(parameters) if p.grad is not None]
+    params = _with_grads(parameters)  # a list: ``parameters`` may be a one-shot generator
+    grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         from minigrad.creation import zeros
 
@@ -77,17 +81,24 @@ def clip_grad_norm_(
             f"({total_value}), so it cannot be clipped; pass error_if_nonfinite=False to "
             "scale by it anyway"
         )
-    coef = min(max_norm / (total_value + 1e-6), 1.0)
-    if coef < 1.0:
-        for param in _with_grads(parameters):
-            g = param.grad
-            assert g is not None
-            param.grad = Tensor._make(g._data * g._data.dtype.type(coef), g._backend)
+    # a NaN or infinite norm still scales (the gradients become NaN or 0), as in torch
+    coef = max_norm / (total_value + 1e-6)
+    if not coef >= 1.0:
+        with no_grad(), numpy.errstate(invalid="ignore"):
+            for g in grads:
+                g.mul_(float(coef))
     return Tensor._make(xp.asarray(total, dtype=host_dtype), backend)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element to ``[-clip_value, clip_value]`` in place.
+
+    Parameters
+    ----------
+    parameters : Tensor or iterable of Tensor
+        Parameters whose ``.grad`` is clamped (those without a gradient are skipped).
+    clip_value : float
+        Largest allowed absolute value.
 
     Examples
     --------
@@ -100,8 +111,8 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     [1.0, -1.0]
     """
     c = float(clip_value)
-    for param in _with_grads(parameters):
-        g = param.grad
-        assert g is not None
-        xp = g._backend.xp
-        param.grad = Tensor._make(xp.clip(g._data, -c, c), g._backend)
+    with no_grad():
+        for param in _with_grads(parameters):
+            g = param.grad
+            assert g is not None
+            g.clamp_(-c, c)
