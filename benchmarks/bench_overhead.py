@@ -36,13 +36,12 @@ def chain(x: Any, w: Any) -> Any:
 
 
 def per_op_us(fn: Callable[[], Any], repeat: int) -> float:
-    """Best-of-5 time of one call of ``fn``, divided by the ops in the chain, in µs."""
-    fn()
-    best = min(timeit.repeat(fn, number=repeat, repeat=5)) / repeat
-    return best / OPS_PER_CHAIN * 1e6
+    """Time of one call of ``fn``, divided by the ops in the chain, in µs."""
+    return timeit.timeit(fn, number=repeat) / repeat / OPS_PER_CHAIN * 1e6
 
 
-def measure(lib: Any, repeat: int) -> tuple[float, float]:
+def cases(lib: Any) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The forward-only and the forward+backward workloads for one framework."""
     x = lib.tensor([0.5], requires_grad=True)
     w = lib.tensor([1.5], requires_grad=True)
 
@@ -54,7 +53,21 @@ def measure(lib: Any, repeat: int) -> tuple[float, float]:
         x.grad = None
         w.grad = None
 
-    return per_op_us(forward, repeat), per_op_us(forward_backward, repeat)
+    return forward, forward_backward
+
+
+def measure(libs: dict[str, Any], repeat: int, rounds: int = 7) -> dict[str, tuple[float, float]]:
+    """Best time per op of each framework, alternating between them round by round so
+    that a slow spell of the machine hits all of them alike."""
+    workloads = {name: cases(lib) for name, lib in libs.items()}
+    best = {name: [float("inf"), float("inf")] for name in libs}
+    for _ in range(rounds):
+        for name, (forward, forward_backward) in workloads.items():
+            forward()
+            forward_backward()
+            best[name][0] = min(best[name][0], per_op_us(forward, repeat))
+            best[name][1] = min(best[name][1], per_op_us(forward_backward, repeat))
+    return {name: (times[0], times[1]) for name, times in best.items()}
 
 
 def main() -> None:
@@ -63,14 +76,15 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).parent / "results" / "overhead.md"))
     args = parser.parse_args()
 
-    rows = [("minigrad (numpy)", *measure(minigrad, args.repeat))]
+    libs: dict[str, Any] = {"minigrad (numpy)": minigrad}
     try:
         import torch
 
         torch.set_num_threads(1)
-        rows.append((f"torch {torch.__version__} eager", *measure(torch, args.repeat)))
+        libs[f"torch {torch.__version__} eager"] = torch
     except ImportError:
         torch = None
+    rows = [(name, *times) for name, times in measure(libs, args.repeat).items()]
     lines = [
         "Per-op overhead, 10-op chain on 1-element float32 tensors "
         f"({platform.machine()}, Python {platform.python_version()}).",

@@ -223,10 +223,13 @@ class Function:
             if cls.saved_for is None:
                 saved = tuple([inputs[i] for i in cls.save_inputs])
             else:
-                saved = tuple([
-                    inputs[i] if any(needs[j] for j in users) else None
-                    for i, users in zip(cls.save_inputs, cls.saved_for)
-                ])
+                kept: list[Tensor | None] = []
+                for i, users in zip(cls.save_inputs, cls.saved_for):
+                    wanted = False
+                    for j in users:
+                        wanted = wanted or needs[j]
+                    kept.append(inputs[i] if wanted else None)
+                saved = tuple(kept)
             if cls.save_output:
                 saved += (out,)
             ctx._saved = saved  # type: ignore[assignment]  # None marks an unneeded input

@@ -412,13 +412,13 @@ class Tensor:
 
     def __truediv__(self, other: Tensor | Scalar) -> Tensor:
         a, b = elementwise.as_operands(self, other)
-        if not is_floating(a.dtype):
+        if a._data.dtype.kind != "f":
             a, b = a.to(get_default_dtype()), b.to(get_default_dtype())
         return elementwise.Div.apply(a, b)
 
     def __rtruediv__(self, other: Scalar) -> Tensor:
         a, b = elementwise.as_operands(other, self)
-        if not is_floating(a.dtype):
+        if a._data.dtype.kind != "f":
             a, b = a.to(get_default_dtype()), b.to(get_default_dtype())
         return elementwise.Div.apply(a, b)
 

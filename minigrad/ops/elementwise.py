@@ -243,10 +243,10 @@ class Sigmoid(Function):
     save_output = True
 
     def forward(ctx, a: Array) -> Array:
+        # 1 / (1 + exp(-a)) as exp(-log(1 + exp(-a))): logaddexp never overflows, and the
+        # result keeps its relative precision in both tails
         xp = ctx.xp
-        # exp of a non-positive number only: no overflow for large |a|
-        e = xp.exp(-abs(a))
-        return xp.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        return xp.exp(-xp.logaddexp(0, -a)).astype(a.dtype, copy=False)
 
     def backward(ctx, g: Tensor) -> Tensor:
         (out,) = ctx.saved
