@@ -200,14 +200,12 @@ class Function:
             raise type(exc)(f"{cls.__name__} on input shapes {shapes}: {exc}") from exc
         if data.__class__ is not backend.array_type:
             data = backend.xp.asarray(data)  # NumPy turns 0-d results into scalars
-        if not (requires_grad and _GradMode.enabled):
-            out = _Tensor._make(data, backend)
-            if cls.is_view:
-                out._vc = first._vc
-            return out
-        out = _Tensor._make(data, backend, True, ctx)
+        recorded = requires_grad and _GradMode.enabled
+        out = _Tensor._make(data, backend, recorded, ctx if recorded else None)
         if cls.is_view:
             out._vc = first._vc
+        if not recorded:
+            return out
         ctx.attrs = attrs
         ctx._out_shape = data.shape  # edge labels of graph pictures (minigrad.viz)
         parents: list[Function | Tensor | None] = []
@@ -315,6 +313,15 @@ def _accumulate(store: dict[int, Tensor], key: int, g: Tensor) -> None:
     store[key] = g if previous is None else previous + g
 
 
+def _run_hooks(hooks: Sequence[Callable[[Tensor], Tensor | None]] | None, g: Tensor) -> Tensor:
+    """Pass ``g`` through the hooks; a hook may return a replacement gradient."""
+    for hook in hooks or ():
+        replaced = hook(g)
+        if replaced is not None:
+            g = replaced
+    return g
+
+
 def _run_backward(
     outputs: Sequence[Tensor],
     grad_outputs: Sequence[Tensor],
@@ -349,12 +356,7 @@ def _run_backward(
             pending = node_grads.pop(id(node), None)
             if pending is None:
                 continue
-            g = pending
-            if node._hooks:
-                for hook in node._hooks:
-                    replaced = hook(g)
-                    if replaced is not None:
-                        g = replaced
+            g = _run_hooks(node._hooks, pending)
             if node._retained is not None and capture is None:
                 node._retained.grad = g if create_graph else g.detach()
             if id(node) in captured_nodes:
@@ -377,10 +379,7 @@ def _run_backward(
 
         for key, g in leaf_grads.items():
             leaf = leaves[key]
-            for hook in leaf._hooks or ():
-                replaced = hook(g)
-                if replaced is not None:
-                    g = replaced
+            g = _run_hooks(leaf._hooks, g)
             if capture is not None:
                 captured[key] = g
                 continue

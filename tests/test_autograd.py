@@ -289,6 +289,18 @@ def test_recorded_in_place_update_is_seen_by_views(backend: minigrad.backends.Ba
     assert_close(x.grad, [2.0, 2.0])
 
 
+def test_recorded_in_place_op_keeps_the_old_value_for_backward(
+    backend: minigrad.backends.Backend,
+) -> None:
+    x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    w = minigrad.tensor([3.0, 4.0], requires_grad=True)
+    y = x * 1
+    y.mul_(w)  # w's gradient is the value y had before the update
+    y.sum().backward()
+    assert_close(w.grad, [1.0, 2.0])
+    assert_close(x.grad, [3.0, 4.0])
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # log(0) on purpose
 @pytest.mark.parametrize("op", ["zero_", "fill_", "copy_"])
 def test_overwrites_ignore_infinite_old_values(backend: minigrad.backends.Backend, op: str

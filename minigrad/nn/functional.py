@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy
 
+from minigrad import inplace as inplace_ops
 from minigrad.autograd import Function, no_grad
 from minigrad.dtypes import check_supported
 from minigrad.nn.losses import (
@@ -65,31 +66,14 @@ Array = Any
 
 
 def _stand_in(input: Tensor, inplace: bool) -> Tensor:
-    """What an activation computes from: ``input`` itself, or for ``inplace=True`` a graph
-    stand-in for its current value.
-
-    Ops may save their inputs for backward; the stand-in is what they save, so bumping the
-    version of ``input`` when it takes the result's place does not invalidate them.
-    """
-    if not inplace:
-        return input
-    return Tensor._make(input._data, input._backend, input._requires_grad, input._grad_fn)
+    """What an activation computes from: ``input``, or for a recorded ``inplace=True``
+    call a stand-in for its old value (see :func:`minigrad.inplace.stand_in`)."""
+    return inplace_ops.stand_in(input) if inplace and inplace_ops.recording(input) else input
 
 
 def _replace_in_place(input: Tensor, result: Tensor) -> Tensor:
-    """Make ``input`` hold ``result`` (the ``inplace=True`` form of an activation).
-
-    ``result`` must have been computed from ``_stand_in(input, True)``, not from ``input``.
-    """
-    if input._requires_grad and input._grad_fn is None and result._requires_grad:
-        raise RuntimeError(
-            f"a leaf tensor of shape {input.shape} that requires grad can't be changed in "
-            "place; use inplace=False"
-        )
-    input._data, input._grad_fn = result._data, result._grad_fn
-    input._requires_grad = result._requires_grad
-    input._version += 1
-    return input
+    """Make ``input`` hold ``result``: the ``inplace=True`` form of an activation."""
+    return inplace_ops.assign(input, result, "inplace=True")
 
 
 # --- activations -------------------------------------------------------------------------
