@@ -27,6 +27,7 @@ __all__ = [
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "reset_affine_",
     "uniform_",
     "xavier_normal_",
     "xavier_uniform_",
@@ -160,3 +161,15 @@ def kaiming_normal_(
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std)
 
+
+def reset_affine_(weight: Tensor, bias: Tensor | None) -> None:
+    """PyTorch's default initialisation of ``Linear`` and convolution layers.
+
+    ``weight`` gets :func:`kaiming_uniform_` with ``a = sqrt(5)`` (uniform on
+    ``[-1/sqrt(fan_in), 1/sqrt(fan_in)]``) and ``bias``, when given, the same interval.
+    """
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in = _calculate_fan_in_and_fan_out(weight)[0]
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)
