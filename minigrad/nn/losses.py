@@ -274,13 +274,6 @@ def logsigmoid(input: Tensor) -> Tensor:
     return LogSigmoid.apply(input)
 
 
-def _clamped_log(x: Tensor) -> Tensor:
-    """``max(log(x), -100)``, with no ``log(0)`` evaluated (zeros get -100 and no gradient)."""
-    positive = x > 0
-    safe = elementwise.where(positive, x, 1.0)
-    return elementwise.where(positive, safe.log().clamp(min=-100.0), -100.0)
-
-
 _BCE_EPS = float(numpy.float32(1e-12))  # torch's EPSILON, which it rounds to float32
 
 

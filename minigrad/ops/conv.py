@@ -716,14 +716,3 @@ def fold(
     out = Fold.apply(cols, output_size=size, kernel_size=kernel, padding=pad, stride=stride2,
                      dilation=dilation2)
     return out if batched else out.squeeze(0)
-
-
-def conv_output_shape(
-    size: Pair, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair, ceil_mode: bool = False
-) -> Pair:
-    """Output plane size of a window op over a ``size`` plane padded by ``pad``."""
-    return (
-        window_count(size[0], kernel[0], stride[0], pad[0], pad[1], dilation[0], ceil_mode),
-        window_count(size[1], kernel[1], stride[1], pad[2], pad[3], dilation[1], ceil_mode),
-    )
-
