@@ -17,6 +17,8 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from minigrad.utils.hooks import RemovableHandle
+
 if TYPE_CHECKING:
     from minigrad.backends import Backend
     from minigrad.tensor import Tensor
@@ -28,6 +30,7 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "no_grad",
+    "register_backward_callback",
     "set_grad_enabled",
 ]
 
@@ -389,6 +392,40 @@ def _run_backward(
     return captured
 
 
+_callbacks: dict[str, dict[int, Callable[[Sequence[Tensor]], None]]] = {"before": {}, "after": {}}
+
+
+def register_backward_callback(
+    fn: Callable[[Sequence[Tensor]], None], when: str = "after"
+) -> RemovableHandle:
+    """Call ``fn(outputs)`` around every :func:`backward` in this process.
+
+    Parameters
+    ----------
+    fn : callable
+        Receives the tensors ``backward()`` was called on.
+    when : {"after", "before"}
+        ``"after"``: once the gradients are in ``.grad`` (data-parallel training averages
+        them here); ``"before"``: before anything runs (graph rendering draws here).
+
+    Returns
+    -------
+    RemovableHandle
+        ``handle.remove()`` unregisters ``fn``.
+    """
+    if when not in _callbacks:
+        raise ValueError(f"register_backward_callback: when must be 'after' or 'before', "
+                         f"got {when!r}")
+    handle = RemovableHandle(_callbacks[when])
+    _callbacks[when][handle.id] = fn
+    return handle
+
+
+def _notify(when: str, outputs: Sequence[Tensor]) -> None:
+    for fn in list(_callbacks[when].values()):
+        fn(outputs)
+
+
 def _default_grads(outputs: Sequence[Tensor], grads: Sequence[Tensor | None]) -> list[Tensor]:
     result = []
     for out, g in zip(outputs, grads):
@@ -446,7 +483,11 @@ def backward(
 
         env_hook.write_first_graph(outputs)
     retain = create_graph if retain_graph is None else retain_graph
+    if _callbacks["before"]:
+        _notify("before", outputs)
     _run_backward(outputs, grads, retain, create_graph, None)
+    if _callbacks["after"]:
+        _notify("after", outputs)
 
 
 def grad(

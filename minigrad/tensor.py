@@ -80,6 +80,28 @@ class Tensor:
         t.grad = None
         return t
 
+    @classmethod
+    def from_array(
+        cls, array: Array, backend: Backend | None = None, requires_grad: bool = False
+    ) -> Tensor:
+        """Wrap a backend array as a tensor, sharing its memory (no copy).
+
+        This is the public array door for code above the ops (optimizers, layers,
+        kernels of plugins): ``array`` must belong to ``backend`` (default: the current
+        backend).
+        """
+        target = backends.current() if backend is None else backend
+        return Tensor._make(array, target, requires_grad)
+
+    @property
+    def array(self) -> Array:
+        """The backend array holding the values (shared memory, outside the graph).
+
+        Read it freely; change values only through in-place tensor ops, so that version
+        counters see the change.
+        """
+        return self._data
+
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor's memory has seen (shared with views)."""

@@ -342,3 +342,20 @@ def test_pow_zero_exponent_has_zero_slope(backend: minigrad.backends.Backend) ->
 def test_errors_name_the_op_and_shapes(backend: minigrad.backends.Backend) -> None:
     with pytest.raises(ValueError, match=r"Add on input shapes \(2, 3\), \(4,\)"):
         minigrad.ones(2, 3) + minigrad.ones(4)
+
+
+def test_backward_callbacks_run_before_and_after_and_can_be_removed() -> None:
+    from minigrad.autograd import register_backward_callback
+
+    seen: list[tuple[str, object]] = []
+    w = minigrad.ones(2, requires_grad=True)
+    before = register_backward_callback(lambda outs: seen.append(("before", w.grad)), "before")
+    after = register_backward_callback(lambda outs: seen.append(("after", w.grad.tolist())))
+    (w * 3).sum().backward()
+    assert seen == [("before", None), ("after", [3.0, 3.0])]
+    before.remove()
+    after.remove()
+    (w * 3).sum().backward()
+    assert len(seen) == 2
+    with pytest.raises(ValueError, match="when must be"):
+        register_backward_callback(print, "during")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -12,6 +11,7 @@ from minigrad.backends import Backend
 from minigrad.dtypes import check_supported, is_floating
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor, _is_dtype_name, resolve_backend
+from minigrad.utils.hooks import RemovableHandle
 
 __all__ = ["Module", "RemovableHandle"]
 
@@ -19,26 +19,6 @@ __all__ = ["Module", "RemovableHandle"]
 class _IncompatibleKeys(NamedTuple):
     missing_keys: list[str]
     unexpected_keys: list[str]
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods; :meth:`remove` takes the hook away."""
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks: dict[int, Any]) -> None:
-        self.id = next(RemovableHandle._next_id)
-        self._hooks = hooks
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        self._hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 def _addindent(text: str, spaces: int) -> str:

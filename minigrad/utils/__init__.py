@@ -1,0 +1,5 @@
+"""Utilities with PyTorch's names (``torch.utils``)."""
+
+from minigrad.utils import hooks
+
+__all__ = ["hooks"]
