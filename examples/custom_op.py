@@ -1,54 +1,66 @@
 """A user-defined differentiable op: LeCun's scaled tanh, ``1.7159 * tanh(2x / 3)``.
 
-LeNet-5's original paper used this squashing function. Defining it as a ``Function``
-takes a forward on raw arrays and a backward written with tensor ops (so that gradients
-of gradients work too). ``gradcheck`` and ``gradgradcheck`` compare both with finite
-differences, and the op is then used inside a module and trained.
+LeNet-5's original paper used this squashing function. Adding it takes what adding an op
+to minigrad itself takes, two pieces: a ``Function`` (forward on backend arrays, backward
+written with tensor ops, so that gradients of gradients work too) and its row in the op
+table (:func:`minigrad.optable.op`), which gives it a Tensor method and declares samples
+and a NumPy reference. ``gradcheck`` and ``gradgradcheck`` compare the gradients with
+finite differences, and the op is then used inside a module and trained.
 
     python examples/custom_op.py
 """
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
+
+import numpy
 
 import minigrad
 from minigrad import nn, optim
 from minigrad.autograd import Function
+from minigrad.optable import TABLE, S, op
 from minigrad.testing import gradcheck, gradgradcheck
 
-A, S = 1.7159, 2.0 / 3.0
+A, SLOPE = 1.7159, 2.0 / 3.0
 
 
 class ScaledTanh(Function):
-    """``A * tanh(S * x)``; its derivative is ``A * S * (1 - tanh(S * x)**2)``."""
-
-    save_output = True
+    """``A * tanh(SLOPE * x)``; its derivative is ``A * SLOPE * (1 - tanh(SLOPE * x)**2)``."""
 
     def forward(ctx, x: Any) -> Any:
-        return A * ctx.xp.tanh(S * x)
+        out = A * ctx.xp.tanh(SLOPE * x)
+        ctx.save(out)  # saving the returned array gives backward the output *tensor*
+        return out
 
     def backward(ctx, grad: minigrad.Tensor) -> minigrad.Tensor:
         (out,) = ctx.saved
         t = out / A
-        return grad * (A * S) * (1 - t * t)
+        return grad * (A * SLOPE) * (1 - t * t)
 
 
-def scaled_tanh(x: minigrad.Tensor) -> minigrad.Tensor:
-    """Apply :class:`ScaledTanh`."""
-    return ScaledTanh.apply(x)
+@op("scaled_tanh", ScaledTanh, method=True, samples=[S((5, 3)), S((4,), transposed=True)],
+    reference=lambda x: A * numpy.tanh(SLOPE * x))
+def scaled_tanh(input: minigrad.Tensor) -> minigrad.Tensor:
+    """LeCun's scaled tanh, ``1.7159 * tanh(2x / 3)``."""
+    return ScaledTanh.apply(input)
 
 
 class LeCunTanh(nn.Module):
     """The op as a layer."""
 
     def forward(self, x: minigrad.Tensor) -> minigrad.Tensor:
-        return scaled_tanh(x)
+        return x.scaled_tanh()  # the row bound the method
 
 
 def main() -> float:
     minigrad.manual_seed(0)
     x = minigrad.randn(5, 3, dtype=minigrad.float64, requires_grad=True)
+    reference = TABLE["scaled_tanh"].reference
+    assert reference is not None
+    same = numpy.allclose(scaled_tanh(x).detach().numpy(), reference(x.detach().numpy()))
+    print("matches the reference:", same)
     print("gradcheck:", gradcheck(scaled_tanh, [x]))
     print("gradgradcheck:", gradgradcheck(scaled_tanh, [x]))
 
@@ -63,9 +75,10 @@ def main() -> float:
         loss.backward()
         optimizer.step()
     print(f"final mse {float(loss):.5f}")
-    print(f"graph node of the op: {scaled_tanh(x).grad_fn}")
+    print(f"graph node of the op: {x.scaled_tanh().grad_fn}")
     return float(loss)
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()
     main()

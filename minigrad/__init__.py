@@ -9,8 +9,9 @@ Examples
 tensor([2., 4., 6.])
 """
 
-from minigrad.tensor import Tensor, tensor  # noqa: I001  (tensor must load first)
-from minigrad import backends, testing
+import os as _os
+
+from minigrad import autograd, backends, functional, optable
 from minigrad.autograd import (
     backward,
     enable_grad,
@@ -50,47 +51,10 @@ from minigrad.dtypes import (
     set_default_dtype,
 )
 from minigrad.serialization import load, save
-from minigrad.ops import (
-    abs,
-    amax,
-    amin,
-    argmax,
-    argmin,
-    cat,
-    chunk,
-    clamp,
-    cos,
-    exp,
-    flatten,
-    gather,
-    log,
-    log_softmax,
-    logsumexp,
-    matmul,
-    max,
-    maximum,
-    mean,
-    min,
-    minimum,
-    permute,
-    prod,
-    relu,
-    reshape,
-    sigmoid,
-    sin,
-    softmax,
-    split,
-    sqrt,
-    squeeze,
-    stack,
-    std,
-    sum,
-    tanh,
-    transpose,
-    unsqueeze,
-    var,
-    where,
-)
+from minigrad.tensor import Tensor, tensor
+from minigrad.types import ValuesIndices
+
+globals().update(optable.namespace("torch"))  # minigrad.exp, minigrad.conv2d, ...
 
 bool = bool_
 long = int64
@@ -98,21 +62,19 @@ double = float64
 half = float16
 __version__ = "0.1.0"
 
-__all__ = [
-    "Tensor", "abs", "amax", "amin", "arange", "argmax", "argmin", "backends", "backward",
-    "bool", "bool_", "cat", "chunk", "clamp", "cos", "double", "empty", "empty_like",
-    "enable_grad", "exp", "eye", "flatten", "float16", "float32", "float64", "full",
-    "full_like", "gather", "get_default_dtype", "grad", "half", "int32", "int64",
-    "is_grad_enabled", "linspace", "log", "log_softmax", "logsumexp", "long",
-    "manual_seed", "matmul", "max", "maximum", "mean", "min", "minimum", "no_grad", "ones",
-    "ones_like", "permute", "prod", "rand", "rand_like", "randint", "randn", "randn_like",
-    "relu", "reshape", "set_backend", "set_default_dtype", "set_grad_enabled", "sigmoid",
-    "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor",
-    "testing", "nn", "optim", "data",
-    "transpose", "unsqueeze", "use_backend", "var", "where", "zeros", "zeros_like",
-    "load", "save",
-]
+from minigrad import data, nn, optim, testing, utils  # noqa: E402  (they build on the core)
 
-from minigrad import data, nn, optim  # noqa: E402  (after the core they build on)
+__all__ = [
+    "Tensor", "ValuesIndices", "arange", "autograd", "backends", "backward", "bool",
+    "bool_", "data", "double", "empty", "empty_like", "enable_grad", "eye", "float16",
+    "float32", "float64", "full", "full_like", "functional", "get_default_dtype", "grad",
+    "half", "int32", "int64", "is_grad_enabled", "linspace", "load", "long", "manual_seed",
+    "nn", "no_grad", "ones", "ones_like", "optable", "optim", "rand", "rand_like", "randint",
+    "randn", "randn_like", "save", "set_backend", "set_default_dtype", "set_grad_enabled",
+    "tensor", "testing", "use_backend", "utils", "zeros", "zeros_like",
+]
+__all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later
+if _os.environ.get("MINIGRAD_GRAPH"):  # the picture of the first backward (minigrad.viz)
+    from minigrad.viz import env_hook as _env_hook  # noqa: F401

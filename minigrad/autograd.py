@@ -1,19 +1,20 @@
-"""Reverse-mode automatic differentiation.
+"""Reverse-mode automatic differentiation: ``Function``, the engine and grad mode.
 
-Every differentiable op is a :class:`Function` subclass. Its ``forward`` computes on
-backend arrays; its ``backward`` receives the output's gradient as a :class:`Tensor` and
-returns the inputs' gradients written with tensor ops. Because backward is made of tensor
-ops, running it with grad mode on (``create_graph=True``) records a graph of the gradient
-itself, which is how higher-order gradients work.
+Every op is a :class:`Function` subclass. Its ``forward`` computes on backend arrays; its
+``backward`` receives the output's gradient as a :class:`Tensor` and returns the inputs'
+gradients written with tensor ops. Because backward is made of tensor ops, running it with
+grad mode on (``create_graph=True``) records a graph of the gradient itself, which is how
+higher-order gradients work.
 
-The instance created for each call is the graph node (``tensor.grad_fn``): it keeps its
-parents' edges, the tensors it saved for backward and the op's attributes.
+:meth:`Function.apply` is the only way an op runs. The instance it creates is the graph node
+(``tensor.grad_fn``): it keeps its parents, what ``forward`` saved with :meth:`Function.save`
+and the op's attributes.
 """
 
 from __future__ import annotations
 
 import functools
-import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -21,6 +22,7 @@ from minigrad.utils.hooks import RemovableHandle
 
 if TYPE_CHECKING:
     from minigrad.backends import Backend
+    from minigrad.backends.array_api import ArrayNamespace
     from minigrad.tensor import Tensor
 
 __all__ = [
@@ -35,18 +37,20 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# MINIGRAD_GRAPH=path.svg: the first backward() draws its graph there (minigrad.viz.env_hook)
-_graph_path: str | None = os.environ.get("MINIGRAD_GRAPH") or None
+Hook = Callable[["Tensor"], "Tensor | None"]
 
 
-class _GradMode:
-    enabled = True
+# --- grad mode (one per thread, as in PyTorch) -------------------------------------------
+class _GradMode(threading.local):
+    enabled = True  # the class attribute is every new thread's starting value
+
+
+_mode = _GradMode()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops currently record the graph."""
-    return _GradMode.enabled
+    """Whether ops in this thread currently record the graph."""
+    return _mode.enabled
 
 
 class _GradModeContext:
@@ -58,16 +62,18 @@ class _GradModeContext:
         self._previous: list[bool] = []
 
     def __enter__(self) -> None:
-        self._previous.append(_GradMode.enabled)
-        _GradMode.enabled = self.mode
+        self._previous.append(_mode.enabled)
+        _mode.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        _GradMode.enabled = self._previous.pop()
+        _mode.enabled = self._previous.pop()
 
     def __call__(self, fn: F) -> F:
+        mode = self.mode
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
+            with set_grad_enabled(mode):
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -107,74 +113,74 @@ class set_grad_enabled(_GradModeContext):
     def __init__(self, mode: bool) -> None:
         super().__init__()
         self.mode = mode
-        self._previous.append(_GradMode.enabled)
-        _GradMode.enabled = mode
+        self._previous.append(_mode.enabled)
+        _mode.enabled = mode
 
     def __enter__(self) -> None:
         pass  # the mode was already set by the constructor
 
     def __call__(self, fn: F) -> F:
-        _GradMode.enabled = self._previous[-1]
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+        _mode.enabled = self._previous[-1]  # as a decorator it changes nothing now
+        return super().__call__(fn)
 
 
+# --- Function: the op contract and the graph node ------------------------------------------
 class Function:
-    """Base class of differentiable ops; each instance is one node of the graph.
+    """Base class of every op; each recorded call is one node of the graph.
 
-    Subclasses define ``forward(ctx, *arrays, **attrs) -> array`` and
-    ``backward(ctx, grad) -> gradient or tuple of gradients`` (one per input, ``None``
-    where no gradient is needed). They declare what backward needs with the class
-    attributes ``save_inputs`` (indices of inputs) and ``save_output``; those tensors are
-    available as ``ctx.saved`` in backward. Anything else backward needs (shapes, axes,
-    index arrays) is stored on ``ctx`` in forward.
+    Subclasses define ``forward(ctx, *arrays, **attrs)``, returning an array (or a tuple
+    of arrays: only the first output is differentiable, the others are integer results
+    such as pooling indices), and ``backward(ctx, grad)``, returning one gradient per input
+    (``None`` where none is needed). ``forward`` calls :meth:`save` with whatever backward
+    needs; ``backward`` reads it back from :attr:`saved_tensors` (or :attr:`saved` when
+    it may hold ``None``). Small facts such as shapes may be kept as attributes of
+    ``ctx``; arrays go through :meth:`save`, which is what the engine frees after backward.
 
-    Call an op with :meth:`apply`, never by instantiating it.
+    Run an op with :meth:`apply`, never by instantiating it.
 
     Attributes
     ----------
+    differentiable : bool
+        Class attribute. ``False`` for ops without a gradient (comparisons, ``argmax``,
+        ``isnan``...): they run through the same door but never record a node.
+    is_view : bool
+        Class attribute. The output may share memory with the first input, so it shares
+        that input's version counter: an in-place change through either is seen by both.
     parents : tuple
         For each input: its ``grad_fn`` node, the input itself if it is a leaf that
         requires grad, or ``None``.
     needs_input_grad : tuple of bool
-        Which inputs require a gradient.
+        Which inputs require a gradient (all ``False`` while not recording).
     attrs : dict
         The keyword attributes the op was called with (shown by graph rendering).
     """
 
-    save_inputs: ClassVar[tuple[int, ...]] = ()
-    save_output: ClassVar[bool] = False
-    # For each entry of save_inputs, the inputs whose gradient uses it (None: always
-    # saved). Mul's ``a`` is only needed for ``b``'s gradient, so when ``b`` needs none,
-    # ``a`` is not kept, and changing ``a`` in place afterwards is no error (as in PyTorch).
-    saved_for: ClassVar[tuple[tuple[int, ...], ...] | None] = None
-    # Ops whose result may share memory with their first input: it shares that input's
-    # version counter, so an in-place change through either one is seen by both.
+    differentiable: ClassVar[bool] = True
     is_view: ClassVar[bool] = False
 
     forward: Callable[..., Any]
     backward: Callable[..., Any]
     backend: Backend
-    xp: Any
+    xp: ArrayNamespace
+    output_backend: Backend | None = None  # set by forward when the result lives elsewhere
 
-    parents: tuple[Function | Tensor | None, ...]
+    parents: tuple[Function | Tensor | None, ...] = ()
     needs_input_grad: tuple[bool, ...]
     attrs: dict[str, Any]
-    _saved: tuple[Tensor, ...] | None = ()
-    _out_shape: tuple[int, ...]
+    _to_save: tuple[Any, ...] = ()
+    _saved: tuple[Any, ...] | None = ()
     _versions: tuple[int, ...] = ()
-    _hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+    _out_shape: tuple[int, ...] = ()
+    _hooks: dict[int, Hook] | None = None
     _retained: Tensor | None = None
 
     @classmethod
     def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
-        """Run the op on tensors and, when grad mode is on, record its node."""
+        """Run the op on tensors and, when grad mode is on, record its node.
+
+        Returns the output tensor; for ops with several outputs, a tuple of tensors
+        (callers ``typing.cast`` it).
+        """
         # The hottest path of the framework: every op of every model goes through here,
         # so it avoids generator expressions and repeated attribute lookups.
         first = inputs[0]
@@ -182,67 +188,101 @@ class Function:
         ctx = object.__new__(cls)
         ctx.backend = backend
         ctx.xp = backend.xp
+        if len(inputs) == 1:
+            needs: tuple[bool, ...] = (first._requires_grad,)
+            record = needs[0]
+            arrays: Any = (first._data,)
+        else:
+            record = False
+            for t in inputs:
+                if t._backend is not backend:
+                    raise RuntimeError(
+                        f"{cls.__name__}: tensors are on different backends "
+                        f"({backend.name!r} and {t._backend.name!r}); move them with "
+                        ".to() first"
+                    )
+                record = record or t._requires_grad
+            needs = tuple([t._requires_grad for t in inputs])
+            arrays = [t._data for t in inputs]
+        record = record and cls.differentiable and _mode.enabled
+        ctx.needs_input_grad = needs if record else _NOTHING_NEEDED[len(inputs)]
         try:
-            if len(inputs) == 1:
-                requires_grad = first._requires_grad
-                data = ctx.forward(first._data, **attrs)
-            else:
-                requires_grad = False
-                for t in inputs:
-                    if t._backend is not backend:
-                        raise RuntimeError(
-                            f"{cls.__name__}: tensors are on different backends "
-                            f"({backend.name!r} and {t._backend.name!r}); move them with "
-                            ".to() first"
-                        )
-                    if t._requires_grad:
-                        requires_grad = True
-                data = ctx.forward(*[t._data for t in inputs], **attrs)
-        except (ValueError, IndexError) as exc:  # name the op and the shapes it was given
-            shapes = ", ".join(str(tuple(t._data.shape)) for t in inputs)
-            raise type(exc)(f"{cls.__name__} on input shapes {shapes}: {exc}") from exc
-        if data.__class__ is not backend.array_type:
-            data = backend.xp.asarray(data)  # NumPy turns 0-d results into scalars
-        recorded = requires_grad and _GradMode.enabled
-        out = _Tensor._make(data, backend, recorded, ctx if recorded else None)
+            data = ctx.forward(*arrays, **attrs)
+        except (ValueError, IndexError, TypeError) as exc:  # name the op and its inputs
+            described = ", ".join(f"{tuple(t._data.shape)} {t._data.dtype}" for t in inputs)
+            raise type(exc)(f"{cls.__name__} on inputs {described}: {exc}") from exc
+        out_backend = ctx.output_backend or backend
+        if data.__class__ is tuple:  # several outputs: only the first is differentiable
+            outs = [_Tensor._new(_as_array(d, out_backend), out_backend) for d in data]
+            if record:
+                ctx._record(inputs, attrs, outs[0], data[0])
+            return tuple(outs)  # type: ignore[return-value]
+        out = _Tensor._new(_as_array(data, out_backend), out_backend)
         if cls.is_view:
-            out._vc = first._vc
-        if not recorded:
-            return out
-        ctx.attrs = attrs
-        ctx._out_shape = data.shape  # edge labels of graph pictures (minigrad.viz)
-        parents: list[Function | Tensor | None] = []
-        needs: list[bool] = []
-        for t in inputs:
-            needed = t._requires_grad
-            needs.append(needed)
-            parents.append(t._grad_fn or (t if needed else None))
-        ctx.parents = tuple(parents)
-        ctx.needs_input_grad = tuple(needs)
-        if cls.save_inputs:
-            saved: tuple[Tensor | None, ...]
-            if cls.saved_for is None:
-                saved = tuple([inputs[i] for i in cls.save_inputs])
-            else:
-                kept: list[Tensor | None] = []
-                for i, users in zip(cls.save_inputs, cls.saved_for):
-                    wanted = False
-                    for j in users:
-                        wanted = wanted or needs[j]
-                    kept.append(inputs[i] if wanted else None)
-                saved = tuple(kept)
-            if cls.save_output:
-                saved += (out,)
-            ctx._saved = saved  # type: ignore[assignment]  # None marks an unneeded input
-            ctx._versions = tuple([-1 if t is None else t._vc[0] for t in saved])
-        elif cls.save_output:
-            ctx._saved = (out,)
-            ctx._versions = (out._vc[0],)
+            out._version_cell = first._version_cell
+        if record:
+            ctx._record(inputs, attrs, out, data)
         return out
 
+    def _record(self, inputs: Sequence[Tensor], attrs: dict[str, Any], out: Tensor,
+                returned: Any) -> None:
+        """Make ``out`` the result of this node in the graph."""
+        out._requires_grad = True
+        out._grad_fn = self
+        self.attrs = attrs
+        self._out_shape = out._data.shape  # edge labels of graph pictures (minigrad.viz)
+        self.parents = tuple([t._grad_fn or (t if t._requires_grad else None) for t in inputs])
+        if self._to_save:
+            self._resolve_saved(inputs, returned, out)
+
+    def save(self, *items: Any) -> None:
+        """Keep ``items`` (arrays, or ``None``) for backward; call it from ``forward``.
+
+        An item that is one of the input arrays or the returned array is given back in
+        backward as that input or output *tensor*, so gradients written with it stay
+        differentiable; any other array comes back as a constant tensor.
+        """
+        self._to_save = items
+
+    def _resolve_saved(self, inputs: Sequence[Tensor], returned: Any, out: Tensor) -> None:
+        saved: list[Any] = []
+        versions: list[int] = []
+        for item in self._to_save:
+            found: Tensor | None = None
+            if item is returned:
+                found = out
+            else:
+                for t in inputs:
+                    # when two inputs share one array (x * x.detach()), prefer the one
+                    # without a gradient: the saved factor is then a constant, as written
+                    if t._data is item and (found is None or not t._requires_grad):
+                        found = t
+            if found is not None:
+                saved.append(found)
+                versions.append(found._version_cell[0])
+            elif item is None:
+                saved.append(None)
+                versions.append(-1)
+            else:
+                saved.append(_Tensor._new(_as_array(item, self.backend), self.backend))
+                versions.append(-1)
+        self._to_save = ()
+        self._saved = tuple(saved)
+        self._versions = tuple(versions)
+
     @property
-    def saved(self) -> tuple[Tensor, ...]:
-        """The tensors saved for backward, checked against in-place changes."""
+    def saved_tensors(self) -> tuple[Tensor, ...]:
+        """What forward saved, as tensors, for ops that save no ``None`` (see
+        :attr:`saved`)."""
+        saved = self.saved
+        if any(t is None for t in saved):
+            raise RuntimeError(f"{self.name}: saved_tensors holds None; read ctx.saved")
+        return saved  # type: ignore[return-value]  # checked just above
+
+    @property
+    def saved(self) -> tuple[Tensor | None, ...]:
+        """What forward saved, as tensors (a ``None`` saved stays ``None``), checked
+        against in-place changes made since."""
         if self._saved is None:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time (its saved "
@@ -250,7 +290,7 @@ class Function:
                 "first backward() if you need to backward twice"
             )
         for t, version in zip(self._saved, self._versions):
-            if t is not None and t._vc[0] != version:
+            if version >= 0 and t is not None and t._version_cell[0] != version:
                 raise RuntimeError(
                     f"{self.name}: a tensor of shape {t.shape} that this op saved for backward "
                     f"was modified in place afterwards (version {version} -> {t._version}); "
@@ -261,35 +301,66 @@ class Function:
 
     @property
     def name(self) -> str:
-        """The op's name as shown in ``repr`` and graph pictures (``"MulBackward"``)."""
+        """The node's name as shown in ``repr`` and graph pictures (``"MulBackward"``)."""
         return type(self).__name__ + "Backward"
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> None:
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """The nodes the gradient flows to next, as PyTorch lists them: one ``(node, 0)``
+        pair per input, with an :class:`AccumulateGrad` for a leaf and ``None`` for an
+        input that needs no gradient."""
+        return tuple(
+            (AccumulateGrad(p) if p is not None and not isinstance(p, Function) else p, 0)
+            for p in self.parents
+        )
+
+    def register_hook(self, hook: Hook) -> RemovableHandle:
         """Call ``hook(grad)`` on this node's output gradient before its backward runs."""
         if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(hook)
+            self._hooks = {}
+        return add_hook(self._hooks, hook)
 
-    def _release(self) -> None:
-        array_type = self.backend.array_type
-        arrays = [k for k, v in vars(self).items()
-                  if k not in _NODE_FIELDS and isinstance(v, array_type)]
-        if not (self._saved or arrays):
-            return  # nothing big was kept: backward may pass here again, as in PyTorch
-        self._saved = None
-        for key in arrays:
-            delattr(self, key)  # stashed arrays (masks, indices) are freed too
+    def release(self) -> None:
+        """Free what forward saved (the engine calls it after using the node)."""
+        if self._saved:
+            self._saved = None  # nodes that kept nothing may be passed again, as in PyTorch
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
 
 
-_NODE_FIELDS = frozenset(
-    {"parents", "needs_input_grad", "attrs", "_saved", "_out_shape", "_versions", "_hooks",
-     "_retained", "backend", "xp"}
-)
+class AccumulateGrad:
+    """The node :attr:`Function.next_functions` shows for a leaf: its gradient is
+    accumulated into ``variable.grad``."""
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+        self.next_functions: tuple[tuple[Any, int], ...] = ()
+
+    def name(self) -> str:
+        """``"AccumulateGrad"``, PyTorch's name for this node."""
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
 
 
+_NOTHING_NEEDED = [(False,) * n for n in range(64)]
+
+
+def _as_array(data: Any, backend: Backend) -> Any:
+    # NumPy turns 0-d results into scalars
+    return data if data.__class__ is backend.array_type else backend.xp.asarray(data)
+
+
+def add_hook(hooks: dict[int, Hook], hook: Hook) -> RemovableHandle:
+    """Store ``hook`` in ``hooks`` (run in order of registration); return its handle."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+# --- the engine ------------------------------------------------------------------------------
 def _topological_order(roots: Sequence[Function]) -> list[Function]:
     """Nodes reachable from ``roots``, each before every node it depends on."""
     order: list[Function] = []
@@ -316,12 +387,24 @@ def _accumulate(store: dict[int, Tensor], key: int, g: Tensor) -> None:
     store[key] = g if previous is None else previous + g
 
 
-def _run_hooks(hooks: Sequence[Callable[[Tensor], Tensor | None]] | None, g: Tensor) -> Tensor:
-    """Pass ``g`` through the hooks; a hook may return a replacement gradient."""
-    for hook in hooks or ():
+def _run_hooks(hooks: dict[int, Hook] | None, g: Tensor) -> Tensor:
+    """Pass ``g`` through the hooks; a hook may return a replacement gradient of the same
+    shape and dtype."""
+    for hook in list(hooks.values()) if hooks else ():
         replaced = hook(g)
-        if replaced is not None:
-            g = replaced
+        if replaced is None:
+            continue
+        if not isinstance(replaced, _Tensor):
+            raise TypeError(
+                f"a gradient hook must return a Tensor or None, got {type(replaced).__name__}"
+            )
+        if replaced.shape != g.shape or replaced.dtype != g.dtype:
+            raise RuntimeError(
+                f"a gradient hook returned a tensor of shape {replaced.shape} and dtype "
+                f"{replaced.dtype}, but the gradient it replaces has shape {g.shape} and "
+                f"dtype {g.dtype}; a hook must keep both"
+            )
+        g = replaced
     return g
 
 
@@ -378,7 +461,7 @@ def _run_backward(
                     leaves[id(parent)] = parent
                     _accumulate(leaf_grads, id(parent), parent_grad)
             if not retain_graph:
-                node._release()
+                node.release()
 
         for key, g in leaf_grads.items():
             leaf = leaves[key]
@@ -392,7 +475,9 @@ def _run_backward(
     return captured
 
 
-_callbacks: dict[str, dict[int, Callable[[Sequence[Tensor]], None]]] = {"before": {}, "after": {}}
+# --- callbacks around backward ---------------------------------------------------------------
+_callbacks: dict[str, dict[int, Callable[[Sequence[Tensor]], None]]] = {"before": {},
+                                                                          "after": {}}
 
 
 def register_backward_callback(
@@ -426,6 +511,7 @@ def _notify(when: str, outputs: Sequence[Tensor]) -> None:
         fn(outputs)
 
 
+# --- the public entry points ---------------------------------------------------------------
 def _default_grads(outputs: Sequence[Tensor], grads: Sequence[Tensor | None]) -> list[Tensor]:
     result = []
     for out, g in zip(outputs, grads):
@@ -441,7 +527,10 @@ def _default_grads(outputs: Sequence[Tensor], grads: Sequence[Tensor | None]) ->
                     f"has shape {out.shape}; pass a gradient of that shape (e.g. "
                     "backward(minigrad.ones_like(out))) or reduce it first with .sum()"
                 )
-            g = _ones_like(out)
+            g = _Tensor._new(out._backend.xp.ones(out._data.shape, dtype=out._data.dtype),
+                             out._backend)
+        elif not isinstance(g, _Tensor):
+            raise TypeError(f"gradient must be a Tensor, got {type(g).__name__}")
         elif g.shape != out.shape:
             raise RuntimeError(
                 f"gradient has shape {g.shape} but the output it belongs to has shape "
@@ -449,6 +538,10 @@ def _default_grads(outputs: Sequence[Tensor], grads: Sequence[Tensor | None]) ->
             )
         result.append(g)
     return result
+
+
+def _as_list(value: Any) -> list[Any]:
+    return [value] if isinstance(value, _Tensor) else list(value)
 
 
 def backward(
@@ -470,18 +563,9 @@ def backward(
     create_graph : bool
         Record the backward pass so the gradients can be differentiated again.
     """
-    outputs = [tensors] if isinstance(tensors, _Tensor) else list(tensors)
-    if grad_tensors is None:
-        given: list[Tensor | None] = [None] * len(outputs)
-    elif isinstance(grad_tensors, _Tensor):
-        given = [grad_tensors]
-    else:
-        given = list(grad_tensors)
+    outputs = _as_list(tensors)
+    given = [None] * len(outputs) if grad_tensors is None else _as_list(grad_tensors)
     grads = _default_grads(outputs, given)
-    if _graph_path is not None:
-        from minigrad.viz import env_hook
-
-        env_hook.write_first_graph(outputs)
     retain = create_graph if retain_graph is None else retain_graph
     if _callbacks["before"]:
         _notify("before", outputs)
@@ -522,17 +606,12 @@ def grad(
     >>> float(dx), float(d2x)
     (27.0, 18.0)
     """
-    outs = [outputs] if isinstance(outputs, _Tensor) else list(outputs)
-    ins = [inputs] if isinstance(inputs, _Tensor) else list(inputs)
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
     for t in ins:
         if not t._requires_grad:
             raise RuntimeError(f"input of shape {t.shape} to grad() does not require grad")
-    if grad_outputs is None:
-        given: list[Tensor | None] = [None] * len(outs)
-    elif isinstance(grad_outputs, _Tensor):
-        given = [grad_outputs]
-    else:
-        given = list(grad_outputs)
+    given = [None] * len(outs) if grad_outputs is None else _as_list(grad_outputs)
     grads = _default_grads(outs, given)
     retain = create_graph if retain_graph is None else retain_graph
     captured = _run_backward(outs, grads, retain, create_graph, ins)
@@ -546,10 +625,6 @@ def grad(
             )
         result.append(g)
     return tuple(result)
-
-
-def _ones_like(t: Tensor) -> Tensor:
-    return _Tensor._make(t._backend.xp.ones(t._data.shape, dtype=t._data.dtype), t._backend)
 
 
 from minigrad.tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports this module)

@@ -8,7 +8,7 @@ import numpy
 
 from minigrad import backends
 from minigrad.dtypes import check_supported, get_default_dtype
-from minigrad.tensor import Tensor, _shape_args, resolve_backend
+from minigrad.tensor import Tensor, shape_args
 
 __all__ = [
     "arange",
@@ -32,32 +32,32 @@ __all__ = [
 
 
 def _finish(array: Any, backend: Any, requires_grad: bool) -> Tensor:
-    t = Tensor._make(array, backend)
+    t = Tensor.from_array(array, backend)
     return t.requires_grad_() if requires_grad else t
 
 
 def _setup(dtype: Any, device: Any, default: Any = None) -> tuple[Any, Any]:
     chosen = check_supported(dtype) if dtype is not None else (default or get_default_dtype())
-    backend = backends.current() if device is None else resolve_backend(device)
+    backend = backends.current() if device is None else backends.resolve(device)
     return chosen, backend
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of zeros of the given size (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
     dt, b = _setup(dtype, device)
-    return _finish(b.xp.zeros(_shape_args(size), dtype=dt), b, requires_grad)
+    return _finish(b.xp.zeros(shape_args(size), dtype=dt), b, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of ones of the given size."""
     dt, b = _setup(dtype, device)
-    return _finish(b.xp.ones(_shape_args(size), dtype=dt), b, requires_grad)
+    return _finish(b.xp.ones(shape_args(size), dtype=dt), b, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of the given size whose values are not initialised."""
     dt, b = _setup(dtype, device)
-    return _finish(b.xp.empty(_shape_args(size), dtype=dt), b, requires_grad)
+    return _finish(b.xp.empty(shape_args(size), dtype=dt), b, requires_grad)
 
 
 def full(
@@ -68,7 +68,7 @@ def full(
     default = (numpy.dtype(bool) if isinstance(fill_value, bool)
                else numpy.dtype("int64") if isinstance(fill_value, int) else None)
     dt, b = _setup(dtype, device, default)
-    return _finish(b.xp.full(_shape_args((size,)), fill_value, dtype=dt), b, requires_grad)
+    return _finish(b.xp.full(shape_args((size,)), fill_value, dtype=dt), b, requires_grad)
 
 
 def arange(
@@ -109,13 +109,13 @@ def eye(
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Samples uniform on ``[0, 1)``, from the generator seeded by :func:`manual_seed`."""
     dt, b = _setup(dtype, device)
-    return _finish(b.rand(_shape_args(size), dt), b, requires_grad)
+    return _finish(b.rand(shape_args(size), dt), b, requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Standard normal samples, from the generator seeded by :func:`manual_seed`."""
     dt, b = _setup(dtype, device)
-    return _finish(b.randn(_shape_args(size), dt), b, requires_grad)
+    return _finish(b.randn(shape_args(size), dt), b, requires_grad)
 
 
 def randint(
@@ -126,11 +126,11 @@ def randint(
         size = size if high is None else high
         low, high = 0, low
     dt, b = _setup(dtype, device, numpy.dtype("int64"))
-    return _finish(b.randint(low, high, _shape_args((size,)), dt), b, False)
+    return _finish(b.randint(low, high, shape_args((size,)), dt), b, False)
 
 
 def _like(t: Tensor, dtype: Any) -> dict[str, Any]:
-    return {"dtype": t.dtype if dtype is None else dtype, "device": t._backend}
+    return {"dtype": t.dtype if dtype is None else dtype, "device": t.backend}
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:

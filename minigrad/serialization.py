@@ -28,8 +28,9 @@ from typing import IO, Any
 
 import numpy
 
+from minigrad import backends
 from minigrad.dtypes import check_supported
-from minigrad.tensor import Tensor, resolve_backend
+from minigrad.tensor import Tensor
 
 __all__ = ["load", "save"]
 
@@ -43,7 +44,7 @@ def _encode(obj: Any, arrays: dict[str, numpy.ndarray[Any, Any]], where: str) ->
         obj = obj.item()  # numpy.bool_ -> bool, numpy.float32 -> float, ...
     if isinstance(obj, Tensor):
         key = f"t{len(arrays)}"
-        arrays[key] = numpy.asarray(obj.detach()._host(), order="C")
+        arrays[key] = numpy.asarray(obj.detach().numpy(), order="C")
         return {"tensor": key, "parameter": type(obj).__name__ == "Parameter",
                 "requires_grad": obj.requires_grad}
     if isinstance(obj, numpy.ndarray):
@@ -97,7 +98,7 @@ def _decode(node: Any, arrays: Any, backend: Any) -> Any:
                 f"load: tensor {node['tensor']!r} has dtype {host.dtype}, which is not a "
                 "tensor dtype (expected a bool, integer or floating dtype minigrad supports)"
             ) from None
-        t = Tensor._make(backend.asarray(host), backend)
+        t = Tensor.from_array(backend.asarray(host), backend)
         if node.get("parameter"):
             from minigrad.nn.parameter import Parameter
 
@@ -164,9 +165,8 @@ def load(f: PathLike, map_location: Any = None) -> Any:
         plain ``.npz``), its structure is malformed, or a tensor in it has a dtype that
         minigrad tensors can't have.
     """
-    from minigrad import backends
 
-    backend = backends.current() if map_location is None else resolve_backend(map_location)
+    backend = backends.current() if map_location is None else backends.resolve(map_location)
     try:
         archive = numpy.load(f, allow_pickle=False)
     except (zipfile.BadZipFile, ValueError, EOFError) as exc:

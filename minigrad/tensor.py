@@ -1,38 +1,51 @@
-"""The Tensor: an n-dimensional array on a backend that records how it was computed."""
+"""The Tensor: an n-dimensional array on a backend that records how it was computed.
+
+This module holds the data type itself: its fields, its attributes, conversion to Python
+and NumPy values, and the autograd entry points. The ops (``x + y``, ``x.sum()``,
+``x.reshape(...)``...) are bound onto the class from the op table
+(:mod:`minigrad.optable`) when :mod:`minigrad.functional` is imported.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy
-import numpy as np
+import numpy as np  # for annotations inside the class, where numpy() is a method
 
 from minigrad import backends
 from minigrad.dtypes import check_supported, get_default_dtype, is_floating
+from minigrad.types import Array, Scalar, Shape
 
 if TYPE_CHECKING:
+    from minigrad._tensor_methods import TensorMethods
     from minigrad.autograd import Function
     from minigrad.backends import Backend
+    from minigrad.utils.hooks import RemovableHandle
+else:
+    TensorMethods = object
 
-Array = Any
-Scalar = Union[int, float, bool]
-Shape = tuple[int, ...]
+__all__ = ["Scalar", "Tensor", "tensor"]
+
+Hook = Callable[["Tensor"], "Tensor | None"]
+T = TypeVar("T", bound="Tensor")
 
 
-def _shape_args(shape: tuple[Any, ...]) -> Shape:
+def shape_args(shape: tuple[Any, ...]) -> Shape:
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike, as PyTorch does."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(int(n) for n in shape[0])
     return tuple(int(n) for n in shape)
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """A multi-dimensional array that can record the ops applied to it.
 
-    Create tensors with :func:`minigrad.tensor`, :func:`minigrad.zeros` and friends rather
-    than with this class. A tensor with ``requires_grad=True`` records every op that uses
-    it; calling :meth:`backward` on a result then fills ``.grad`` of the leaves.
+    Create tensors with :func:`minigrad.tensor`, :func:`minigrad.zeros` and friends, or
+    wrap a backend array with :meth:`from_array`. A tensor with ``requires_grad=True``
+    records every op that uses it; calling :meth:`backward` on a result then fills
+    ``.grad`` of the leaves.
 
     Attributes
     ----------
@@ -47,7 +60,7 @@ class Tensor:
         "_grad_fn",
         "_hooks",
         "_requires_grad",
-        "_vc",
+        "_version_cell",
         "grad",
     )
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
@@ -56,26 +69,26 @@ class Tensor:
     _backend: Backend
     _requires_grad: bool
     _grad_fn: Function | None
-    _vc: list[int]  # version counter, one cell shared by a tensor, its views and detach()
-    _hooks: list[Callable[[Tensor], Tensor | None]] | None
+    _version_cell: list[int]  # one cell shared by a tensor, its views and detach()
+    _hooks: dict[int, Hook] | None
     grad: Tensor | None
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         made = tensor(data, requires_grad=requires_grad)
-        for name in ("_data", "_backend", "_requires_grad", "_grad_fn", "_vc", "_hooks"):
+        for name in ("_data", "_backend", "_requires_grad", "_grad_fn", "_version_cell",
+                     "_hooks"):
             setattr(self, name, getattr(made, name))
         self.grad = None
 
     @staticmethod
-    def _make(
-        data: Array, backend: Backend, requires_grad: bool = False, grad_fn: Function | None = None
-    ) -> Tensor:
+    def _new(data: Array, backend: Backend, requires_grad: bool = False) -> Tensor:
+        """The fast constructor autograd uses (no checks, no copy)."""
         t = object.__new__(Tensor)
         t._data = data
         t._backend = backend
         t._requires_grad = requires_grad
-        t._grad_fn = grad_fn
-        t._vc = [0]
+        t._grad_fn = None
+        t._version_cell = [0]
         t._hooks = None
         t.grad = None
         return t
@@ -86,12 +99,23 @@ class Tensor:
     ) -> Tensor:
         """Wrap a backend array as a tensor, sharing its memory (no copy).
 
-        This is the public array door for code above the ops (optimizers, layers,
-        kernels of plugins): ``array`` must belong to ``backend`` (default: the current
-        backend).
+        This is the public array door for code above the ops (optimizers, layers, the
+        kernels of backend plugins).
+
+        Parameters
+        ----------
+        array : array
+            An array of ``backend`` (``numpy.ndarray`` for the NumPy backend).
+        backend : Backend, optional
+            Its backend; the current one by default.
+        requires_grad : bool
+            Make the result a leaf that records ops (floating dtypes only).
         """
         target = backends.current() if backend is None else backend
-        return Tensor._make(array, target, requires_grad)
+        if not isinstance(array, target.array_type):
+            array = target.xp.asarray(array)
+        made = Tensor._new(array, target)
+        return made.requires_grad_() if requires_grad else made
 
     @property
     def array(self) -> Array:
@@ -105,15 +129,11 @@ class Tensor:
     @property
     def _version(self) -> int:
         """How many in-place changes this tensor's memory has seen (shared with views)."""
-        return self._vc[0]
+        return self._version_cell[0]
 
-    @_version.setter
-    def _version(self, value: int) -> None:
-        self._vc[0] = value
-
-    def _constant(self, value: Any, dtype: Any) -> Tensor:
-        """A tensor on this tensor's backend holding ``value``, not requiring grad."""
-        return Tensor._make(self._backend.xp.asarray(value, dtype=dtype), self._backend)
+    def bump_version(self) -> None:
+        """Record that this tensor's memory was changed in place (views see it too)."""
+        self._version_cell[0] += 1
 
     # --- attributes -------------------------------------------------------------------
     @property
@@ -163,16 +183,23 @@ class Tensor:
     @property
     def data(self) -> Tensor:
         """This tensor's values as a new tensor outside the graph (shares memory)."""
-        return Tensor._make(self._data, self._backend)
+        return Tensor._new(self._data, self._backend)
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        if value._backend is not self._backend:
-            raise RuntimeError(
-                f"cannot assign data on backend {value._backend.name!r} to a tensor on "
-                f"{self._backend.name!r}"
-            )
+        # PyTorch's escape hatch: swap the values (even for another backend or dtype)
+        # without telling the graph
         self._data = value._data
+        self._backend = value._backend
+
+    def as_subclass(self, cls: type[T]) -> T:
+        """This tensor as an instance of ``cls`` (a ``Tensor`` subclass), sharing memory,
+        version counter and graph position."""
+        made = object.__new__(cls)
+        for name in ("_data", "_backend", "_requires_grad", "_grad_fn", "_version_cell",
+                     "_hooks", "grad"):
+            setattr(made, name, getattr(self, name))
+        return made
 
     @property
     def T(self) -> Tensor:
@@ -200,7 +227,7 @@ class Tensor:
         """Bytes per element."""
         return int(self._data.dtype.itemsize)
 
-    # --- conversion ---------------------------------------------------------------------
+    # --- conversion to Python and NumPy values -------------------------------------------
     def numpy(self) -> np.ndarray[Any, Any]:
         """The values as a host NumPy array (shares memory on the NumPy backend).
 
@@ -329,8 +356,8 @@ class Tensor:
         It shares the version counter too, so changing it in place is caught by any graph
         that saved the original.
         """
-        t = Tensor._make(self._data, self._backend)
-        t._vc = self._vc
+        t = Tensor._new(self._data, self._backend)
+        t._version_cell = self._version_cell
         return t
 
     def detach_(self) -> Tensor:
@@ -346,569 +373,53 @@ class Tensor:
         elif not self._requires_grad:
             raise RuntimeError("can't retain_grad on a tensor that does not require grad")
 
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Callable[[], None]:
+    def register_hook(self, hook: Hook) -> RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed.
 
-        The hook may return a replacement gradient. Returns a function that removes it.
+        The hook may return a replacement gradient of the same shape and dtype. Returns a
+        handle whose ``remove()`` takes the hook away.
         """
         if not self._requires_grad:
             raise RuntimeError("can't register a hook on a tensor that does not require grad")
         if self._grad_fn is not None:
-            self._grad_fn.register_hook(hook)
-            hooks = self._grad_fn._hooks
-        else:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
-            hooks.append(hook)
-        assert hooks is not None
-        return lambda: hooks.remove(hook)
+            return self._grad_fn.register_hook(hook)
+        if self._hooks is None:
+            self._hooks = {}
+        return autograd.add_hook(self._hooks, hook)
 
-    # --- dtype and backend moves --------------------------------------------------------
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
-        """Convert to a dtype, move to a backend (name, instance or device string), or both:
-        ``t.to(minigrad.float64)``, ``t.to("cuda")``, ``t.to("cpu", minigrad.float64)``,
-        ``t.to(device="cpu", dtype=minigrad.float32)``, ``t.to(other_tensor)``.
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> minigrad.ones(2).to(minigrad.float64).dtype
-        dtype('float64')
-        """
-        for arg in args:
-            if isinstance(arg, Tensor):
-                device, dtype = arg._backend, arg.dtype
-            elif isinstance(arg, (str, backends.Backend)) and not _is_dtype_name(arg):
-                device = arg
-            else:
-                dtype = arg
-        result = self if device is None else _move(self, device)
-        if dtype is not None:
-            result = elementwise.cast(result, check_supported(dtype))
-        return result
-
+    # --- moving between devices --------------------------------------------------------
     def cpu(self) -> Tensor:
-        """This tensor on the NumPy backend."""
+        """This tensor on the CPU backend."""
         return self.to("cpu")
 
-    def cuda(self) -> Tensor:
-        """This tensor on the CuPy (GPU) backend."""
-        return self.to("cuda")
-
-    def type_as(self, other: Tensor) -> Tensor:
-        """Convert to ``other``'s dtype."""
-        return self.to(other.dtype)
-
-    def clone(self) -> Tensor:
-        """A copy with its own memory; gradients flow back to ``self``."""
-        return self + 0 if self._requires_grad else self._wrap(self._data.copy())
-
-    def _wrap(self, array: Array) -> Tensor:
-        return Tensor._make(array, self._backend)
-
-    # --- arithmetic ----------------------------------------------------------------------
-    def __add__(self, other: Tensor | Scalar) -> Tensor:
-        a, b = elementwise.as_operands(self, other)
-        return elementwise.Add.apply(a, b)
-
-    def __radd__(self, other: Scalar) -> Tensor:
-        a, b = elementwise.as_operands(other, self)
-        return elementwise.Add.apply(a, b)
-
-    def __sub__(self, other: Tensor | Scalar) -> Tensor:
-        a, b = elementwise.as_operands(self, other)
-        return elementwise.Sub.apply(a, b)
-
-    def __rsub__(self, other: Scalar) -> Tensor:
-        a, b = elementwise.as_operands(other, self)
-        return elementwise.Sub.apply(a, b)
-
-    def __mul__(self, other: Tensor | Scalar) -> Tensor:
-        a, b = elementwise.as_operands(self, other)
-        return elementwise.Mul.apply(a, b)
-
-    def __rmul__(self, other: Scalar) -> Tensor:
-        a, b = elementwise.as_operands(other, self)
-        return elementwise.Mul.apply(a, b)
-
-    def __truediv__(self, other: Tensor | Scalar) -> Tensor:
-        a, b = elementwise.as_operands(self, other)
-        if a._data.dtype.kind != "f":
-            a, b = a.to(get_default_dtype()), b.to(get_default_dtype())
-        return elementwise.Div.apply(a, b)
-
-    def __rtruediv__(self, other: Scalar) -> Tensor:
-        a, b = elementwise.as_operands(other, self)
-        if a._data.dtype.kind != "f":
-            a, b = a.to(get_default_dtype()), b.to(get_default_dtype())
-        return elementwise.Div.apply(a, b)
-
-    def __pow__(self, other: Tensor | Scalar) -> Tensor:
-        a, b = elementwise.as_operands(self, other)
-        return elementwise.Pow.apply(a, b)
-
-    def __rpow__(self, other: Scalar) -> Tensor:
-        a, b = elementwise.as_operands(other, self)
-        return elementwise.Pow.apply(a, b)
-
-    def __matmul__(self, other: Tensor) -> Tensor:
-        return linalg.matmul(self, other)
-
-    def __rmatmul__(self, other: Tensor) -> Tensor:
-        return linalg.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return elementwise.Neg.apply(self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return elementwise.Abs.apply(self)
-
-    add = __add__
-    sub = __sub__
-    mul = __mul__
-    div = __truediv__
-    pow = __pow__
-    matmul = __matmul__
-    neg = __neg__
-    abs = __abs__
-
-    # --- comparisons, logic and integer division (no gradient) ---------------------------
-    def _no_grad_op(self, other: Any, op: str, reflected: bool = False) -> Tensor:
-        if isinstance(other, Tensor):
-            if other._backend is not self._backend:
-                raise RuntimeError(
-                    f"{op}: tensors are on different backends ({self._backend.name!r} and "
-                    f"{other._backend.name!r})"
-                )
-            b = other._data
-        else:
-            b = other
-        x, y = (b, self._data) if reflected else (self._data, b)
-        try:
-            return self._wrap(self._backend.xp.asarray(getattr(self._backend.xp, op)(x, y)))
-        except ValueError as exc:
-            other_shape = other.shape if isinstance(other, Tensor) else "a scalar"
-            raise ValueError(f"{op}: shapes {self.shape} and {other_shape}: {exc}") from exc
-
-    def __eq__(self, other: object) -> Any:
-        return False if other is None else self._no_grad_op(other, "equal")
-
-    def __ne__(self, other: object) -> Any:
-        return True if other is None else self._no_grad_op(other, "not_equal")
-
-    def __lt__(self, other: Tensor | Scalar) -> Tensor:
-        return self._no_grad_op(other, "less")
-
-    def __le__(self, other: Tensor | Scalar) -> Tensor:
-        return self._no_grad_op(other, "less_equal")
-
-    def __gt__(self, other: Tensor | Scalar) -> Tensor:
-        return self._no_grad_op(other, "greater")
-
-    def __ge__(self, other: Tensor | Scalar) -> Tensor:
-        return self._no_grad_op(other, "greater_equal")
-
-    eq = __eq__
-    ne = __ne__
-    lt = __lt__
-    le = __le__
-    gt = __gt__
-    ge = __ge__
-
-    def __invert__(self) -> Tensor:
-        if self.dtype.kind == "f":
-            raise TypeError(f"~ is only defined for bool and integer tensors, not {self.dtype}")
-        return self._wrap(~self._data)
-
-    def __and__(self, other: Tensor | Scalar) -> Tensor:
-        return self._no_grad_op(other, "bitwise_and")
-
-    def __rand__(self, other: Scalar) -> Tensor:
-        return self._no_grad_op(other, "bitwise_and", reflected=True)
-
-    def __or__(self, other: Tensor | Scalar) -> Tensor:
-        return self._no_grad_op(other, "bitwise_or")
-
-    def __ror__(self, other: Scalar) -> Tensor:
-        return self._no_grad_op(other, "bitwise_or", reflected=True)
-
-    def __xor__(self, other: Tensor | Scalar) -> Tensor:
-        return self._no_grad_op(other, "bitwise_xor")
-
-    def __rxor__(self, other: Scalar) -> Tensor:
-        return self._no_grad_op(other, "bitwise_xor", reflected=True)
-
-    def __floordiv__(self, other: Tensor | Scalar) -> Tensor:
-        a, b = elementwise.as_operands(self, other)
-        if isinstance(other, Tensor):
-            other = b
-        return a._no_grad_op(other if isinstance(other, Tensor) else b, "floor_divide")
-
-    def __rfloordiv__(self, other: Scalar) -> Tensor:
-        a, b = elementwise.as_operands(other, self)
-        return b._no_grad_op(a, "floor_divide", reflected=True)
-
-    def __mod__(self, other: Tensor | Scalar) -> Tensor:
-        """Remainder with the sign of the divisor (Python's and PyTorch's ``%``)."""
-        a, b = elementwise.as_operands(self, other)
-        return a - b * a.detach()._no_grad_op(b.detach(), "floor_divide")
-
-    def __rmod__(self, other: Scalar) -> Tensor:
-        a, b = elementwise.as_operands(other, self)
-        return a - b * a._no_grad_op(b.detach(), "floor_divide")
-
-    floor_divide = __floordiv__
-    remainder = __mod__
-
-    def any(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Whether any element (along ``dim``, or at all) is true or non-zero."""
-        return self._logical_reduce("any", dim, keepdim)
-
-    def all(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Whether every element (along ``dim``, or at all) is true or non-zero."""
-        return self._logical_reduce("all", dim, keepdim)
-
-    def _logical_reduce(self, name: str, dim: int | None, keepdim: bool) -> Tensor:
-        axes = None if dim is None else reduce.normalize_dims(dim, self.ndim)
-        xp = self._backend.xp
-        return self._wrap(xp.asarray(getattr(xp, name)(self._data, axis=axes, keepdims=keepdim)))
-
-    def isnan(self) -> Tensor:
-        """Elementwise test for NaN."""
-        return self._wrap(self._backend.xp.isnan(self._data))
-
-    def isfinite(self) -> Tensor:
-        """Elementwise test for finite values."""
-        return self._wrap(self._backend.xp.isfinite(self._data))
-
-    def sign(self) -> Tensor:
-        """-1, 0 or 1 for each element (no gradient)."""
-        return self._wrap(self._backend.xp.sign(self._data))
-
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Indices of the maxima (over all elements when ``dim`` is None)."""
-        return reduce.arg_reduce(self, "argmax", dim, keepdim)
-
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Indices of the minima (over all elements when ``dim`` is None)."""
-        return reduce.arg_reduce(self, "argmin", dim, keepdim)
-
-    # --- math ----------------------------------------------------------------------------
-    def exp(self) -> Tensor:
-        """Elementwise exponential."""
-        return elementwise.Exp.apply(self._as_float())
-
-    def log(self) -> Tensor:
-        """Elementwise natural logarithm."""
-        return elementwise.Log.apply(self._as_float())
-
-    def sqrt(self) -> Tensor:
-        """Elementwise square root."""
-        return elementwise.Sqrt.apply(self._as_float())
-
-    def sin(self) -> Tensor:
-        """Elementwise sine."""
-        return elementwise.Sin.apply(self._as_float())
-
-    def cos(self) -> Tensor:
-        """Elementwise cosine."""
-        return elementwise.Cos.apply(self._as_float())
-
-    def tanh(self) -> Tensor:
-        """Elementwise hyperbolic tangent."""
-        return elementwise.Tanh.apply(self._as_float())
-
-    def sigmoid(self) -> Tensor:
-        """Elementwise logistic function ``1 / (1 + exp(-x))``, computed stably."""
-        return elementwise.Sigmoid.apply(self._as_float())
-
-    def relu(self) -> Tensor:
-        """Elementwise ``max(x, 0)``."""
-        return elementwise.Relu.apply(self)
-
-    def square(self) -> Tensor:
-        """Elementwise square."""
-        return self * self
-
-    def maximum(self, other: Tensor | Scalar) -> Tensor:
-        """Elementwise maximum (ties split the gradient evenly)."""
-        a, b = elementwise.as_operands(self, other)
-        return elementwise.Maximum.apply(a, b)
-
-    def minimum(self, other: Tensor | Scalar) -> Tensor:
-        """Elementwise minimum (ties split the gradient evenly)."""
-        a, b = elementwise.as_operands(self, other)
-        return elementwise.Minimum.apply(a, b)
-
-    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
-        """Limit every element to ``[min, max]``."""
-        return elementwise.clamp(self, min, max)
-
-    clip = clamp
-
-    def where(self, condition: Tensor, other: Tensor | Scalar) -> Tensor:
-        """``self`` where ``condition`` holds, else ``other``."""
-        return elementwise.where(condition, self, other)
-
-    def _as_float(self) -> Tensor:
-        return self if self._data.dtype.kind == "f" else self.to(get_default_dtype())
-
-    # --- reductions ------------------------------------------------------------------------
-    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        """Sum over ``dim`` (all dimensions when None)."""
-        return reduce.sum(self, dim, keepdim)
-
-    def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        """Mean over ``dim`` (all dimensions when None)."""
-        return reduce.mean(self, dim, keepdim)
-
-    def var(
-        self, dim: int | Sequence[int] | None = None, correction: int = 1, keepdim: bool = False,
-        unbiased: bool | None = None,
-    ) -> Tensor:
-        """Variance over ``dim``, dividing by ``N - correction`` (Bessel's correction)."""
-        if unbiased is not None:
-            correction = int(unbiased)
-        return reduce.var(self, dim, correction, keepdim)
-
-    def std(
-        self, dim: int | Sequence[int] | None = None, correction: int = 1, keepdim: bool = False,
-        unbiased: bool | None = None,
-    ) -> Tensor:
-        """Standard deviation over ``dim``: the square root of :meth:`var`."""
-        return self.var(dim, correction, keepdim, unbiased).sqrt()
-
-    def prod(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Product over ``dim`` (all elements when None); zeros are handled exactly."""
-        return reduce.prod(self, dim, keepdim)
-
-    def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        """Maximum over ``dim``; ties share the gradient evenly."""
-        return reduce.amax(self, dim, keepdim)
-
-    def amin(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        """Minimum over ``dim``; ties share the gradient evenly."""
-        return reduce.amin(self, dim, keepdim)
-
-    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
-        """The maximum; with an int ``dim``, a ``(values, indices)`` pair as in PyTorch.
-
-        With a tensor argument, the elementwise maximum.
-        """
-        if isinstance(dim, Tensor):
-            return self.maximum(dim)
-        return reduce.max_min(self, dim, keepdim, "max")
-
-    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
-        """The minimum; with an int ``dim``, a ``(values, indices)`` pair as in PyTorch.
-
-        With a tensor argument, the elementwise minimum.
-        """
-        if isinstance(dim, Tensor):
-            return self.minimum(dim)
-        return reduce.max_min(self, dim, keepdim, "min")
-
-    def logsumexp(self, dim: int | Sequence[int], keepdim: bool = False) -> Tensor:
-        """``log(sum(exp(x)))`` over ``dim``, computed without overflow."""
-        return reduce.logsumexp(self, dim, keepdim)
-
-    def softmax(self, dim: int) -> Tensor:
-        """Softmax over ``dim``, computed without overflow."""
-        return reduce.softmax(self, dim)
-
-    def log_softmax(self, dim: int) -> Tensor:
-        """Log of softmax over ``dim``, computed without overflow."""
-        return reduce.log_softmax(self, dim)
-
-    # --- shape -----------------------------------------------------------------------------
-    def reshape(self, *shape: Any) -> Tensor:
-        """The same elements in a new shape (one size may be -1)."""
-        return shape_ops.reshape(self, _shape_args(shape))
-
-    view = reshape
-
-    def view_as(self, other: Tensor) -> Tensor:
-        """Reshape to ``other``'s shape."""
-        return self.reshape(other.shape)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """Merge the dimensions ``start_dim..end_dim`` into one."""
-        return shape_ops.flatten(self, start_dim, end_dim)
-
-    def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
-        """Split dimension ``dim`` into ``sizes``."""
-        return shape_ops.unflatten(self, dim, sizes)
-
-    def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
-        """Remove dimensions of size 1 (only ``dim`` when given)."""
-        return shape_ops.squeeze(self, dim)
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        """Insert a dimension of size 1 at ``dim``."""
-        return shape_ops.unsqueeze(self, dim)
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        """Swap two dimensions."""
-        return shape_ops.transpose(self, dim0, dim1)
-
-    def permute(self, *dims: Any) -> Tensor:
-        """Reorder the dimensions."""
-        return shape_ops.permute(self, _shape_args(dims))
-
-    def expand(self, *shape: Any) -> Tensor:
-        """Broadcast to a larger shape (-1 keeps a size)."""
-        return shape_ops.expand(self, _shape_args(shape))
-
-    def expand_as(self, other: Tensor) -> Tensor:
-        """Broadcast to ``other``'s shape."""
-        return self.expand(other.shape)
-
-    def repeat(self, *sizes: Any) -> Tensor:
-        """Tile the tensor ``sizes[i]`` times along each dimension."""
-        return shape_ops.repeat(self, _shape_args(sizes))
-
-    def split(self, split_size: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
-        """Pieces of ``split_size`` (or of the given sizes) along ``dim``."""
-        return shape_ops.split(self, split_size, dim)
-
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        """``chunks`` nearly equal pieces along ``dim``."""
-        return shape_ops.chunk(self, chunks, dim)
-
-    def gather(self, dim: int, index: Tensor) -> Tensor:
-        """Values at ``index`` along ``dim`` (``out[i][j] = self[i][index[i][j]]`` for dim 1)."""
-        return shape_ops.gather(self, dim, index)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return shape_ops.getitem(self, index)
-
-    def __setitem__(self, index: Any, value: Tensor | Scalar) -> None:
-        inplace.setitem(self, index, value)
-
-    # --- in-place updates -------------------------------------------------------------------
-    def __iadd__(self, other: Tensor | Scalar) -> Tensor:
-        return inplace.update(self, "add", other)
-
-    def __isub__(self, other: Tensor | Scalar) -> Tensor:
-        return inplace.update(self, "sub", other)
-
-    def __imul__(self, other: Tensor | Scalar) -> Tensor:
-        return inplace.update(self, "mul", other)
-
-    def __itruediv__(self, other: Tensor | Scalar) -> Tensor:
-        return inplace.update(self, "div", other)
-
-    def add_(self, other: Tensor | Scalar, alpha: float = 1) -> Tensor:
-        """In-place ``self += alpha * other``."""
-        return inplace.update(self, "add", other if alpha == 1 else other * alpha)
-
-    def sub_(self, other: Tensor | Scalar, alpha: float = 1) -> Tensor:
-        """In-place ``self -= alpha * other``."""
-        return inplace.update(self, "sub", other if alpha == 1 else other * alpha)
-
-    def mul_(self, other: Tensor | Scalar) -> Tensor:
-        """In-place ``self *= other``."""
-        return inplace.update(self, "mul", other)
-
-    def div_(self, other: Tensor | Scalar) -> Tensor:
-        """In-place ``self /= other``."""
-        return inplace.update(self, "div", other)
-
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
-        """In-place :meth:`clamp`."""
-        return inplace.update(self, "clamp", (min, max))
-
-    def zero_(self) -> Tensor:
-        """Fill with zeros in place."""
-        return inplace.update(self, "fill", 0)
-
-    def fill_(self, value: Scalar) -> Tensor:
-        """Fill with ``value`` in place."""
-        return inplace.update(self, "fill", value)
-
-    def copy_(self, src: Tensor) -> Tensor:
-        """Copy ``src``'s values (broadcast, cast, moved across backends) into ``self``."""
-        return inplace.update(self, "copy", src)
+    def cuda(self, device: int | str | None = None) -> Tensor:
+        """This tensor on the GPU backend (``cuda``, or ``cuda:<device>``)."""
+        if device is None:
+            return self.to("cuda")
+        return self.to(device if isinstance(device, str) else f"cuda:{device}")
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the tensor lives on an NVIDIA GPU."""
+        return self.device.startswith("cuda")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill in place with normal samples."""
         sample = self._backend.randn(self.shape, self.dtype) * std + mean
-        return inplace.update(self, "copy", self._wrap(sample))
+        return self.copy_(Tensor._new(sample, self._backend))
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
         """Fill in place with samples uniform on ``[a, b)``."""
         sample = self._backend.rand(self.shape, self.dtype) * (b - a) + a
-        return inplace.update(self, "copy", self._wrap(sample))
+        return self.copy_(Tensor._new(sample, self._backend))
 
-    # --- drawing (minigrad.viz) ----------------------------------------------------------------
+    # --- drawing ---------------------------------------------------------------------------
     def draw(self, **kwargs: Any) -> Any:
         """Draw the graph that computed this tensor; see :func:`minigrad.viz.draw_graph`."""
+        # imported on use: viz is the top layer, and ``import minigrad`` does not load it
         from minigrad.viz import draw_graph
 
         return draw_graph(self, **kwargs)
-
-    # --- dtype shortcuts (last: their names shadow builtins in the class body) ---
-    def float(self) -> Tensor:
-        """Convert to float32."""
-        return self.to(numpy.float32)
-
-    def double(self) -> Tensor:
-        """Convert to float64."""
-        return self.to(numpy.float64)
-
-    def half(self) -> Tensor:
-        """Convert to float16."""
-        return self.to(numpy.float16)
-
-    def long(self) -> Tensor:
-        """Convert to int64 (not differentiable)."""
-        return self.to(numpy.int64)
-
-    def int(self) -> Tensor:
-        """Convert to int32 (not differentiable)."""
-        return self.to(numpy.int32)
-
-    def bool(self) -> Tensor:
-        """Convert to bool (not differentiable)."""
-        return self.to(numpy.bool_)
-
-
-def _is_dtype_name(target: Any) -> bool:
-    if not isinstance(target, str):
-        return False
-    try:
-        numpy.dtype(target)
-    except TypeError:
-        return False
-    return True
-
-
-def resolve_backend(target: str | Backend) -> Backend:
-    """A backend from a name, a PyTorch-style device string (``"cpu"``, ``"cuda:0"``) or
-    an instance."""
-    if isinstance(target, str):
-        kind = target.split(":")[0]
-        backend = backends.get({"cpu": "numpy", "cuda": "cupy"}.get(kind, target))
-        wanted = target if kind == "cuda" else "cpu" if target in ("cpu", "cpu:0") else target
-        if ":" in target and kind in ("cpu", "cuda") and wanted != backend.device:
-            raise RuntimeError(
-                f"device {target!r} is not available: the {backend.name!r} backend runs on "
-                f"{backend.device!r}"
-            )
-        return backend
-    return target
-
-
-def _move(t: Tensor, target: str | Backend) -> Tensor:
-    """``t`` on another backend; gradients flow back across the move."""
-    target = resolve_backend(target)
-    if target is t._backend:
-        return t
-    return transfer.Move.apply(t, target=target)
 
 
 def tensor(
@@ -948,11 +459,9 @@ def tensor(
         host = host.astype(check_supported(dtype))
     else:
         check_supported(host.dtype)
-    target = backends.current() if device is None else resolve_backend(device)
-    made = Tensor._make(target.asarray(host), target)
+    target = backends.current() if device is None else backends.resolve(device)
+    made = Tensor._new(target.asarray(host), target)
     return made.requires_grad_(requires_grad) if requires_grad else made
 
 
-from minigrad import autograd, inplace, transfer  # noqa: E402  (they need Tensor)
-from minigrad.ops import elementwise, linalg, reduce  # noqa: E402
-from minigrad.ops import shape as shape_ops  # noqa: E402
+from minigrad import autograd  # noqa: E402  (autograd names Tensor: the one cycle)

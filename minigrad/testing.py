@@ -19,13 +19,18 @@ from typing import Any
 import numpy
 
 from minigrad.autograd import enable_grad, grad
+from minigrad.backends import Backend
 from minigrad.tensor import Tensor
 
-__all__ = ["GradcheckError", "assert_close", "gradcheck", "gradgradcheck"]
+__all__ = ["GradcheckError", "assert_close", "gradcheck", "gradgradcheck", "second_backend"]
 
 
 class GradcheckError(AssertionError):
     """Raised when an analytic gradient disagrees with finite differences."""
+
+
+def _host(t: Tensor) -> numpy.ndarray[Any, Any]:
+    return t.detach().numpy()
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
@@ -39,7 +44,7 @@ def _weights(outputs: Sequence[Any]) -> list[Tensor | None]:
     for out in outputs:
         if isinstance(out, Tensor) and out.dtype.kind == "f":
             host = rng.standard_normal(out.shape).astype(out.dtype)
-            weights.append(out._constant(host, out.dtype))
+            weights.append(Tensor.from_array(out.backend.asarray(host), out.backend))
         else:
             weights.append(None)
     return weights
@@ -58,7 +63,7 @@ def _numeric_value(outputs: Sequence[Any], weights: Sequence[Tensor | None]) -> 
     total = 0.0
     for out, w in zip(outputs, weights):
         if w is not None:
-            total += float((out._host().astype(numpy.float64) * w._host()).sum())
+            total += float((_host(out).astype(numpy.float64) * _host(w)).sum())
     return total
 
 
@@ -108,7 +113,7 @@ def gradcheck(
 
     for n, (t, a) in enumerate(zip(checked, analytic)):
         expected = numpy.zeros(t.shape)
-        array = t._data
+        array = t.array
         for index in numpy.ndindex(*t.shape):
             original = array[index].item()
             array[index] = original + eps
@@ -119,7 +124,7 @@ def gradcheck(
                 minus = _numeric_value(_as_tuple(fn(*inputs)), weights)
             array[index] = original
             expected[index] = (plus - minus) / (2 * eps)
-        got = numpy.zeros(t.shape) if a is None else a._host().astype(numpy.float64)
+        got = numpy.zeros(t.shape) if a is None else _host(a).astype(numpy.float64)
         if got.shape != expected.shape or not numpy.allclose(got, expected, rtol, atol):
             if not raise_exception:
                 return False
@@ -186,8 +191,8 @@ def assert_close(
         Naming the shapes or dtypes when they differ, else the largest difference and
         where it is.
     """
-    a = actual._host() if isinstance(actual, Tensor) else numpy.asarray(actual)
-    e = expected._host() if isinstance(expected, Tensor) else numpy.asarray(expected)
+    a = _host(actual) if isinstance(actual, Tensor) else numpy.asarray(actual)
+    e = _host(expected) if isinstance(expected, Tensor) else numpy.asarray(expected)
     if a.shape != e.shape:
         raise AssertionError(f"{msg}shapes differ: {a.shape} (actual) vs {e.shape} (expected)")
     both_tensors = isinstance(actual, Tensor) and isinstance(expected, Tensor)
@@ -210,3 +215,21 @@ def assert_close(
             f"atol={atol}); worst at {tuple(int(i) for i in worst)}: {a64[worst]!r} vs "
             f"{e64[worst]!r}"
         )
+
+
+class _SecondBackend(Backend):
+    """A NumPy backend under another name: moving a tensor to it is a real backend move."""
+
+    xp = numpy
+    name = "numpy (second)"
+
+
+_second: list[Backend] = []
+
+
+def second_backend() -> Backend:
+    """A second CPU backend (NumPy under another name), for testing moves between backends
+    on a machine with only one."""
+    if not _second:
+        _second.append(_SecondBackend())
+    return _second[0]

@@ -302,7 +302,7 @@ def test_to_moves_and_gradients_flow_back(toy: Path) -> None:
     y = x.to("toy")
     assert y.backend.name == "toy" and y.device == "cpu" and y.grad_fn is not None
     assert y.grad_fn.name == "MoveBackward"
-    assert not np.shares_memory(y._data, x._data)
+    assert not np.shares_memory(y.array, x.array)
     assert y.to("toy") is y  # already there
     z = (y * y * y).sum()
     assert z.backend.name == "toy"

@@ -10,16 +10,9 @@ import pytest
 
 import minigrad
 from minigrad.backends import Backend
-from minigrad.ops.conv import (
-    Conv2dGradInput,
-    Conv2dGradWeight,
-    conv1d,
-    conv2d,
-    conv_transpose2d,
-    fold,
-    unfold,
-    window_count,
-)
+from minigrad.backends.geometry import window_count
+from minigrad.functional.conv import Conv2dGradInput, Conv2dGradWeight
+from minigrad.nn.functional import conv1d, conv2d, conv_transpose2d, fold, unfold
 from minigrad.testing import assert_close, gradcheck, gradgradcheck
 
 
@@ -117,7 +110,7 @@ def test_output_size_formula_and_string_paddings(backend: Backend) -> None:
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 def test_padding_modes(backend: Backend, mode: str) -> None:
-    from minigrad.ops.padding import pad
+    from minigrad.nn.functional import pad
 
     x, w = leaf(1, 2, 5, 4), leaf(3, 2, 3, 2)
     out = conv2d(x, w, padding=(2, 1), padding_mode=mode)

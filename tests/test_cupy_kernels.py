@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 from minigrad_cupy import cuda_kernels
 
-from minigrad.backends import kernels
+from minigrad.backends import kernels, pool_kernels
 
 CXX = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
 _C_TYPES = {"int32": ("int", ctypes.c_int), "int64": ("long long", ctypes.c_longlong)}
@@ -252,23 +252,22 @@ def test_pool_kernels_match_generic(emulated: Any, case: Any, dtype: Any) -> Non
     # Few distinct values so windows have ties; a NaN to check that it wins.
     x = rng.integers(-2, 3, (n, c, h, w)).astype(dtype)
     x[0, 0, 1, 1] = np.nan
-    for mine, generic in ((emulated.max_pool2d, kernels.max_pool2d),
-                          (emulated.min_pool2d, kernels.min_pool2d)):
-        values, idx = mine(x, k, s, d)
-        ref_values, ref_idx = generic(np, x, k, s, d)
+    for largest in (True, False):
+        values, idx = emulated.pool2d(x, k, s, d, largest, True)
+        ref_values, ref_idx = pool_kernels.pool2d(np, x, k, s, d, largest, True)
         np.testing.assert_array_equal(values, ref_values)
         np.testing.assert_array_equal(idx, ref_idx)
         assert values.dtype == x.dtype and idx.dtype == np.int64
     grad = rng.standard_normal(idx.shape).astype(dtype)
     _close(emulated.pool2d_scatter(grad, idx, (h, w)),
-           kernels.pool2d_scatter(np, grad, idx, (h, w)), dtype)
-    _close(emulated.pool2d_gather(x, idx), kernels.pool2d_gather(np, x, idx), dtype)
+           pool_kernels.pool2d_scatter(np, grad, idx, (h, w)), dtype)
+    _close(emulated.pool2d_gather(x, idx), pool_kernels.pool2d_gather(np, x, idx), dtype)
     xs = rng.standard_normal((n, c, h, w)).astype(dtype)
     pooled = emulated.sum_pool2d(xs, k, s, d)
-    _close(pooled, kernels.sum_pool2d(np, xs, k, s, d), dtype)
+    _close(pooled, pool_kernels.sum_pool2d(np, xs, k, s, d), dtype)
     g2 = rng.standard_normal(pooled.shape).astype(dtype)
     _close(emulated.sum_pool2d_backward(g2, (h, w), k, s, d),
-           kernels.sum_pool2d_backward(np, g2, (h, w), k, s, d), dtype)
+           pool_kernels.sum_pool2d_backward(np, g2, (h, w), k, s, d), dtype)
     calls = emulated._im2col.host.calls
     for name in ("minigrad_max_pool2d", "minigrad_min_pool2d", "minigrad_pool2d_flat_index",
                  "minigrad_pool2d_gather", "minigrad_sum_pool2d",
@@ -282,18 +281,18 @@ def test_non_contiguous_inputs(emulated: Any) -> None:
     weight = rng.standard_normal((2, 3, 2, 2)).transpose(0, 1, 3, 2)
     _close(emulated.conv2d(x, weight, (1, 2), (1, 1), 1),
            kernels.conv2d(np, x, weight, (1, 2), (1, 1), 1), np.float64)
-    values, idx = emulated.max_pool2d(x, (2, 2), (2, 2), (1, 1))
-    ref_values, ref_idx = kernels.max_pool2d(np, x, (2, 2), (2, 2), (1, 1))
+    values, idx = emulated.pool2d(x, (2, 2), (2, 2), (1, 1), True, True)
+    ref_values, ref_idx = pool_kernels.pool2d(np, x, (2, 2), (2, 2), (1, 1), True, True)
     np.testing.assert_array_equal(values, ref_values)
     np.testing.assert_array_equal(idx, ref_idx)
     np.testing.assert_array_equal(emulated.pool2d_gather(x, idx[:, :, ::-1]),
-                                  kernels.pool2d_gather(np, x, idx[:, :, ::-1]))
+                                  pool_kernels.pool2d_gather(np, x, idx[:, :, ::-1]))
 
 
 def test_other_dtypes_use_generic_kernels(emulated: Any) -> None:
     x = np.arange(2 * 1 * 6 * 6, dtype=np.int64).reshape(2, 1, 6, 6) % 7
-    values, idx = emulated.max_pool2d(x, (2, 2), (2, 2), (1, 1))
-    ref_values, ref_idx = kernels.max_pool2d(np, x, (2, 2), (2, 2), (1, 1))
+    values, idx = emulated.pool2d(x, (2, 2), (2, 2), (1, 1), True, True)
+    ref_values, ref_idx = pool_kernels.pool2d(np, x, (2, 2), (2, 2), (1, 1), True, True)
     np.testing.assert_array_equal(values, ref_values)
     np.testing.assert_array_equal(idx, ref_idx)
     half = x.astype(np.float16)
@@ -309,7 +308,7 @@ def test_glue_errors(emulated: Any) -> None:
     with pytest.raises(ValueError, match="groups=3"):
         emulated.conv2d(x, np.zeros((3, 1, 3, 3), np.float32), (1, 1), (1, 1), 3)
     with pytest.raises(ValueError, match="does not fit"):
-        emulated.max_pool2d(x, (6, 6), (1, 1), (1, 1))
+        emulated.pool2d(x, (6, 6), (1, 1), (1, 1), True, True)
     with pytest.raises(ValueError, match="do not match"):
         emulated.fold(np.zeros((1, 9, 5), np.float32), (5, 5), (3, 3), (1, 1), (1, 1))
     with pytest.raises(ValueError, match="expected"):

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
-_KERNELS_PATH = Path(__file__).resolve().parents[1] / "minigrad" / "backends" / "kernels.py"
-
-
-def _load_kernels() -> ModuleType:
-    # Loaded by path so these tests do not depend on the package __init__ files.
-    spec = importlib.util.spec_from_file_location("_kernels_under_test", _KERNELS_PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-K = _load_kernels()
+from minigrad.backends import kernels as K
+from minigrad.backends import pool_kernels as P
 
 Pair = tuple[int, int]
 
@@ -282,13 +268,12 @@ def test_conv_float32_preserved() -> None:
 def test_arg_pool_matches_reference(case: tuple[Any, ...], use_max: bool) -> None:
     n, c, h, w, kernel, stride, dilation = case
     x = rand(np.random.default_rng(7), n, c, h, w)
-    pool = K.max_pool2d if use_max else K.min_pool2d
-    vals, idx = pool(np, x, kernel, stride, dilation)
+    vals, idx = P.pool2d(np, x, kernel, stride, dilation, use_max, True)
     ref_vals, ref_idx = ref_pool(x, kernel, stride, dilation, use_max)
     assert idx.dtype == np.int64
     np.testing.assert_array_equal(vals, ref_vals)
     np.testing.assert_array_equal(idx, ref_idx)
-    np.testing.assert_array_equal(K.pool2d_gather(np, x, idx), vals)
+    np.testing.assert_array_equal(P.pool2d_gather(np, x, idx), vals)
 
 
 @pytest.mark.parametrize("use_max", [True, False], ids=["max", "min"])
@@ -297,10 +282,10 @@ def test_values_only_pool_matches_indexed_pool(case: tuple[Any, ...], use_max: b
     n, c, h, w, kernel, stride, dilation = case
     x = rand(np.random.default_rng(9), n, c, h, w).astype(np.float32)
     x[0, 0, 0, 0] = np.nan
-    pool = K.max_pool2d if use_max else K.min_pool2d
-    values = K.extremum_pool2d(np, x, kernel, stride, dilation, use_max)
+    values = P.pool2d(np, x, kernel, stride, dilation, use_max)
     assert values.dtype == np.float32
-    np.testing.assert_array_equal(values, pool(np, x, kernel, stride, dilation)[0])
+    np.testing.assert_array_equal(
+        values, P.pool2d(np, x, kernel, stride, dilation, use_max, True)[0])
 
 
 @pytest.mark.parametrize("use_max", [True, False], ids=["max", "min"])
@@ -311,8 +296,7 @@ def test_arg_pool_ties_and_nan(case: tuple[Any, ...], use_max: bool) -> None:
     # Few distinct values -> many ties; sprinkle NaNs in.
     x = rng.integers(0, 3, size=(n, c, h, w)).astype(np.float64)
     x[rng.random(x.shape) < 0.08] = np.nan
-    pool = K.max_pool2d if use_max else K.min_pool2d
-    vals, idx = pool(np, x, kernel, stride, dilation)
+    vals, idx = P.pool2d(np, x, kernel, stride, dilation, use_max, True)
     ref_vals, ref_idx = ref_pool(x, kernel, stride, dilation, use_max)
     np.testing.assert_array_equal(vals, ref_vals)  # NaN == NaN here
     np.testing.assert_array_equal(idx, ref_idx)
@@ -320,34 +304,34 @@ def test_arg_pool_ties_and_nan(case: tuple[Any, ...], use_max: bool) -> None:
 
 def test_ties_pick_first_in_row_major_order() -> None:
     x = np.zeros((1, 1, 4, 6))
-    vals, idx = K.max_pool2d(np, x, (2, 3), (2, 3), (1, 1))
+    vals, idx = P.pool2d(np, x, (2, 3), (2, 3), (1, 1), True, True)
     np.testing.assert_array_equal(idx[0, 0], [[0, 3], [12, 15]])
     x = np.array([[[[1.0, 5.0, 5.0], [5.0, 2.0, 5.0]]]])
-    vals, idx = K.max_pool2d(np, x, (2, 3), (1, 1), (1, 1))
+    vals, idx = P.pool2d(np, x, (2, 3), (1, 1), (1, 1), True, True)
     assert vals[0, 0, 0, 0] == 5.0 and idx[0, 0, 0, 0] == 1
-    vals, idx = K.min_pool2d(np, -x, (2, 3), (1, 1), (1, 1))
+    vals, idx = P.pool2d(np, -x, (2, 3), (1, 1), (1, 1), False, True)
     assert vals[0, 0, 0, 0] == -5.0 and idx[0, 0, 0, 0] == 1
 
 
 def test_nan_propagates() -> None:
     x = np.array([[[[1.0, np.nan], [np.inf, np.nan]]]])
-    for pool in (K.max_pool2d, K.min_pool2d):
-        vals, idx = pool(np, x, (2, 2), (1, 1), (1, 1))
+    for largest in (True, False):
+        vals, idx = P.pool2d(np, x, (2, 2), (1, 1), (1, 1), largest, True)
         assert np.isnan(vals[0, 0, 0, 0]) and idx[0, 0, 0, 0] == 1
 
 
 def test_pool_float32_and_int_inputs() -> None:
     rng = np.random.default_rng(9)
     x = rand(rng, 2, 3, 6, 6).astype(np.float32)
-    for pool in (K.max_pool2d, K.min_pool2d):
-        vals, idx = pool(np, x, (2, 2), (2, 2), (1, 1))
+    for largest in (True, False):
+        vals, idx = P.pool2d(np, x, (2, 2), (2, 2), (1, 1), largest, True)
         assert vals.dtype == np.float32 and idx.dtype == np.int64
-    assert K.sum_pool2d(np, x, (3, 3), (1, 1), (1, 1)).dtype == np.float32
+    assert P.sum_pool2d(np, x, (3, 3), (1, 1), (1, 1)).dtype == np.float32
     g = np.ones((2, 3, 3, 3), dtype=np.float32)
-    assert K.pool2d_scatter(np, g, idx, (6, 6)).dtype == np.float32
-    assert K.sum_pool2d_backward(np, g, (6, 6), (2, 2), (2, 2), (1, 1)).dtype == np.float32
+    assert P.pool2d_scatter(np, g, idx, (6, 6)).dtype == np.float32
+    assert P.sum_pool2d_backward(np, g, (6, 6), (2, 2), (2, 2), (1, 1)).dtype == np.float32
     xi = rng.integers(-5, 5, size=(1, 2, 5, 5))
-    vals, idx = K.max_pool2d(np, xi, (2, 2), (1, 1), (1, 1))
+    vals, idx = P.pool2d(np, xi, (2, 2), (1, 1), (1, 1), True, True)
     ref_vals, ref_idx = ref_pool(xi, (2, 2), (1, 1), (1, 1), True)
     np.testing.assert_array_equal(vals, ref_vals)
     np.testing.assert_array_equal(idx, ref_idx)
@@ -360,12 +344,12 @@ def test_pool_scatter_is_adjoint_of_gather(case: tuple[Any, ...]) -> None:
     x = rand(rng, n, c, h, w)
     # Overlapping windows with ties repeat indices, which must accumulate.
     xt = rng.integers(0, 2, size=x.shape).astype(np.float64)
-    _, idx = K.max_pool2d(np, xt, kernel, stride, dilation)
+    _, idx = P.pool2d(np, xt, kernel, stride, dilation, True, True)
     g = rng.standard_normal(idx.shape)
-    scattered = K.pool2d_scatter(np, g, idx, (h, w))
+    scattered = P.pool2d_scatter(np, g, idx, (h, w))
     assert scattered.shape == x.shape
     np.testing.assert_allclose(
-        np.vdot(K.pool2d_gather(np, x, idx), g), np.vdot(x, scattered), rtol=1e-12
+        np.vdot(P.pool2d_gather(np, x, idx), g), np.vdot(x, scattered), rtol=1e-12
     )
     ref = np.zeros_like(x)
     for b, ch, y, xx in itertools.product(*(range(s) for s in idx.shape)):
@@ -377,7 +361,7 @@ def test_pool_scatter_is_adjoint_of_gather(case: tuple[Any, ...]) -> None:
 def test_pool_scatter_accumulates_repeats() -> None:
     idx = np.array([[[[4, 4], [4, 0]]]], dtype=np.int64)
     g = np.array([[[[1.0, 2.0], [3.0, 10.0]]]])
-    out = K.pool2d_scatter(np, g, idx, (3, 3))
+    out = P.pool2d_scatter(np, g, idx, (3, 3))
     assert out[0, 0, 1, 1] == 6.0 and out[0, 0, 0, 0] == 10.0
     assert out.sum() == 16.0
 
@@ -387,14 +371,14 @@ def test_sum_pool_matches_reference_and_adjoint(case: tuple[Any, ...]) -> None:
     n, c, h, w, kernel, stride, dilation = case
     rng = np.random.default_rng(11)
     x = rand(rng, n, c, h, w)
-    y = K.sum_pool2d(np, x, kernel, stride, dilation)
+    y = P.sum_pool2d(np, x, kernel, stride, dilation)
     np.testing.assert_allclose(y, ref_sum_pool(x, kernel, stride, dilation), atol=1e-12)
     g = rng.standard_normal(y.shape)
-    back = K.sum_pool2d_backward(np, g, (h, w), kernel, stride, dilation)
+    back = P.sum_pool2d_backward(np, g, (h, w), kernel, stride, dilation)
     assert back.shape == x.shape
     np.testing.assert_allclose(np.vdot(y, g), np.vdot(x, back), rtol=1e-12)
 
 
 def test_invalid_window_raises() -> None:
     with pytest.raises(ValueError):
-        K.sum_pool2d(np, np.zeros((1, 1, 3, 3)), (2, 2), (1, 1), (3, 3))
+        P.sum_pool2d(np, np.zeros((1, 1, 3, 3)), (2, 2), (1, 1), (3, 3))

@@ -17,7 +17,7 @@ f64 = minigrad.float64
 
 
 def host(t: minigrad.Tensor) -> numpy.ndarray:
-    return t.detach()._host()
+    return t.detach().numpy()
 
 
 def randn(*shape: int, requires_grad: bool = False) -> minigrad.Tensor:

@@ -14,7 +14,7 @@ f64 = minigrad.float64
 
 
 def host(t: minigrad.Tensor) -> numpy.ndarray:
-    return t.detach()._host()
+    return t.detach().numpy()
 
 
 def log_softmax(a: numpy.ndarray, axis: int = 1) -> numpy.ndarray:

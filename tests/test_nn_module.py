@@ -80,7 +80,7 @@ def test_parameter_shares_memory_and_prints() -> None:
     t = minigrad.zeros(2)
     p = nn.Parameter(t)
     assert p.requires_grad and p.is_leaf and isinstance(p, minigrad.Tensor)
-    t._data[0] = 5.0
+    t.array[0] = 5.0
     assert float(p[0]) == 5.0
     assert repr(nn.Parameter(minigrad.ones(2))).startswith("Parameter containing:\ntensor(")
     assert not nn.Parameter(minigrad.ones(1), requires_grad=False).requires_grad

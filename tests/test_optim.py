@@ -14,7 +14,7 @@ from minigrad.optim import lr_scheduler
 
 
 def quadratic_loss(p: minigrad.Tensor) -> minigrad.Tensor:
-    target = p._constant(numpy.array([1.0, -2.0, 3.0]), p.dtype)
+    target = minigrad.tensor([1.0, -2.0, 3.0], dtype=p.dtype, device=p.backend)
     return ((p - target) ** 2).sum()
 
 
@@ -33,7 +33,7 @@ def test_optimizers_minimise_a_quadratic(backend: minigrad.backends.Backend, mak
         opt.zero_grad()
         quadratic_loss(p).backward()
         opt.step()
-    numpy.testing.assert_allclose(p.detach()._host(), [1.0, -2.0, 3.0], atol=0.05)
+    numpy.testing.assert_allclose(p.detach().numpy(), [1.0, -2.0, 3.0], atol=0.05)
 
 
 def test_sgd_step_by_hand_and_no_graph() -> None:

@@ -7,7 +7,8 @@ import pytest
 
 import minigrad
 from minigrad.backends import Backend
-from minigrad.ops.padding import pad, pad_index
+from minigrad.backends.arrays import pad_index
+from minigrad.nn.functional import pad
 from minigrad.testing import assert_close, gradcheck, gradgradcheck
 
 

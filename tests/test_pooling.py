@@ -14,9 +14,8 @@ import pytest
 import minigrad
 import minigrad.nn.functional as F
 from minigrad.backends import Backend
-from minigrad.ops.pooling import (
-    PoolGather,
-    PoolScatter,
+from minigrad.functional.pooling import PoolGather, PoolScatter
+from minigrad.nn.functional import (
     adaptive_avg_pool2d,
     adaptive_max_pool2d,
     avg_pool2d,

@@ -313,13 +313,20 @@ def test_minigrad_graph_env_var_draws_the_first_backward(tmp_path):
     assert not target.exists()  # written by the first backward only, then removed above
 
 
-def test_minigrad_graph_writes_the_loss_graph(tmp_path, monkeypatch):
+def _watch_first_backward(monkeypatch, path):
+    from minigrad.viz import env_hook
+
+    monkeypatch.setenv("MINIGRAD_GRAPH", str(path))
+    env_hook.install()
+
+
+def test_minigrad_graph_writes_the_loss_graph(tmp_path, monkeypatch, capsys):
     target = tmp_path / "graph.dot"
-    monkeypatch.setattr(autograd, "_graph_path", str(target))
+    _watch_first_backward(monkeypatch, target)
     loss, *_ = affine()
     loss.backward()
-    assert autograd._graph_path is None
     assert target.read_text().count("Backward") == 3
+    assert f"wrote the graph of the first backward() to {target}" in capsys.readouterr().err
     loss2, *_ = affine()
     target.unlink()
     loss2.backward()
@@ -327,7 +334,7 @@ def test_minigrad_graph_writes_the_loss_graph(tmp_path, monkeypatch):
 
 
 def test_minigrad_graph_failure_is_a_warning_not_a_crash(tmp_path, monkeypatch):
-    monkeypatch.setattr(autograd, "_graph_path", str(tmp_path / "graph.bmp"))
+    _watch_first_backward(monkeypatch, tmp_path / "graph.bmp")
     loss, w, _, _ = affine()
     with pytest.warns(RuntimeWarning, match=r"MINIGRAD_GRAPH=.*graph.bmp.*can't tell the format"):
         loss.backward()
@@ -443,7 +450,7 @@ def test_trace_modules_needs_a_module():
 def test_minigrad_graph_names_parameters_of_live_models(tmp_path, monkeypatch):
     model = nn.Linear(3, 2)
     target = tmp_path / "graph.dot"
-    monkeypatch.setattr(autograd, "_graph_path", str(target))
+    _watch_first_backward(monkeypatch, target)
     model(minigrad.randn(4, 3)).sum().backward()
     text = target.read_text()
     assert 'label="weight (2, 3)"' in text and 'label="bias (2,)"' in text
@@ -499,3 +506,11 @@ def test_trace_modules_attributes_ops_of_inplace_modules():
     dot = draw_graph(y, params=model, collapse="module")
     boxes = {label for label, colour in nodes(dot).values() if colour == NODE_COLORS["module"]}
     assert {"1: ReLU", "2: LeakyReLU"} <= boxes
+
+
+def test_import_minigrad_does_not_import_viz():
+    script = "import sys, minigrad; print('minigrad.viz' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k != "MINIGRAD_GRAPH"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -21,6 +21,7 @@ import numpy
 
 from minigrad.backends import Backend
 from minigrad.backends.base import Array, Pair
+from minigrad.backends.geometry import output_size
 from minigrad_cupy import cuda_kernels
 
 __all__ = ["INSTALL_HINT", "CupyBackend"]
@@ -30,20 +31,6 @@ INSTALL_HINT = (
     'pip install "minigrad[cuda13]" (CUDA 13.x)'
 )
 _FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
-
-
-def _out_size(n: int, k: int, s: int, d: int) -> int:
-    o = (n - d * (k - 1) - 1) // s + 1
-    if o < 1:
-        raise ValueError(f"window (kernel={k}, dilation={d}) does not fit in input of size {n}")
-    return o
-
-
-def _out_hw(input_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair) -> Pair:
-    return (
-        _out_size(input_size[0], kernel_size[0], stride[0], dilation[0]),
-        _out_size(input_size[1], kernel_size[1], stride[1], dilation[1]),
-    )
 
 
 class CupyBackend(Backend):
@@ -61,6 +48,7 @@ class CupyBackend(Backend):
 
     def __init__(self) -> None:
         cupy = importlib.import_module("cupy")
+        self._cupy: Any = cupy  # CuPy's own functions beyond the array API (asnumpy, cuda)
         self._cupyx = importlib.import_module("cupyx")
         super().__init__(cupy)
         self.device = f"cuda:{cupy.cuda.Device().id}"
@@ -102,11 +90,12 @@ class CupyBackend(Backend):
     # --- transfer ------------------------------------------------------------------
     def to_numpy(self, array: Array) -> numpy.ndarray[Any, Any]:
         """Copy a device array to the host (waits for the work that computes it)."""
-        return self.xp.asnumpy(array)  # type: ignore[no-any-return]
+        host: numpy.ndarray[Any, Any] = self._cupy.asnumpy(array)
+        return host
 
     def synchronize(self) -> None:
         """Wait for all work queued on the current CUDA stream."""
-        self.xp.cuda.get_current_stream().synchronize()
+        self._cupy.cuda.get_current_stream().synchronize()
 
     def index_add(self, target: Array, index: Any, values: Array) -> None:
         """``target[index] += values`` with atomics (``cupyx.scatter_add``)."""
@@ -123,7 +112,7 @@ class CupyBackend(Backend):
     ) -> Array:
         """im2col into ``(N, C, kh, kw, oh, ow)`` or, batch second, ``(C, kh, kw, N, oh, ow)``."""
         n, c, h, w = x.shape
-        oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
+        oh, ow = output_size((h, w), kernel_size, stride, dilation)
         kh, kw = kernel_size
         shape = (n, c, kh, kw, oh, ow) if batch_first else (c, kh, kw, n, oh, ow)
         cols = self.xp.empty(shape, dtype=x.dtype)
@@ -139,7 +128,7 @@ class CupyBackend(Backend):
     ) -> Array:
         """col2im from either :meth:`_cols` layout into ``(N, C, H, W)``."""
         h, w = input_size
-        oh, ow = _out_hw(input_size, kernel_size, stride, dilation)
+        oh, ow = output_size(input_size, kernel_size, stride, dilation)
         kh, kw = kernel_size
         if cols.size != batch * channels * kh * kw * oh * ow:
             raise ValueError(
@@ -168,7 +157,7 @@ class CupyBackend(Backend):
             return super().fold(cols, input_size, kernel_size, stride, dilation)
         n, rows, length = cols.shape
         kh, kw = kernel_size
-        oh, ow = _out_hw(input_size, kernel_size, stride, dilation)
+        oh, ow = output_size(input_size, kernel_size, stride, dilation)
         if rows % (kh * kw) or length != oh * ow:
             raise ValueError(
                 f"cols of shape {cols.shape} do not match kernel {kernel_size} "
@@ -240,7 +229,7 @@ class CupyBackend(Backend):
         self, kernel: Any, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
     ) -> tuple[Array, Array]:
         n, c, h, w = x.shape
-        oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
+        oh, ow = output_size((h, w), kernel_size, stride, dilation)
         pooled = self.xp.empty((n, c, oh, ow), dtype=x.dtype)
         arg = self.xp.empty((n, c, oh, ow), dtype=self.xp.int64)
         kernel(
@@ -249,19 +238,18 @@ class CupyBackend(Backend):
         )
         return pooled, arg
 
-    def max_pool2d(
-        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
-    ) -> tuple[Array, Array]:
-        if not self._fast(x):
-            return super().max_pool2d(x, kernel_size, stride, dilation)
-        return self._arg_pool(self._max_pool, x, kernel_size, stride, dilation)
+    def erf(self, x: Array) -> Array:
+        return importlib.import_module("cupyx.scipy.special").erf(x)
 
-    def min_pool2d(
-        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
-    ) -> tuple[Array, Array]:
+    def pool2d(
+        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool = True,
+        return_indices: bool = False,
+    ) -> Any:
         if not self._fast(x):
-            return super().min_pool2d(x, kernel_size, stride, dilation)
-        return self._arg_pool(self._min_pool, x, kernel_size, stride, dilation)
+            return super().pool2d(x, kernel_size, stride, dilation, largest, return_indices)
+        kernel = self._max_pool if largest else self._min_pool
+        values, indices = self._arg_pool(kernel, x, kernel_size, stride, dilation)
+        return (values, indices) if return_indices else values
 
     def pool2d_scatter(self, grad_out: Array, indices: Array, input_size: Pair) -> Array:
         if not self._fast(grad_out):
@@ -287,7 +275,7 @@ class CupyBackend(Backend):
         if not self._fast(x):
             return super().sum_pool2d(x, kernel_size, stride, dilation)
         n, c, h, w = x.shape
-        oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
+        oh, ow = output_size((h, w), kernel_size, stride, dilation)
         pooled = self.xp.empty((n, c, oh, ow), dtype=x.dtype)
         self._sum_pool(
             self.xp.ascontiguousarray(x), h, w, *kernel_size, *stride, *dilation, oh, ow,
@@ -303,7 +291,7 @@ class CupyBackend(Backend):
                 grad_out, input_size, kernel_size, stride, dilation
             )
         n, c, oh, ow = grad_out.shape
-        expected = _out_hw(input_size, kernel_size, stride, dilation)
+        expected = output_size(input_size, kernel_size, stride, dilation)
         if expected != (oh, ow):
             raise ValueError(f"grad_out spatial size {(oh, ow)} != expected {expected}")
         h, w = input_size

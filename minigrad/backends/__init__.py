@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 from minigrad.backends.base import Backend
 
@@ -27,6 +28,7 @@ __all__ = [
     "available",
     "current",
     "get",
+    "resolve",
     "set_backend",
     "set_seed",
     "use_backend",
@@ -34,7 +36,7 @@ __all__ = [
 
 ENTRY_POINT_GROUP = "minigrad.backends"
 ENV_VAR = "MINIGRAD_BACKEND"
-_DEVICE_NAMES = {"cpu": "numpy", "cuda": "cupy", "gpu": "cupy"}
+DEFAULT = "numpy"  # the backend used when MINIGRAD_BACKEND is unset
 _loaded: dict[str, Backend] = {}
 _current: Backend | None = None
 _seed: int | None = None
@@ -133,8 +135,9 @@ def get(name: str) -> Backend:
     registered = _registered()
     if name not in registered:
         hint = ""
-        if name.split(":")[0] in _DEVICE_NAMES:
-            hint = f" ({name!r} is a device; its backend is {_DEVICE_NAMES[name.split(':')[0]]!r})"
+        holder = _name_for_device(name) if name.split(":")[0] in ("cpu", "cuda", "gpu") else None
+        if holder is not None:
+            hint = f" ({name!r} is a device; its backend is {holder!r})"
         raise ValueError(
             f"unknown minigrad backend {name!r}{hint}; registered backends: "
             f"{_describe(registered)}"
@@ -165,7 +168,7 @@ def set_seed(seed: int) -> None:
 
 
 def _from_environment() -> Backend:
-    name = os.environ.get(ENV_VAR, "").strip() or "numpy"
+    name = os.environ.get(ENV_VAR, "").strip() or DEFAULT
     try:
         return get(name)
     except (ValueError, RuntimeError) as exc:
@@ -179,7 +182,7 @@ def resolve_at_import() -> None:
     ``import minigrad_numpy`` first), loading it now would be circular; it is then
     resolved on first use instead.
     """
-    name = os.environ.get(ENV_VAR, "").strip() or "numpy"
+    name = os.environ.get(ENV_VAR, "").strip() or DEFAULT
     ep = _registered().get(name)
     if ep is not None and ep.module in sys.modules:
         module = sys.modules[ep.module]
@@ -203,6 +206,82 @@ def current() -> Backend:
     if _current is None:
         _current = _from_environment()
     return _current
+
+
+def _device_kind(device: str) -> str:
+    kind = device.split(":")[0]
+    return "cuda" if kind == "gpu" else kind
+
+
+def _for_device(device: str) -> Backend:
+    """The backend whose arrays live on ``device`` (``"cpu"``, ``"cuda"``, ``"cuda:0"``)."""
+    kind = _device_kind(device)
+    candidates = [current()] if _current is not None else []
+    registered = _registered()
+    default = registered.get(os.environ.get(ENV_VAR, "").strip() or DEFAULT)
+    ordered = ([default] if default is not None else []) + sorted(
+        registered.values(), key=lambda ep: ep.name)
+    problems: list[str] = []
+    for backend in candidates:
+        if _device_kind(backend.device) == kind:
+            return _check_device(backend, device)
+    for ep in ordered:
+        try:
+            cls = _load_class(ep)
+        except Exception:  # a broken plugin can't hold this device; others may
+            continue
+        if _device_kind(str(cls.device)) != kind:
+            continue
+        reason = None if ep.name in _loaded else cls.unavailable_reason()
+        if reason is not None:
+            problems.append(f"{ep.name}: {reason}")
+            continue
+        return _check_device(get(ep.name), device)
+    detail = "; ".join(problems) or f"no registered backend runs on {kind!r}"
+    raise RuntimeError(f"device {device!r} is not available: {detail}")
+
+
+def _name_for_device(device: str) -> str | None:
+    """The name of the first registered backend whose arrays live on ``device``."""
+    for ep in sorted(_registered().values(), key=lambda ep: ep.name):
+        try:
+            if _device_kind(str(_load_class(ep).device)) == _device_kind(device):
+                return ep.name
+        except Exception:  # a broken plugin holds no device
+            continue
+    return None
+
+
+def _check_device(backend: Backend, device: str) -> Backend:
+    if ":" in device and device not in (backend.device, "cpu:0"):
+        raise RuntimeError(
+            f"device {device!r} is not available: the {backend.name!r} backend runs on "
+            f"{backend.device!r}"
+        )
+    return backend
+
+
+def resolve(target: Any) -> Backend:
+    """A backend from a registered name, a PyTorch-style device (``"cpu"``, ``"cuda:0"``,
+    or an object whose ``str()`` is one) or a :class:`Backend` instance.
+
+    Raises
+    ------
+    RuntimeError
+        If no usable backend holds that device (the message says why).
+    TypeError
+        For anything else.
+    """
+    if isinstance(target, Backend):
+        return target
+    if not isinstance(target, str) and hasattr(target, "type"):
+        target = str(target)  # a device object
+    if not isinstance(target, str):
+        raise TypeError(f"expected a backend, a backend name or a device, got "
+                        f"{type(target).__name__}")
+    if target in _registered() or target in _loaded:
+        return get(target)
+    return _for_device(target)
 
 
 def _resolve(backend: str | Backend) -> Backend:

@@ -37,11 +37,13 @@ kernel returns a new array of the input's dtype and never transfers data to the 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy
 
-from minigrad.backends import kernels
+from minigrad.backends import kernels, pool_kernels
+from minigrad.backends.array_api import ArrayNamespace
 
 Array = Any
 Pair = tuple[int, int]
@@ -98,7 +100,7 @@ class Backend:
 
     name: str = ""
     device: str = "cpu"
-    xp: Any = None
+    xp: ArrayNamespace = None  # type: ignore[assignment]  # set by every subclass
 
     def __init__(self, xp: Any = None) -> None:
         if not self.name:
@@ -176,6 +178,21 @@ class Backend:
             Broadcastable to ``target[index]``.
         """
         self.xp.add.at(target, index, values)
+
+    def erf(self, x: Array) -> Array:
+        """The error function, elementwise (``gelu`` needs it).
+
+        The generic version uses SciPy when it is installed and otherwise Python's
+        ``math.erf`` element by element, on the host.
+        """
+        host = self.to_numpy(x)
+        try:
+            from scipy.special import erf  # type: ignore[import-untyped]
+        except ImportError:
+            result = numpy.vectorize(math.erf, otypes=[host.dtype])(host)
+        else:
+            result = erf(host).astype(host.dtype, copy=False)
+        return self.asarray(result) if self.xp is not numpy else result
 
     # --- random numbers --------------------------------------------------------------
     def manual_seed(self, seed: int) -> None:
@@ -265,49 +282,39 @@ class Backend:
             self.xp, grad_out, x, kernel_size, stride, dilation, groups
         )
 
-    def max_pool2d(
-        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
-    ) -> tuple[Array, Array]:
-        """Window maxima and their flat ``h*W+w`` int64 indices.
+    def pool2d(
+        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool = True,
+        return_indices: bool = False,
+    ) -> Any:
+        """Window maxima (``largest``) or minima, and with ``return_indices`` also their
+        flat ``h*W+w`` int64 indices (a ``(values, indices)`` pair).
 
-        The first maximum in row-major window order wins ties; a window holding NaN gives
+        The first extremum in row-major window order wins ties; a window holding NaN gives
         NaN and the index of its first NaN.
         """
-        return kernels.max_pool2d(self.xp, x, kernel_size, stride, dilation)
-
-    def min_pool2d(
-        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
-    ) -> tuple[Array, Array]:
-        """Window minima and their flat ``h*W+w`` int64 indices (ties and NaN as
-        :meth:`max_pool2d`)."""
-        return kernels.min_pool2d(self.xp, x, kernel_size, stride, dilation)
-
-    def extremum_pool2d(
-        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool
-    ) -> Array:
-        """Window maxima (``largest``) or minima without indices, for inference."""
-        return kernels.extremum_pool2d(self.xp, x, kernel_size, stride, dilation, largest)
+        return pool_kernels.pool2d(self.xp, x, kernel_size, stride, dilation, largest,
+                                   return_indices)
 
     def pool2d_scatter(self, grad_out: Array, indices: Array, input_size: Pair) -> Array:
         """Scatter-add ``grad_out (N, C, oh, ow)`` into a zero ``(N, C, H, W)`` array at the
         flat plane ``indices``; repeated indices accumulate (adjoint of :meth:`pool2d_gather`)."""
-        return kernels.pool2d_scatter(self.xp, grad_out, indices, input_size)
+        return pool_kernels.pool2d_scatter(self.xp, grad_out, indices, input_size)
 
     def pool2d_gather(self, x: Array, indices: Array) -> Array:
         """Read ``x (N, C, H, W)`` at flat plane ``indices (N, C, oh, ow)``."""
-        return kernels.pool2d_gather(self.xp, x, indices)
+        return pool_kernels.pool2d_gather(self.xp, x, indices)
 
     def sum_pool2d(self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair) -> Array:
         """Sum over each window: ``(N, C, H, W) -> (N, C, oh, ow)`` (average and Lp pooling
         are built on it)."""
-        return kernels.sum_pool2d(self.xp, x, kernel_size, stride, dilation)
+        return pool_kernels.sum_pool2d(self.xp, x, kernel_size, stride, dilation)
 
     def sum_pool2d_backward(
         self, grad_out: Array, input_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair
     ) -> Array:
         """Adjoint of :meth:`sum_pool2d`: every input position receives the sum of the
         gradients of the windows that contain it."""
-        return kernels.sum_pool2d_backward(
+        return pool_kernels.sum_pool2d_backward(
             self.xp, grad_out, input_size, kernel_size, stride, dilation
         )
 

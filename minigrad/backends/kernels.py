@@ -1,89 +1,20 @@
-"""Pure-array CNN kernels (no autograd), generic over the array namespace.
+"""Convolution kernels (im2col, col2im and the three GEMM faces of conv2d), generic over
+the array namespace ``xp``: every function takes it as its first argument and never imports
+an array library itself.
 
-Every function takes the array namespace ``xp`` (NumPy or CuPy) as its first
-argument and never imports an array library itself.
-
-Conventions
------------
-* All image arrays are NCHW; convolution weights are ``(O, C // groups, kh, kw)``.
-* Inputs are already padded by the caller: every kernel is a "valid" sliding
-  window op.  Along each spatial dimension of size ``n`` the output size is
-  ``(n - d * (k - 1) - 1) // s + 1`` for kernel size ``k``, stride ``s`` and
-  dilation ``d``; it must be at least 1.
-* Output dtypes follow the input dtype; pooling indices are int64 flat indices
-  ``h * W + w`` into the ``H * W`` plane of the (padded) input.
+Arrays are NCHW; weights are ``(O, C // groups, kh, kw)``; inputs are already padded, so
+every kernel is a "valid" sliding window (:mod:`minigrad.backends.geometry` has the
+arithmetic); outputs keep the input's dtype.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
-Array = Any
-Pair = tuple[int, int]
+from minigrad.backends.geometry import output_size, taps
+from minigrad.types import Array, Pair
 
-__all__ = [
-    "conv2d",
-    "conv2d_grad_input",
-    "conv2d_grad_weight",
-    "fold",
-    "max_pool2d",
-    "min_pool2d",
-    "pool2d_gather",
-    "pool2d_scatter",
-    "sum_pool2d",
-    "sum_pool2d_backward",
-    "unfold",
-]
-
-
-# ---------------------------------------------------------------------------
-# helpers
-# ---------------------------------------------------------------------------
-
-
-def _out_size(n: int, k: int, s: int, d: int) -> int:
-    o = (n - d * (k - 1) - 1) // s + 1
-    if o < 1:
-        raise ValueError(
-            f"window (kernel={k}, dilation={d}) does not fit in input of size {n}"
-        )
-    return o
-
-
-def _out_hw(input_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair) -> Pair:
-    return (
-        _out_size(input_size[0], kernel_size[0], stride[0], dilation[0]),
-        _out_size(input_size[1], kernel_size[1], stride[1], dilation[1]),
-    )
-
-
-def _offsets(
-    kernel_size: Pair, stride: Pair, dilation: Pair, out_hw: Pair
-) -> list[tuple[int, int, slice, slice]]:
-    """(i, j, rows, cols) for every kernel offset, in row-major window order.
-
-    ``x[..., rows, cols]`` is the (oh, ow) plane of input values that kernel
-    tap (i, j) sees across all output positions.
-    """
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel_size, stride, dilation, out_hw
-    result: list[tuple[int, int, slice, slice]] = []
-    for i in range(kh):
-        r0 = i * dh
-        rows = slice(r0, r0 + sh * (oh - 1) + 1, sh)
-        for j in range(kw):
-            c0 = j * dw
-            result.append((i, j, rows, slice(c0, c0 + sw * (ow - 1) + 1, sw)))
-    return result
-
-
-def _scatter_add(xp: Any, target: Array, index: Any, values: Array) -> None:
-    """In-place ``target[index] += values`` with repeated indices accumulating."""
-    at = getattr(xp.add, "at", None)
-    if at is not None:
-        at(target, index, values)
-    else:  # CuPy < 13 has no ufunc.at
-        importlib.import_module("cupyx").scatter_add(target, index, values)
+__all__ = ["conv2d", "conv2d_grad_input", "conv2d_grad_weight", "fold", "unfold"]
 
 
 def _im2col_cfirst(
@@ -95,11 +26,11 @@ def _im2col_cfirst(
     group whose inner dimension ``N*oh*ow`` also performs the batch sum.
     """
     n, c, h, w = x.shape
-    oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
+    oh, ow = output_size((h, w), kernel_size, stride, dilation)
     kh, kw = kernel_size
     xt = x.transpose(1, 0, 2, 3)
     cols = xp.empty((c, kh, kw, n, oh, ow), dtype=x.dtype)
-    for i, j, rows, cs in _offsets(kernel_size, stride, dilation, (oh, ow)):
+    for i, j, rows, cs in taps(kernel_size, stride, dilation, (oh, ow)):
         cols[:, i, j] = xt[:, :, rows, cs]
     return cols
 
@@ -116,7 +47,7 @@ def _col2im_cfirst(
     c, n, oh, ow = cols.shape[0], cols.shape[3], cols.shape[4], cols.shape[5]
     h, w = input_size
     out = xp.zeros((c, n, h, w), dtype=cols.dtype)
-    for i, j, rows, cs in _offsets(kernel_size, stride, dilation, (oh, ow)):
+    for i, j, rows, cs in taps(kernel_size, stride, dilation, (oh, ow)):
         out[:, :, rows, cs] += cols[:, i, j]
     return out.transpose(1, 0, 2, 3)
 
@@ -144,10 +75,10 @@ def unfold(xp: Any, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair) -
         Rows ordered channel-major, then kernel row, then kernel column.
     """
     n, c, h, w = x.shape
-    oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
+    oh, ow = output_size((h, w), kernel_size, stride, dilation)
     kh, kw = kernel_size
     cols = xp.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
-    for i, j, rows, cs in _offsets(kernel_size, stride, dilation, (oh, ow)):
+    for i, j, rows, cs in taps(kernel_size, stride, dilation, (oh, ow)):
         cols[:, :, i, j] = x[:, :, rows, cs]
     return cols.reshape(n, c * kh * kw, oh * ow)
 
@@ -179,7 +110,7 @@ def fold(
     -------
     array, shape (N, C, H, W)
     """
-    oh, ow = _out_hw(input_size, kernel_size, stride, dilation)
+    oh, ow = output_size(input_size, kernel_size, stride, dilation)
     kh, kw = kernel_size
     n, rows_total, length = cols.shape
     if rows_total % (kh * kw) or length != oh * ow:
@@ -190,7 +121,7 @@ def fold(
     c = rows_total // (kh * kw)
     cols6 = cols.reshape(n, c, kh, kw, oh, ow)
     out = xp.zeros((n, c, input_size[0], input_size[1]), dtype=cols.dtype)
-    for i, j, rows, cs in _offsets(kernel_size, stride, dilation, (oh, ow)):
+    for i, j, rows, cs in taps(kernel_size, stride, dilation, (oh, ow)):
         out[:, :, rows, cs] += cols6[:, :, i, j]
     return out
 
@@ -223,7 +154,7 @@ def conv2d(
     n = x.shape[0]
     o, cg, kh, kw = weight.shape
     cols = unfold(xp, x, (kh, kw), stride, dilation)
-    oh, ow = _out_hw(x.shape[2:], (kh, kw), stride, dilation)
+    oh, ow = output_size(x.shape[2:], (kh, kw), stride, dilation)
     # (G, O/G, K) @ (N, G, K, L) -> (N, G, O/G, L) lands directly in NCHW order;
     # on OpenBLAS these per-sample GEMMs also beat one wide (K, N*L) GEMM for
     # LeNet-sized float32 layers.
@@ -305,241 +236,3 @@ def conv2d_grad_weight(
     # (G, O/G, N*L) @ (G, N*L, K): the batch is summed inside the GEMM.
     dw = xp.matmul(g3, cols.reshape(groups, k, n * oh * ow).transpose(0, 2, 1))
     return dw.reshape(o, c // groups, kh, kw)
-
-
-# ---------------------------------------------------------------------------
-# pooling
-# ---------------------------------------------------------------------------
-
-
-def _arg_pool(
-    xp: Any,
-    x: Array,
-    kernel_size: Pair,
-    stride: Pair,
-    dilation: Pair,
-    use_max: bool,
-) -> tuple[Array, Array]:
-    n, c, h, w = x.shape
-    oh, ow = _out_hw((h, w), kernel_size, stride, dilation)
-    offsets = _offsets(kernel_size, stride, dilation, (oh, ow))
-    # Tap-major copy: every later pass then runs on contiguous memory, which is
-    # several times faster than working on the strided input slices.
-    win = xp.empty((len(offsets), n, c, oh, ow), dtype=x.dtype)
-    for t, (_, _, rows, cs) in enumerate(offsets):
-        win[t] = x[:, :, rows, cs]
-    best = xp.max(win, axis=0) if use_max else xp.min(win, axis=0)  # NaN propagates
-    # argmax/argmin over a non-trailing axis is slow in NumPy; instead walk the
-    # taps backwards, overwriting on every hit, so the FIRST matching tap in
-    # row-major order survives.  A window holding NaN has ``best`` NaN, and
-    # then only NaN taps (v != v) are hits.
-    check_nan = x.dtype.kind in "fc"
-    arg = xp.zeros((n, c, oh, ow), dtype=xp.int64)
-    for t in range(len(offsets) - 1, -1, -1):
-        i, j, _, _ = offsets[t]
-        hit = win[t] == best
-        if check_nan:
-            hit |= win[t] != win[t]
-        arg = xp.where(hit, i * dilation[0] * w + j * dilation[1], arg)
-    origin = xp.arange(oh, dtype=xp.int64).reshape(oh, 1) * (stride[0] * w)
-    arg += origin + xp.arange(ow, dtype=xp.int64) * stride[1]
-    return best, arg
-
-
-def extremum_pool2d(
-    xp: Any, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool
-) -> Array:
-    """Window maxima (``largest``) or minima without indices, for passes without backward.
-
-    One running ``maximum``/``minimum`` over the strided tap slices: no window buffer and
-    no index bookkeeping. NaN propagates as in :func:`max_pool2d`.
-
-    Parameters
-    ----------
-    xp : module
-        Array namespace (NumPy or CuPy).
-    x : array, shape (N, C, H, W)
-        Already padded input.
-    kernel_size, stride, dilation : tuple of int
-    largest : bool
-        Maxima when true, minima otherwise.
-
-    Returns
-    -------
-    array, shape (N, C, oh, ow)
-    """
-    oh, ow = _out_hw(x.shape[2:], kernel_size, stride, dilation)
-    taps = _offsets(kernel_size, stride, dilation, (oh, ow))
-    pick = xp.maximum if largest else xp.minimum
-    _, _, rows, cs = taps[0]
-    out = xp.array(x[:, :, rows, cs])
-    for _, _, rows, cs in taps[1:]:
-        pick(out, x[:, :, rows, cs], out=out)
-    return out
-
-
-def max_pool2d(
-    xp: Any, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
-) -> tuple[Array, Array]:
-    """Max pooling with argmax indices.
-
-    Ties resolve to the first maximum in row-major window order; if a window
-    contains NaN the output is NaN and the index points at the first NaN.
-
-    Parameters
-    ----------
-    xp : module
-        Array namespace (NumPy or CuPy).
-    x : array, shape (N, C, H, W)
-        Already padded input.
-    kernel_size, stride, dilation : tuple of int
-
-    Returns
-    -------
-    values : array, shape (N, C, oh, ow)
-        Same dtype as ``x``.
-    indices : array of int64, shape (N, C, oh, ow)
-        Flat index ``h * W + w`` of the chosen element in its ``(H, W)`` plane.
-    """
-    return _arg_pool(xp, x, kernel_size, stride, dilation, True)
-
-
-def min_pool2d(
-    xp: Any, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
-) -> tuple[Array, Array]:
-    """Min pooling with argmin indices.
-
-    Ties resolve to the first minimum in row-major window order; if a window
-    contains NaN the output is NaN and the index points at the first NaN.
-
-    Parameters
-    ----------
-    xp : module
-        Array namespace (NumPy or CuPy).
-    x : array, shape (N, C, H, W)
-        Already padded input.
-    kernel_size, stride, dilation : tuple of int
-
-    Returns
-    -------
-    values : array, shape (N, C, oh, ow)
-        Same dtype as ``x``.
-    indices : array of int64, shape (N, C, oh, ow)
-        Flat index ``h * W + w`` of the chosen element in its ``(H, W)`` plane.
-    """
-    return _arg_pool(xp, x, kernel_size, stride, dilation, False)
-
-
-def pool2d_scatter(xp: Any, grad_out: Array, indices: Array, input_size: Pair) -> Array:
-    """Scatter-add pooled gradients back to the input plane.
-
-    Adjoint of :func:`pool2d_gather`.  Repeated indices (overlapping windows)
-    accumulate.
-
-    Parameters
-    ----------
-    xp : module
-        Array namespace (NumPy or CuPy).
-    grad_out : array, shape (N, C, oh, ow)
-    indices : int array, shape (N, C, oh, ow)
-        Flat indices ``h * W + w`` as returned by :func:`max_pool2d`.
-    input_size : tuple of int
-        ``(H, W)``.
-
-    Returns
-    -------
-    array, shape (N, C, H, W)
-        Same dtype as ``grad_out``.
-    """
-    n, c = indices.shape[0], indices.shape[1]
-    h, w = input_size
-    plane = h * w
-    # Offset each (n, c) plane so a single 1-D scatter covers the whole batch.
-    base = xp.arange(n * c, dtype=xp.int64).reshape(n, c, 1, 1) * plane
-    flat_idx = (indices.astype(xp.int64, copy=False) + base).ravel()
-    out = xp.zeros(n * c * plane, dtype=grad_out.dtype)
-    _scatter_add(xp, out, flat_idx, grad_out.ravel())
-    return out.reshape(n, c, h, w)
-
-
-def pool2d_gather(xp: Any, x: Array, indices: Array) -> Array:
-    """Read ``x`` at flat per-plane indices.
-
-    Parameters
-    ----------
-    xp : module
-        Array namespace (NumPy or CuPy).
-    x : array, shape (N, C, H, W)
-    indices : int array, shape (N, C, oh, ow)
-        Flat indices ``h * W + w`` into each ``(H, W)`` plane.
-
-    Returns
-    -------
-    array, shape (N, C, oh, ow)
-    """
-    n, c, h, w = x.shape
-    flat = xp.take_along_axis(
-        x.reshape(n, c, h * w), indices.reshape(n, c, -1), axis=2
-    )
-    return flat.reshape(indices.shape)
-
-
-def sum_pool2d(
-    xp: Any, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair
-) -> Array:
-    """Sum of each sliding window.
-
-    Parameters
-    ----------
-    xp : module
-        Array namespace (NumPy or CuPy).
-    x : array, shape (N, C, H, W)
-        Already padded input.
-    kernel_size, stride, dilation : tuple of int
-
-    Returns
-    -------
-    array, shape (N, C, oh, ow)
-        Same dtype as ``x``.
-    """
-    oh, ow = _out_hw(x.shape[2:], kernel_size, stride, dilation)
-    offsets = _offsets(kernel_size, stride, dilation, (oh, ow))
-    _, _, rows, cs = offsets[0]
-    out = x[:, :, rows, cs].copy()
-    for _, _, rows, cs in offsets[1:]:
-        out += x[:, :, rows, cs]
-    return out
-
-
-def sum_pool2d_backward(
-    xp: Any,
-    grad_out: Array,
-    input_size: Pair,
-    kernel_size: Pair,
-    stride: Pair,
-    dilation: Pair,
-) -> Array:
-    """Adjoint of :func:`sum_pool2d`.
-
-    Parameters
-    ----------
-    xp : module
-        Array namespace (NumPy or CuPy).
-    grad_out : array, shape (N, C, oh, ow)
-    input_size : tuple of int
-        ``(H, W)`` of the (padded) input.
-    kernel_size, stride, dilation : tuple of int
-
-    Returns
-    -------
-    array, shape (N, C, H, W)
-        Same dtype as ``grad_out``.
-    """
-    n, c, oh, ow = grad_out.shape
-    expected = _out_hw(input_size, kernel_size, stride, dilation)
-    if expected != (oh, ow):
-        raise ValueError(f"grad_out spatial size {(oh, ow)} != expected {expected}")
-    out = xp.zeros((n, c, input_size[0], input_size[1]), dtype=grad_out.dtype)
-    for _, _, rows, cs in _offsets(kernel_size, stride, dilation, (oh, ow)):
-        out[:, :, rows, cs] += grad_out
-    return out

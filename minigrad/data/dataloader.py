@@ -10,7 +10,7 @@ import numpy
 
 from minigrad import backends
 from minigrad.data.dataset import batch_fn, make_rng
-from minigrad.ops.shape import stack
+from minigrad.functional.shape import stack
 from minigrad.tensor import Tensor, tensor
 
 __all__ = ["DataLoader", "default_collate"]
@@ -18,7 +18,7 @@ __all__ = ["DataLoader", "default_collate"]
 
 def _to_current(t: Tensor) -> Tensor:
     target = backends.current()
-    return t if t._backend is target else t.to(target)
+    return t if t.backend is target else t.to(target)
 
 
 def default_collate(batch: Sequence[Any]) -> Any:

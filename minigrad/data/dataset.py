@@ -119,7 +119,7 @@ class TensorDataset(Dataset):
     def _batch(self, indices: Any) -> tuple[Tensor, ...]:
         """Samples at an integer index array, already stacked (the DataLoader's fast path;
         a dataset returns ``None`` when it can't batch this way)."""
-        return tuple(t[t._backend.asarray(indices)] for t in self.tensors)
+        return tuple(t[t.backend.asarray(indices)] for t in self.tensors)
 
 
 class Subset(Dataset):

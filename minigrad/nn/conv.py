@@ -1,6 +1,6 @@
 """Convolution layers: ``Conv1d``, ``Conv2d`` and ``ConvTranspose2d``.
 
-The arithmetic lives in :mod:`minigrad.ops.conv`; these modules own the weights, which
+The arithmetic lives in :mod:`minigrad.functional.conv`; these modules own the weights, which
 are initialised as PyTorch does (``kaiming_uniform_(a=sqrt(5))``, i.e. ``U(-k, k)`` with
 ``k = 1 / sqrt(fan_in)``, and the bias on the same interval).
 """

@@ -1,5 +1,5 @@
 """Loss modules: each stores its options and calls the function in
-:mod:`minigrad.nn.losses`.
+:mod:`minigrad.functional.loss`.
 
 Examples
 --------
@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from minigrad.nn import losses
+from minigrad.functional import loss as losses
 from minigrad.nn.module import Module
 from minigrad.tensor import Tensor
 

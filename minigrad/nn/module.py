@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
+from minigrad import backends
 from minigrad.autograd import no_grad
 from minigrad.backends import Backend
 from minigrad.dtypes import check_supported, is_floating
+from minigrad.functional.conversion import is_dtype_name
 from minigrad.nn.parameter import Parameter
-from minigrad.tensor import Tensor, _is_dtype_name, resolve_backend
+from minigrad.tensor import Tensor
 from minigrad.utils.hooks import RemovableHandle
 
 __all__ = ["Module", "RemovableHandle"]
@@ -76,6 +79,17 @@ class Module:
         setattr_(self, "_modules", {})
         setattr_(self, "_forward_pre_hooks", {})
         setattr_(self, "_forward_hooks", {})
+        Module._live.add(self)
+
+    # every module alive in the program (graph pictures name parameters after them)
+    _live: ClassVar[weakref.WeakSet[Module]] = weakref.WeakSet()
+
+    @classmethod
+    def live_roots(cls) -> list[Module]:
+        """The modules alive in the program that are not inside another one (models)."""
+        modules = list(Module._live)
+        inner = {id(m) for root in modules for path, m in root.named_modules() if path}
+        return [m for m in modules if id(m) not in inner]
 
     forward: Callable[..., Any]
 
@@ -414,13 +428,13 @@ class Module:
         """
         backend = None
         if isinstance(target, Backend) or (
-            isinstance(target, str) and not _is_dtype_name(target)
+            isinstance(target, str) and not is_dtype_name(target)
         ):
-            backend = resolve_backend(target)
+            backend = backends.resolve(target)
         elif target is not None:
             dtype = target
         if device is not None:
-            backend = resolve_backend(device)
+            backend = backends.resolve(device)
         if dtype is not None:
             dtype = check_supported(dtype)
             if not is_floating(dtype):
@@ -431,11 +445,11 @@ class Module:
 
         def convert(t: Tensor) -> None:
             moved = t.detach()
-            if backend is not None and backend is not t._backend:
+            if backend is not None and backend is not t.backend:
                 moved = moved.to(backend)
             if dtype is not None and is_floating(t.dtype):
                 moved = moved.to(dtype)
-            t._data, t._backend = moved._data, moved._backend
+            t.data = moved
             if t.grad is not None:
                 convert(t.grad)
 
@@ -563,9 +577,7 @@ class Module:
             )
         with no_grad():
             for target, value in pairs:
-                source = value.detach().to(target._backend).to(target.dtype)
-                target._data[...] = source._data
-                target._version += 1
+                target.copy_(value.detach())
         return _IncompatibleKeys(missing, unexpected)
 
     # --- printing ---------------------------------------------------------------------------

@@ -59,7 +59,7 @@ class _BatchNorm(Module):
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
-            self.num_batches_tracked._data[...] = 0
+            self.num_batches_tracked.zero_()
 
     def reset_parameters(self) -> None:
         """Reset the running statistics, weight 1 and bias 0."""
@@ -80,7 +80,7 @@ class _BatchNorm(Module):
             )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._data += 1
+            self.num_batches_tracked.add_(1)
             if self.momentum is None:  # cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.item())
         use_batch = self.training or self.running_mean is None

@@ -41,14 +41,7 @@ class Parameter(Tensor):
             source = data
         else:
             source = tensor(data)
-        p = object.__new__(cls)
-        p._data = source._data
-        p._backend = source._backend
-        p._grad_fn = None
-        p._requires_grad = False
-        p._vc = source._vc  # shares the version counter, as it shares the memory
-        p._hooks = None
-        p.grad = None
+        p = source.detach().as_subclass(cls)  # shares memory and version counter
         if requires_grad:
             p.requires_grad_(True)
         return p

@@ -61,6 +61,6 @@ class Adagrad(Optimizer):
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * p
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        s = state["sum"]._data
+        s = state["sum"].array
         s += grad * grad
         p += -clr * (grad / (xp.sqrt(s) + group["eps"]))

@@ -80,12 +80,12 @@ class Adam(Optimizer):
                 p *= 1 - lr * wd
             else:
                 grad = grad + wd * p
-        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        m, v = state["exp_avg"].array, state["exp_avg_sq"].array
         m += (grad - m) * (1 - beta1)
         v *= beta2
         v += (1 - beta2) * grad * grad
         if group["amsgrad"]:
-            v_max = state["max_exp_avg_sq"]._data
+            v_max = state["max_exp_avg_sq"].array
             xp.maximum(v_max, v, out=v_max)
             v = v_max
         step_size = lr / (1 - beta1**step)

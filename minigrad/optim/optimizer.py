@@ -140,8 +140,8 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    grad = p.grad._data
-                    if grad.shape != p._data.shape:
+                    grad = p.grad.array
+                    if grad.shape != p.array.shape:
                         raise RuntimeError(
                             f"{type(self).__name__}: a parameter of shape {p.shape} has a "
                             f"gradient of shape {grad.shape}"
@@ -149,8 +149,8 @@ class Optimizer:
                     if group.get("maximize", False):
                         grad = -grad
                     state = self.state.setdefault(p, {})
-                    self._update(p, p._backend.xp, p._data, grad, state, group)
-                    p._version += 1
+                    self._update(p, p.backend.xp, p.array, grad, state, group)
+                    p.bump_version()
         return loss
 
     def _update(
@@ -163,7 +163,7 @@ class Optimizer:
     @staticmethod
     def _buffer(param: Tensor, array: Array) -> Tensor:
         """Wrap a state array as a tensor (so ``state_dict`` can save it)."""
-        return Tensor._make(array, param._backend)
+        return Tensor.from_array(array, param.backend)
 
     # --- state ---------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -229,10 +229,10 @@ class Optimizer:
             entry = {}
             for name, v in value.items():
                 if isinstance(v, Tensor):
-                    moved = v.detach().to(p._backend)
+                    moved = v.detach().to(p.backend)
                     if v.dtype.kind == "f" and name != "step":
                         moved = moved.to(p.dtype)
-                    entry[name] = Tensor._make(moved._data.copy(), p._backend)
+                    entry[name] = Tensor.from_array(moved.array.copy(), p.backend)
                 else:
                     entry[name] = copy.deepcopy(v)
             new_state[p] = entry

@@ -67,18 +67,18 @@ class RMSprop(Optimizer):
         state["step"] += 1
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * p
-        s = state["square_avg"]._data
+        s = state["square_avg"].array
         s *= alpha
         s += (1 - alpha) * grad * grad
         if group["centered"]:
-            mean_g = state["grad_avg"]._data
+            mean_g = state["grad_avg"].array
             mean_g += (grad - mean_g) * (1 - alpha)
             avg = xp.sqrt(s - mean_g * mean_g)
         else:
             avg = xp.sqrt(s)
         avg += group["eps"]
         if momentum > 0:
-            b = state["momentum_buffer"]._data
+            b = state["momentum_buffer"].array
             b *= momentum
             b += grad / avg
             p -= group["lr"] * b

@@ -76,8 +76,8 @@ class SGD(Optimizer):
                 buf = self._buffer(param, d.copy())
                 state["momentum_buffer"] = buf
             else:
-                b = buf._data
+                b = buf.array
                 b *= momentum
                 b += (1 - group["dampening"]) * d
-            d = d + momentum * buf._data if group["nesterov"] else buf._data
+            d = d + momentum * buf.array if group["nesterov"] else buf.array
         p -= group["lr"] * d

@@ -1,58 +1,66 @@
 """``MINIGRAD_GRAPH=path.svg``: draw the graph of the program's first ``backward()``.
 
-:mod:`minigrad.autograd` reads the variable once, at import, and calls
-:func:`write_first_graph` from the first ``backward()`` only, so an unchanged training
-script shows its graph and pays nothing when the variable is unset.
+``import minigrad`` imports this module only when the variable is set; it then subscribes
+to the engine's "before backward" callback, writes the first graph and unsubscribes, so an
+unchanged training script shows its graph and pays nothing when the variable is unset.
+Graphs larger than :data:`MAX_NODES` are drawn collapsed to modules so that the first
+backward stays fast.
 """
 
 from __future__ import annotations
 
-import gc
+import os
 import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from minigrad import autograd
+from minigrad.autograd import register_backward_callback
+from minigrad.nn import Module
 from minigrad.tensor import Tensor
 from minigrad.viz.render import save_graph
 
-__all__ = ["write_first_graph"]
+__all__ = ["ENV_VAR", "MAX_NODES", "install"]
+
+ENV_VAR = "MINIGRAD_GRAPH"
+MAX_NODES = 2000  # beyond this the picture is collapsed: rendering it whole takes minutes
 
 
 def _model_parameters() -> dict[str, Tensor]:
     """Parameter names of the models alive in the program (it has not told us which)."""
-    nn = sys.modules.get("minigrad.nn")
-    module_type = getattr(nn, "Module", None)
-    if not isinstance(module_type, type):
-        return {}
-    modules: list[Any] = [obj for obj in gc.get_objects() if isinstance(obj, module_type)]
-    inner = {id(m) for root in modules for path, m in root.named_modules() if path}
     names: dict[str, Tensor] = {}
-    for root in modules:
-        if id(root) in inner:
-            continue
+    for root in Module.live_roots():
         for name, param in root.named_parameters():
             key = name if name not in names else f"{type(root).__name__}.{name}"
             names.setdefault(key, param)
     return names
 
 
-def write_first_graph(outputs: Sequence[Tensor]) -> None:
-    """Save the graph of ``outputs`` to ``$MINIGRAD_GRAPH``, once per program.
-
-    A failure (no Graphviz, a bad suffix) becomes a warning: a debugging aid must not stop
-    the training it is watching.
-    """
-    path = autograd._graph_path
-    autograd._graph_path = None
-    if path is None:
-        return
+def _write(path: str, outputs: Sequence[Tensor]) -> None:
+    """Save the graph of ``outputs`` to ``path``; a failure (no Graphviz, a bad suffix)
+    becomes a warning: a debugging aid must not stop the training it is watching."""
     try:
         params: Any = _model_parameters()
-        save_graph(list(outputs), path, params=params)
+        written = save_graph(list(outputs), path, params=params, max_nodes=MAX_NODES)
     except Exception as err:  # reported as a warning: training goes on
-        warnings.warn(
-            f"MINIGRAD_GRAPH={path}: could not write the graph: {err}", RuntimeWarning,
-            stacklevel=4,
-        )
+        warnings.warn(f"{ENV_VAR}={path}: could not write the graph: {err}", RuntimeWarning,
+                      stacklevel=4)
+        return
+    print(f"minigrad: {ENV_VAR} wrote the graph of the first backward() to {written}",
+          file=sys.stderr)
+
+
+def install() -> None:
+    """Subscribe to the first ``backward()`` when ``MINIGRAD_GRAPH`` is set."""
+    path = os.environ.get(ENV_VAR)
+    if not path:
+        return
+
+    def first_backward(outputs: Sequence[Tensor]) -> None:
+        handle.remove()
+        _write(path, outputs)
+
+    handle = register_backward_callback(first_backward, when="before")
+
+
+install()

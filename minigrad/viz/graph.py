@@ -84,7 +84,7 @@ def _value_lines(label: str, t: Tensor | None) -> list[str]:
         return [f"{label} None"]
     if t.numel() > VALUES_MAX_NUMEL:
         return [f"{label} ({t.numel()} values)"]
-    text = numpy.array2string(t._host(), precision=4, separator=", ", suppress_small=True)
+    text = numpy.array2string(t.detach().numpy(), precision=4, separator=", ", suppress_small=True)
     first, *rest = text.splitlines()
     return [f"{label} {first}", *("     " + line for line in rest)]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from minigrad.autograd import no_grad
 from minigrad.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 from minigrad.nn.utils.conv_arithmetic import conv_output_size, receptive_field
 from minigrad.nn.utils.summary import summary  # eager: the name is also the submodule's
@@ -33,7 +34,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     >>> nn.utils.parameters_to_vector(nn.Linear(3, 2).parameters()).shape
     (8,)
     """
-    from minigrad.ops.shape import cat
+    from minigrad.functional.shape import cat
 
     return cat([p.reshape(-1) for p in parameters])
 
@@ -56,8 +57,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     start = 0
     for p in params:
         n = p.numel()
-        piece = vec.detach()[start:start + n].reshape(p.shape).to(p._backend).to(p.dtype)
-        p._data[...] = piece._data
-        p._version += 1
+        with no_grad():
+            p.copy_(vec.detach()[start:start + n].reshape(p.shape))
         start += n
 

@@ -64,15 +64,15 @@ def clip_grad_norm_(
         from minigrad.creation import zeros
 
         return zeros(())
-    backend = grads[0]._backend
+    backend = grads[0].backend
     xp = backend.xp
     p = float(norm_type)
-    host_dtype = grads[0]._data.dtype
+    host_dtype = grads[0].dtype
     if math.isinf(p):
-        norms = [xp.abs(g._data).max() if g.numel() else xp.asarray(0.0) for g in grads]
+        norms = [xp.abs(g.array).max() if g.numel() else xp.asarray(0.0) for g in grads]
         total = xp.max(xp.stack([xp.asarray(n, dtype=host_dtype) for n in norms]))
     else:
-        parts = [(xp.abs(g._data) ** p).sum() for g in grads]
+        parts = [(xp.abs(g.array) ** p).sum() for g in grads]
         total = xp.stack([xp.asarray(s, dtype=host_dtype) for s in parts]).sum() ** (1.0 / p)
     total_value = float(total)
     if error_if_nonfinite and not math.isfinite(total_value):
@@ -87,7 +87,7 @@ def clip_grad_norm_(
         with no_grad(), numpy.errstate(invalid="ignore"):
             for g in grads:
                 g.mul_(float(coef))
-    return Tensor._make(xp.asarray(total, dtype=host_dtype), backend)
+    return Tensor.from_array(xp.asarray(total, dtype=host_dtype), backend)
 
 
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from minigrad.ops.conv import window_count
+from minigrad.backends.geometry import window_count
 
 __all__ = ["ReceptiveField", "conv_output_size", "receptive_field"]
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import minigrad
 from minigrad.autograd import no_grad
+from minigrad.creation import zeros
 from minigrad.nn.utils.conv_arithmetic import ReceptiveField, advance
 from minigrad.tensor import Tensor
 
@@ -240,7 +240,7 @@ def summary(
     if not hasattr(model, "named_modules") or not callable(model):
         raise TypeError(f"summary expects a Module, got {type(model).__name__}")
     shapes = _check_shapes(input_shape)
-    inputs = [minigrad.zeros(*shape, dtype=dtype, device=device) for shape in shapes]
+    inputs = [zeros(*shape, dtype=dtype, device=device) for shape in shapes]
 
     order: list[tuple[str, Any]] = []
     seen: dict[int, tuple[list[Tensor], list[Tensor]]] = {}

@@ -1,10 +1,11 @@
-"""Padding with the four PyTorch modes: constant, reflect, replicate and circular.
+"""Padding with PyTorch's four modes: constant, reflect, replicate and circular.
 
-Constant padding is :class:`minigrad.ops.shape.Pad`. The other modes never invent values,
-they repeat existing ones, so each is a gather: for every padded dimension an integer index
-array says which input position each output position copies. The gather is
-:class:`minigrad.ops.shape.GetItem`, whose backward scatter-adds (a border element copied
-three times receives three gradients) and is itself differentiable, to any order.
+Constant padding is one node, :class:`ConstantPad`, whose backward crops. The other modes
+never invent values, they repeat existing ones, so each is a gather: for every padded
+dimension an index array (:func:`minigrad.backends.arrays.pad_index`) says which input
+position each output position copies. The gather is
+:class:`~minigrad.functional.indexing.GetItem`, whose backward scatter-adds (a border
+element copied three times receives three gradients) and is itself differentiable.
 """
 
 from __future__ import annotations
@@ -12,51 +13,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from minigrad.ops import shape
-from minigrad.tensor import Tensor
+import numpy
 
-__all__ = ["pad", "pad_index"]
+from minigrad.autograd import Function
+from minigrad.backends.arrays import pad_index
+from minigrad.functional.indexing import GetItem
+from minigrad.optable import S, op
+from minigrad.tensor import Tensor
+from minigrad.types import Array
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 
 
-def pad_index(xp: Any, size: int, before: int, after: int, mode: str) -> Any:
-    """Source positions of a dimension of ``size`` padded by ``before``/``after`` in ``mode``.
+class ConstantPad(Function):
+    def forward(ctx, a: Array, widths: tuple[tuple[int, int], ...] = (), value: float = 0
+                ) -> Array:
+        return ctx.xp.pad(a, widths, constant_values=value)
 
-    Parameters
-    ----------
-    xp : module
-        Array namespace the index array is made with.
-    size : int
-        Length of the dimension before padding.
-    before, after : int
-        Number of positions added at the start and at the end.
-    mode : {"reflect", "replicate", "circular"}
-        How padded positions pick their source.
+    def backward(ctx, g: Tensor) -> Tensor:
+        widths = ctx.attrs["widths"]
+        return g[tuple(slice(lo, n - hi) for (lo, hi), n in zip(widths, g.shape))]
 
-    Returns
-    -------
-    array of int64, shape (before + size + after,)
-        ``out[i] = x[index[i]]`` along that dimension.
 
-    Examples
-    --------
-    >>> import numpy
-    >>> pad_index(numpy, 4, 2, 2, "reflect").tolist()
-    [2, 1, 0, 1, 2, 3, 2, 1]
-    >>> pad_index(numpy, 4, 2, 2, "replicate").tolist()
-    [0, 0, 0, 1, 2, 3, 3, 3]
-    >>> pad_index(numpy, 4, 2, 2, "circular").tolist()
-    [2, 3, 0, 1, 2, 3, 0, 1]
-    """
-    positions = xp.arange(-before, size + after, dtype=xp.int64)
-    if mode == "replicate":
-        return xp.clip(positions, 0, size - 1)
-    if mode == "circular":
-        return positions % size
-    # reflect about the first and last element, which are not repeated
-    folded = xp.abs(positions)
-    return xp.where(folded > size - 1, 2 * (size - 1) - folded, folded)
+def _numpy_pad(a: Any, pad: Sequence[int], mode: str = "constant", value: float | None = None
+               ) -> Any:
+    widths = [(0, 0)] * a.ndim
+    for i in range(len(pad) // 2):
+        widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    if mode == "constant":
+        return numpy.pad(a, widths, constant_values=value or 0.0)
+    numpy_mode: Any = {"replicate": "edge", "circular": "wrap"}.get(mode, mode)
+    return numpy.pad(a, widths, mode=numpy_mode)
 
 
 def _check(input: Tensor, pad: Sequence[int], mode: str) -> None:
@@ -83,6 +70,11 @@ def _check(input: Tensor, pad: Sequence[int], mode: str) -> None:
             )
 
 
+@op("pad", ConstantPad, functional=True,
+    samples=[S((2, 3), [1, 2, 0, 1], value=3.0), S((1, 2, 4), [2, 1], mode="reflect"),
+             S((1, 1, 3, 3), [1, 1, 2, 0], mode="replicate"),
+             S((2, 4), [2, 3], mode="circular")],
+    reference=_numpy_pad)
 def pad(
     input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
 ) -> Tensor:
@@ -118,7 +110,7 @@ def pad(
     Examples
     --------
     >>> import minigrad
-    >>> from minigrad.ops.padding import pad
+    >>> from minigrad.nn.functional import pad
     >>> x = minigrad.tensor([[1.0, 2.0, 3.0]])
     >>> pad(x, (2, 1), mode="reflect")
     tensor([[3., 2., 1., 2., 3., 2.]])
@@ -137,11 +129,11 @@ def pad(
         widths = [(0, 0)] * input.ndim
         for i in range(len(pad) // 2):
             widths[input.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-        return shape.constant_pad(input, tuple(widths), 0.0 if value is None else value)
+        return ConstantPad.apply(input, widths=tuple(widths), value=0.0 if value is None else value)
     if value is not None and value != 0:
         raise ValueError(f"pad: mode {mode!r} takes no fill value, got value={value}")
     _check(input, pad, mode)
-    xp = input._backend.xp
+    xp = input.backend.xp
     out = input
     for i in range(len(pad) // 2):
         before, after = pad[2 * i], pad[2 * i + 1]
@@ -149,5 +141,5 @@ def pad(
             continue
         axis = input.ndim - 1 - i
         index = pad_index(xp, input.shape[axis], before, after, mode)
-        out = shape.GetItem.apply(out, index=(slice(None),) * axis + (index,))
+        out = GetItem.apply(out, index=(slice(None),) * axis + (index,))
     return out

@@ -1,33 +1,27 @@
-"""Loss functions (the functional forms; the modules are in :mod:`minigrad.nn.loss`).
+"""Loss functions. Every loss takes ``reduction``: ``"mean"`` (default), ``"sum"`` or
+``"none"`` (one loss per element or sample).
 
-Every loss takes ``reduction``: ``"mean"`` (default), ``"sum"`` or ``"none"`` (one loss
-per element or sample).
+``cross_entropy`` is ``nll_loss`` of the fused ``log_softmax`` node, so it keeps full
+precision for large logits.
 """
 
 from __future__ import annotations
 
 import warnings
-from typing import Any
 
 import numpy
 
+from minigrad import references
 from minigrad.autograd import Function
-from minigrad.ops import elementwise
+from minigrad.functional.activation import logsigmoid
+from minigrad.functional.arithmetic import where
+from minigrad.functional.operands import constant
+from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
+from minigrad.types import Array
 
-__all__ = [
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "cross_entropy",
-    "l1_loss",
-    "logsigmoid",
-    "mse_loss",
-    "nll_loss",
-    "smooth_l1_loss",
-]
-
-Array = Any
 _REDUCTIONS = ("mean", "sum", "none")
+_CLASSES = Arg((4,), "int", high=3, requires_grad=False)
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -36,6 +30,16 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()
     return loss
+
+
+def _weighted_mean(loss: Tensor, weights: Tensor) -> Tensor:
+    """``sum(loss) / sum(weights)``. When every target is ignored the loss is NaN, as in
+    PyTorch, but the gradients are zero rather than NaN (the next optimizer step must not
+    write NaN into the weights)."""
+    total = weights.sum()
+    if float(total) != 0:
+        return loss.sum() / total
+    return loss.sum() + float("nan")  # the gradient of sum() is finite: zeros times w = 0
 
 
 def _check_reduction(reduction: str, name: str) -> None:
@@ -80,6 +84,13 @@ def _check_targets(input: Tensor, target: Tensor, class_dim: int, name: str) -> 
         )
 
 
+@op("nll_loss", functional=True,
+    samples=[S((4, 3), _CLASSES), S((4, 3), _CLASSES, Arg((3,), "positive", requires_grad=False)),
+             S((4, 3), _CLASSES, ignore_index=1), S((4, 3), _CLASSES, reduction="sum"),
+             S((2, 3, 2), Arg((2, 2), "int", high=3), reduction="none"),
+             S((4, 3), Arg((4,), "values", values=[1, 1, 1, 1]), ignore_index=1,
+               note="every target ignored", grad=False)],
+    reference=references.nll_loss)
 def nll_loss(
     input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
     reduction: str = "mean",
@@ -118,8 +129,8 @@ def nll_loss(
         raise ValueError(
             f"nll_loss: weight must have one entry per class ({n_classes},), got {weight.shape}"
         )
-    xp = target._backend.xp
-    t = target._data
+    xp = target.backend.xp
+    t = target.array
     valid = t != ignore_index
     all_valid = bool(valid.all())
     safe = t if all_valid else xp.where(valid, t, 0)
@@ -129,19 +140,26 @@ def nll_loss(
             f"nll_loss: target {bad} is out of bounds for {n_classes} classes (expected "
             f"values in [0, {n_classes - 1}] or ignore_index={ignore_index})"
         )
-    index = target._wrap(xp.expand_dims(safe.astype(numpy.int64, copy=False), dim))
+    index = Tensor.from_array(xp.expand_dims(safe.astype(numpy.int64, copy=False), dim),
+                              target.backend)
     picked = -input.gather(dim, index).squeeze(dim)
     if weight is None and all_valid:
         return _reduce(picked, reduction)
-    w = input._constant(valid, input.dtype)
+    w = constant(input, valid)
     if weight is not None:
-        w = weight.detach().to(input.dtype)[target._wrap(safe)] * w
+        w = weight.detach().to(input.dtype)[Tensor.from_array(safe, target.backend)] * w
     loss = picked * w
     if reduction == "mean":
-        return loss.sum() / w.sum()
+        return _weighted_mean(loss, w)
     return _reduce(loss, reduction)
 
 
+@op("cross_entropy", functional=True,
+    samples=[S((4, 3), _CLASSES), S((4, 3), _CLASSES, label_smoothing=0.1),
+             S((4, 3), _CLASSES, Arg((3,), "positive", requires_grad=False), ignore_index=0),
+             S((4, 3), Arg((4, 3), "positive"), note="probability targets"),
+             S((2, 3, 2), Arg((2, 2), "int", high=3), reduction="none")],
+    reference=references.cross_entropy)
 def cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
     reduction: str = "mean", label_smoothing: float = 0.0,
@@ -209,10 +227,10 @@ def cross_entropy(
     else:
         smooth = -logp.sum(dim)
     valid = target != ignore_index
-    smooth = elementwise.where(valid, smooth, 0.0)
+    smooth = where(valid, smooth, 0.0)
     if reduction == "mean":
         if weight is not None:
-            safe = elementwise.where(valid, target, 0)
+            safe = where(valid, target, 0)
             denominator = (weight.detach().to(input.dtype)[safe] * valid.to(input.dtype)).sum()
         else:
             denominator = valid.sum().to(input.dtype)
@@ -224,6 +242,8 @@ def cross_entropy(
 
 
 # --- regression --------------------------------------------------------------------------------
+@op("mse_loss", functional=True, samples=[S((3, 4), (3, 4)), S((5,), (5,), "sum")],
+    reference=lambda a, b, reduction="mean": references.reduce((a - b) ** 2, reduction))
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error ``(input - target)**2``."""
     _check_reduction(reduction, "mse_loss")
@@ -232,6 +252,8 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce(diff * diff, reduction)
 
 
+@op("l1_loss", functional=True, samples=[S((3, 4), (3, 4)), S((5,), (5,), "none")],
+    reference=lambda a, b, reduction="mean": references.reduce(numpy.abs(a - b), reduction))
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error ``|input - target|``."""
     _check_reduction(reduction, "l1_loss")
@@ -239,6 +261,9 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce((input - target).abs(), reduction)
 
 
+@op("smooth_l1_loss", functional=True,
+    samples=[S((3, 4), (3, 4)), S((6,), (6,), "sum", 0.5)],
+    reference=references.smooth_l1_loss)
 def smooth_l1_loss(
     input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0
 ) -> Tensor:
@@ -250,30 +275,11 @@ def smooth_l1_loss(
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
-    loss = elementwise.where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    loss = where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
 # --- binary ---------------------------------------------------------------------------------------
-class LogSigmoid(Function):
-    """``log(sigmoid(x))`` without overflow; its gradient is ``sigmoid(-x)``."""
-
-    save_inputs = (0,)
-
-    def forward(ctx, a: Array) -> Array:
-        xp = ctx.xp
-        return (-(xp.maximum(-a, 0) + xp.log1p(xp.exp(-xp.abs(a))))).astype(a.dtype, copy=False)
-
-    def backward(ctx, g: Tensor) -> Tensor:
-        (x,) = ctx.saved
-        return g * (-x).sigmoid()
-
-
-def logsigmoid(input: Tensor) -> Tensor:
-    """``log(sigmoid(x))`` elementwise, stable for large ``|x|``."""
-    return LogSigmoid.apply(input)
-
-
 _BCE_EPS = float(numpy.float32(1e-12))  # torch's EPSILON, which it rounds to float32
 
 
@@ -285,9 +291,8 @@ class BinaryCrossEntropy(Function):
     The gradient in ``y`` is ``log(1 - x) - log(x)``, unclamped, as in torch.
     """
 
-    save_inputs = (0, 1)
-
     def forward(ctx, x: Array, y: Array) -> Array:
+        ctx.save(x, y)
         xp = ctx.xp
         floor = x.dtype.type(-100.0)
         with numpy.errstate(divide="ignore"):
@@ -296,7 +301,7 @@ class BinaryCrossEntropy(Function):
         return -(y * log_x + (1 - y) * log_1mx)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        x, y = ctx.saved
+        x, y = ctx.saved_tensors
         gx = gy = None
         if ctx.needs_input_grad[0]:
             gx = g * (x - y) / (x * (1 - x)).clamp(min=_BCE_EPS)
@@ -306,6 +311,11 @@ class BinaryCrossEntropy(Function):
         return gx, gy
 
 
+@op("binary_cross_entropy", BinaryCrossEntropy, functional=True,
+    samples=[S(Arg((3, 4), "unit_positive"), Arg((3, 4), "unit_positive")),
+             S(Arg((4,), "unit_positive"), Arg((4,), "unit_positive", requires_grad=False),
+               Arg((4,), "positive", requires_grad=False), "sum")],
+    reference=references.binary_cross_entropy)
 def binary_cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean"
 ) -> Tensor:
@@ -326,7 +336,7 @@ def binary_cross_entropy(
             f"binary_cross_entropy: target of shape {target.shape} must have the input's "
             f"shape {input.shape}"
         )
-    if input.numel() and (float(input._data.min()) < 0 or float(input._data.max()) > 1):
+    if input.numel() and (float(input.array.min()) < 0 or float(input.array.max()) > 1):
         raise ValueError(
             "binary_cross_entropy: all elements of input should be probabilities in [0, 1]; "
             "for logits use binary_cross_entropy_with_logits"
@@ -338,6 +348,11 @@ def binary_cross_entropy(
     return _reduce(loss, reduction)
 
 
+@op("binary_cross_entropy_with_logits", functional=True,
+    samples=[S((3, 4), Arg((3, 4), "unit_positive")),
+             S((2, 3), Arg((2, 3), "unit_positive", requires_grad=False), None, "sum",
+               Arg((3,), "positive", requires_grad=False))],
+    reference=references.binary_cross_entropy_with_logits)
 def binary_cross_entropy_with_logits(
     input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean",
     pos_weight: Tensor | None = None,

@@ -1,0 +1,32 @@
+"""Every op of minigrad, one module per category, each op declared once in the op table.
+
+Importing this package registers every op (:mod:`minigrad.optable`) and binds the
+``Tensor`` methods and operators. ``minigrad`` and ``minigrad.nn.functional`` take their
+functions from the table.
+"""
+
+from minigrad import optable
+from minigrad.functional import (  # noqa: F401  (importing a category registers its ops)
+    activation,
+    adaptive_pooling,
+    arithmetic,
+    comparison,
+    conv,
+    conversion,
+    dropout,
+    elementwise,
+    fold,
+    indexing,
+    inplace,
+    linalg,
+    loss,
+    normalization,
+    padding,
+    pooling,
+    reduce,
+    shape,
+    sparse,
+)
+from minigrad.tensor import Tensor
+
+optable.bind(Tensor, inplace.in_place)
