@@ -9,8 +9,11 @@ Examples
 tensor([2., 4., 6.])
 """
 
-from minigrad.tensor import Tensor, tensor  # noqa: I001  (tensor must load first)
-from minigrad import backends, testing
+from typing import TYPE_CHECKING
+
+import numpy
+
+from minigrad import accelerator, backends, cuda, testing, utils, xpu
 from minigrad.autograd import (
     backward,
     enable_grad,
@@ -39,17 +42,20 @@ from minigrad.creation import (
     zeros,
     zeros_like,
 )
+from minigrad.device import device
 from minigrad.dtypes import (
     bool_,
     float16,
     float32,
     float64,
     get_default_dtype,
+    int8,
+    int16,
     int32,
     int64,
     set_default_dtype,
+    uint8,
 )
-from minigrad.serialization import load, save
 from minigrad.ops import (
     abs,
     amax,
@@ -91,11 +97,16 @@ from minigrad.ops import (
     var,
     where,
 )
+from minigrad.serialization import load, save
+from minigrad.size import Size
+from minigrad.tensor import Tensor, tensor
 
 bool = bool_
 long = int64
 double = float64
 half = float16
+short = int16
+dtype = numpy.dtype  # minigrad's dtypes are NumPy's: isinstance(minigrad.float32, minigrad.dtype)
 __version__ = "0.1.0"
 
 __all__ = [
@@ -109,6 +120,8 @@ __all__ = [
     "relu", "reshape", "set_backend", "set_default_dtype", "set_grad_enabled", "sigmoid",
     "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor",
     "testing", "nn", "optim", "data",
+    "Size", "accelerator", "cuda", "device", "dtype", "int8", "int16",
+    "short", "uint8", "utils", "xpu",
     "transpose", "unsqueeze", "use_backend", "var", "where", "zeros", "zeros_like",
     "load", "save",
 ]
@@ -116,3 +129,12 @@ __all__ = [
 from minigrad import data, nn, optim  # noqa: E402  (after the core they build on)
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later
+
+# Last, since these shadow the builtins in this module's namespace.
+float = float32
+int = int32
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch")

@@ -12,20 +12,25 @@ __all__ = [
     "float32",
     "float64",
     "get_default_dtype",
+    "int8",
+    "int16",
     "int32",
     "int64",
     "set_default_dtype",
+    "uint8",
 ]
 
 float16 = numpy.dtype("float16")
 float32 = numpy.dtype("float32")
 float64 = numpy.dtype("float64")
+int8 = numpy.dtype("int8")
+int16 = numpy.dtype("int16")
 int32 = numpy.dtype("int32")
 int64 = numpy.dtype("int64")
+uint8 = numpy.dtype("uint8")
 bool_ = numpy.dtype("bool")
 
-_SUPPORTED = {float16, float32, float64, int32, int64, bool_, numpy.dtype("int8"),
-              numpy.dtype("uint8"), numpy.dtype("int16")}
+_SUPPORTED = {float16, float32, float64, int8, int16, int32, int64, uint8, bool_}
 _default_float = float32
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 from minigrad.backends.base import Backend
 
@@ -25,8 +26,10 @@ __all__ = [
     "Backend",
     "BackendInfo",
     "available",
+    "cudnn",
     "current",
     "get",
+    "mps",
     "set_backend",
     "set_seed",
     "use_backend",
@@ -256,3 +259,12 @@ def use_backend(backend: str | Backend) -> Iterator[Backend]:
         yield _current
     finally:
         _current = previous
+
+
+# PyTorch's torch.backends.* switches live beside the registry (minigrad.backends.cudnn...).
+from minigrad.backends import cudnn, mps  # noqa: E402
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch.backends")
