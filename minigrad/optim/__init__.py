@@ -22,8 +22,8 @@ from minigrad.optim.adam import Adam, AdamW
 from minigrad.optim.adamax import Adamax
 from minigrad.optim.asgd import ASGD
 from minigrad.optim.nadam import NAdam
-from minigrad.optim.radam import RAdam
 from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.radam import RAdam
 from minigrad.optim.rmsprop import RMSprop
 from minigrad.optim.sgd import SGD
 
