@@ -11,8 +11,6 @@ tensor([2., 4., 6.])
 
 from typing import TYPE_CHECKING
 
-import numpy
-
 from minigrad import accelerator, backends, cuda, testing, utils, xpu
 from minigrad.autograd import (
     backward,
@@ -45,6 +43,7 @@ from minigrad.creation import (
 from minigrad.device import device
 from minigrad.dtypes import (
     bool_,
+    dtype,
     float16,
     float32,
     float64,
@@ -106,7 +105,6 @@ long = int64
 double = float64
 half = float16
 short = int16
-dtype = numpy.dtype  # minigrad's dtypes are NumPy's: isinstance(minigrad.float32, minigrad.dtype)
 __version__ = "0.1.0"
 
 __all__ = [

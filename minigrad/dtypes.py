@@ -8,6 +8,7 @@ import numpy
 
 __all__ = [
     "bool_",
+    "dtype",
     "float16",
     "float32",
     "float64",
@@ -20,6 +21,7 @@ __all__ = [
     "uint8",
 ]
 
+dtype = numpy.dtype  # minigrad's dtypes are NumPy's: isinstance(minigrad.float32, minigrad.dtype)
 float16 = numpy.dtype("float16")
 float32 = numpy.dtype("float32")
 float64 = numpy.dtype("float64")

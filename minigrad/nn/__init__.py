@@ -14,7 +14,7 @@ Examples
 
 from typing import TYPE_CHECKING
 
-from minigrad.nn import functional, init, utils
+from minigrad.nn import functional, init, parallel, utils
 from minigrad.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from minigrad.nn.container import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
@@ -42,6 +42,7 @@ from minigrad.nn.loss import (
 )
 from minigrad.nn.module import Module, RemovableHandle
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from minigrad.nn.parallel import DataParallel
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.pooling import (
     AdaptiveAvgPool2d,
@@ -65,7 +66,7 @@ __all__ = [
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Sequential", "Sigmoid",
     "SmoothL1Loss", "Softmax", "Tanh", "Unflatten", "functional", "init", "utils",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
-    "LazyLinear", "UninitializedBuffer", "UninitializedParameter",
+    "LazyLinear", "UninitializedBuffer", "UninitializedParameter", "DataParallel", "parallel",
 ]
 
 if not TYPE_CHECKING:
