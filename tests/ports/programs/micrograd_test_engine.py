@@ -5,8 +5,10 @@
 #   - import: `import torch` -> `import minigrad as torch`
 # Note: micrograd itself (engine.py) is vendored unchanged in tests/ports/support/micrograd/.
 # -----------------------------------------------------------------------------
-import minigrad as torch
 from micrograd.engine import Value
+
+import minigrad as torch
+
 
 def test_sanity_check():
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-import numpy
-
 import frameworks
+import numpy
 
 TRAIN_SIZE = 400
 TEST_SIZE = 200
 
 
-@lru_cache(maxsize=None)
+@cache
 def _digits(train: bool, size: int) -> tuple[numpy.ndarray, numpy.ndarray]:
     from minigrad.data import Digits
 
