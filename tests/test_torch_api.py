@@ -71,7 +71,7 @@ def test_cuda_answers_come_from_the_backend_registry() -> None:
     minigrad.cuda.manual_seed_all(0)
     minigrad.cuda.empty_cache()
     if not available:
-        with pytest.raises(RuntimeError, match="minigrad.cuda.current_device: CUDA is not "
+        with pytest.raises(RuntimeError, match=r"minigrad\.cuda\.current_device: CUDA is not "
                                                "available"):
             minigrad.cuda.current_device()
         with pytest.raises(RuntimeError, match="CUDA is not available"):
@@ -240,7 +240,7 @@ def test_unknown_pytorch_names_say_so(module: object, torch_name: str, name: str
 
 
 def test_unknown_names_suggest_a_close_match_and_private_names_stay_plain() -> None:
-    with pytest.raises(AttributeError, match="did you mean minigrad.tensor"):
+    with pytest.raises(AttributeError, match=r"did you mean minigrad\.tensor"):
         minigrad.tensr  # noqa: B018
     with pytest.raises(AttributeError) as info:
         minigrad.__wrapped__  # noqa: B018
@@ -372,7 +372,7 @@ def test_load_accepts_weights_only_and_map_location(tmp_path: object) -> None:
 
 @NEEDS_ROW
 def test_functional_and_autograd_unknown_names() -> None:
-    with pytest.raises(AttributeError, match="PyTorch's torch.nn.functional.gumbel_softmax"):
+    with pytest.raises(AttributeError, match=r"PyTorch's torch\.nn\.functional\.gumbel_softmax"):
         minigrad.nn.functional.gumbel_softmax  # noqa: B018
-    with pytest.raises(AttributeError, match="PyTorch's torch.autograd.functional"):
+    with pytest.raises(AttributeError, match=r"PyTorch's torch\.autograd\.functional"):
         minigrad.autograd.functional  # noqa: B018

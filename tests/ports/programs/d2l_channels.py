@@ -8,7 +8,7 @@
 # Note: of d2l/torch.py in tests/ports/support/d2l/.
 # -----------------------------------------------------------------------------
 from d2l import torch as d2l
-
+import minigrad as torch
 
 def corr2d_multi_in(X, K):
     # Iterate through the 0th dimension (channel) of K first, then add them up

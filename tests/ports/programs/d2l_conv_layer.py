@@ -9,10 +9,8 @@
 # Note: of d2l/torch.py in tests/ports/support/d2l/.
 # -----------------------------------------------------------------------------
 from d2l import torch as d2l
-
 import minigrad as torch
 from minigrad import nn
-
 
 def corr2d(X, K):  #@save
     """Compute 2D cross-correlation."""
@@ -20,7 +18,7 @@ def corr2d(X, K):  #@save
     Y = d2l.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = d2l.reduce_sum(X[i: i + h, j: j + w] * K)
+            Y[i, j] = d2l.reduce_sum((X[i: i + h, j: j + w] * K))
     return Y
 
 X = d2l.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])

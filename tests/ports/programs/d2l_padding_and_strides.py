@@ -11,7 +11,6 @@
 import minigrad as torch
 from minigrad import nn
 
-
 # We define a helper function to calculate convolutions. It initializes the
 # convolutional layer weights and performs corresponding dimensionality
 # elevations and reductions on the input and output

@@ -9,9 +9,8 @@
 # Note: of d2l/torch.py in tests/ports/support/d2l/.
 # -----------------------------------------------------------------------------
 from d2l import torch as d2l
-
+import minigrad as torch
 from minigrad import nn
-
 
 def pool2d(X, pool_size, mode='max'):
     p_h, p_w = pool_size

@@ -14,20 +14,20 @@
 # Note: the test runs it with --dataset fake (the stand-in FakeData has 32 images) and small
 # Note: networks: --ngf 8 --ndf 8 --batchSize 8 --niter 1 (command-line arguments).
 # -----------------------------------------------------------------------------
+from __future__ import print_function
 import argparse
 import os
 import random
-
+import minigrad as torch
+import minigrad.nn as nn
+import minigrad.nn.parallel
+import minigrad.backends.cudnn as cudnn
+import minigrad.optim as optim
+import minigrad.utils.data
 import torchvision_standin.datasets as dset
 import torchvision_standin.transforms as transforms
 import torchvision_standin.utils as vutils
 
-import minigrad as torch
-import minigrad.backends.cudnn as cudnn
-import minigrad.nn as nn
-import minigrad.nn.parallel
-import minigrad.optim as optim
-import minigrad.utils.data
 
 parser = argparse.ArgumentParser()
 parser.add_argument('--dataset', required=True, help='cifar10 | lsun | mnist |imagenet | folder | lfw | fake')
@@ -141,7 +141,7 @@ def weights_init(m):
 
 class Generator(nn.Module):
     def __init__(self, ngpu):
-        super().__init__()
+        super(Generator, self).__init__()
         self.ngpu = ngpu
         self.main = nn.Sequential(
             # input is Z, going into a convolution
@@ -167,7 +167,7 @@ class Generator(nn.Module):
         )
 
     def forward(self, input):
-
+        
         if (input.is_cuda or input.is_xpu) and self.ngpu > 1:
             output = nn.parallel.data_parallel(self.main, input, range(self.ngpu))
         else:
@@ -184,7 +184,7 @@ print(netG)
 
 class Discriminator(nn.Module):
     def __init__(self, ngpu):
-        super().__init__()
+        super(Discriminator, self).__init__()
         self.ngpu = ngpu
         self.main = nn.Sequential(
             # input is (nc) x 64 x 64

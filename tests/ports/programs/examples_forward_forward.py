@@ -15,14 +15,12 @@
 # Modifications/Improvements to the original code have been made by Vivek V Patel.
 
 import argparse
-
-from torchvision_standin.datasets import MNIST
-from torchvision_standin.transforms import Compose, Lambda, Normalize, ToTensor
-
 import minigrad as torch
 import minigrad.nn as nn
-from minigrad.optim import Adam
+from torchvision_standin.datasets import MNIST
+from torchvision_standin.transforms import Compose, ToTensor, Normalize, Lambda
 from minigrad.utils.data import DataLoader
+from minigrad.optim import Adam
 
 
 def get_y_neg(y):

@@ -6,6 +6,7 @@
 #   - import: `import torch.nn.functional as F` -> `import minigrad.nn.functional as F`
 # -----------------------------------------------------------------------------
 #!/usr/bin/env python
+from __future__ import print_function
 from itertools import count
 
 import minigrad as torch
@@ -31,8 +32,8 @@ def poly_desc(W, b):
     """Creates a string description of a polynomial."""
     result = 'y = '
     for i, w in enumerate(W):
-        result += f'{w:+.2f} x^{i + 1} '
-    result += f'{b[0]:+.2f}'
+        result += '{:+.2f} x^{} '.format(w, i + 1)
+    result += '{:+.2f}'.format(b[0])
     return result
 
 
@@ -69,6 +70,6 @@ for batch_idx in count(1):
     if loss < 1e-3:
         break
 
-print(f'Loss: {loss:.6f} after {batch_idx} batches')
+print('Loss: {:.6f} after {} batches'.format(loss, batch_idx))
 print('==> Learned function:\t' + poly_desc(fc.weight.view(-1), fc.bias))
 print('==> Actual function:\t' + poly_desc(W_target.view(-1), b_target))

@@ -10,22 +10,22 @@
 #   - data: `from torchvision.utils import save_image` -> `from torchvision_standin.utils import save_image`
 # Note: the test runs it with --epochs 1 in a temporary folder with a results/ subfolder.
 # -----------------------------------------------------------------------------
+from __future__ import print_function
 import argparse
-
-from torchvision_standin import datasets, transforms
-from torchvision_standin.utils import save_image
-
 import minigrad as torch
 import minigrad.utils.data
 from minigrad import nn, optim
 from minigrad.nn import functional as F
+from torchvision_standin import datasets, transforms
+from torchvision_standin.utils import save_image
+
 
 parser = argparse.ArgumentParser(description='VAE MNIST Example')
 parser.add_argument('--batch-size', type=int, default=128, metavar='N',
                     help='input batch size for training (default: 128)')
 parser.add_argument('--epochs', type=int, default=10, metavar='N',
                     help='number of epochs to train (default: 10)')
-parser.add_argument('--no-accel', action='store_true',
+parser.add_argument('--no-accel', action='store_true', 
                     help='disables accelerator')
 parser.add_argument('--seed', type=int, default=1, metavar='S',
                     help='random seed (default: 1)')
@@ -57,7 +57,7 @@ test_loader = torch.utils.data.DataLoader(
 
 class VAE(nn.Module):
     def __init__(self):
-        super().__init__()
+        super(VAE, self).__init__()
 
         self.fc1 = nn.Linear(784, 400)
         self.fc21 = nn.Linear(400, 20)
@@ -113,9 +113,13 @@ def train(epoch):
         train_loss += loss.item()
         optimizer.step()
         if batch_idx % args.log_interval == 0:
-            print(f'Train Epoch: {epoch} [{batch_idx * len(data)}/{len(train_loader.dataset)} ({100. * batch_idx / len(train_loader):.0f}%)]\tLoss: {loss.item() / len(data):.6f}')
+            print('Train Epoch: {} [{}/{} ({:.0f}%)]\tLoss: {:.6f}'.format(
+                epoch, batch_idx * len(data), len(train_loader.dataset),
+                100. * batch_idx / len(train_loader),
+                loss.item() / len(data)))
 
-    print(f'====> Epoch: {epoch} Average loss: {train_loss / len(train_loader.dataset):.4f}')
+    print('====> Epoch: {} Average loss: {:.4f}'.format(
+          epoch, train_loss / len(train_loader.dataset)))
 
 
 def test(epoch):
@@ -134,7 +138,7 @@ def test(epoch):
                          'results/reconstruction_' + str(epoch) + '.png', nrow=n)
 
     test_loss /= len(test_loader.dataset)
-    print(f'====> Test set loss: {test_loss:.4f}')
+    print('====> Test set loss: {:.4f}'.format(test_loss))
 
 if __name__ == "__main__":
     for epoch in range(1, args.epochs + 1):

@@ -5,10 +5,8 @@
 #   - import: `import torch` -> `import minigrad as torch`
 # Note: micrograd itself (engine.py) is vendored unchanged in tests/ports/support/micrograd/.
 # -----------------------------------------------------------------------------
-from micrograd.engine import Value
-
 import minigrad as torch
-
+from micrograd.engine import Value
 
 def test_sanity_check():
 

@@ -14,10 +14,9 @@ model: a third-fifth order polynomial that on each forward pass
 chooses a random number between 4 and 5 and uses that many orders, reusing
 the same weights multiple times to compute the fourth and fifth order.
 """
-import math
 import random
-
 import minigrad as torch
+import math
 
 
 class DynamicNet(torch.nn.Module):

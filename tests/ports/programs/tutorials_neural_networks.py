@@ -8,7 +8,7 @@
 #   - import: `import torch.optim as optim` -> `import minigrad.optim as optim`
 # -----------------------------------------------------------------------------
 # -*- coding: utf-8 -*-
-r"""
+"""
 Neural Networks
 ===============
 
@@ -54,7 +54,7 @@ import minigrad.nn.functional as F
 class Net(nn.Module):
 
     def __init__(self):
-        super().__init__()
+        super(Net, self).__init__()
         # 1 input image channel, 6 output channels, 5x5 square convolution
         # kernel
         self.conv1 = nn.Conv2d(1, 6, 5)

@@ -5,7 +5,7 @@
 #   - import: `import torch` -> `import minigrad as torch`
 #   - steps: `for t in range(2000):` -> `for t in range(200):  # PORT: was range(2000)`
 # -----------------------------------------------------------------------------
-r"""
+"""
 PyTorch: Custom nn Modules
 --------------------------
 
@@ -16,9 +16,8 @@ This implementation defines the model as a custom Module subclass. Whenever you
 want a model more complex than a simple sequence of existing Modules you will
 need to define your model this way.
 """
-import math
-
 import minigrad as torch
+import math
 
 
 class Polynomial3(torch.nn.Module):
@@ -56,7 +55,7 @@ y = torch.sin(x)
 model = Polynomial3()
 
 # Construct our loss function and an Optimizer. The call to model.parameters()
-# in the SGD constructor will contain the learnable parameters (defined
+# in the SGD constructor will contain the learnable parameters (defined 
 # with torch.nn.Parameter) which are members of the model.
 criterion = torch.nn.MSELoss(reduction='sum')
 optimizer = torch.optim.SGD(model.parameters(), lr=1e-6)

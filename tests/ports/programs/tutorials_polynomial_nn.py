@@ -6,7 +6,7 @@
 #   - steps: `for t in range(2000):` -> `for t in range(200):  # PORT: was range(2000)`
 # -----------------------------------------------------------------------------
 # -*- coding: utf-8 -*-
-r"""
+"""
 PyTorch: nn
 -----------
 
@@ -20,9 +20,9 @@ this is where the nn package can help. The nn package defines a set of Modules,
 which you can think of as a neural network layer that has produces output from
 input and may have some trainable weights.
 """
+import minigrad as torch
 import math
 
-import minigrad as torch
 
 # Create Tensors to hold input and outputs.
 x = torch.linspace(-math.pi, math.pi, 2000)
@@ -36,7 +36,7 @@ xx = x.unsqueeze(-1).pow(p)
 
 # In the above code, x.unsqueeze(-1) has shape (2000, 1), and p has shape
 # (3,), for this case, broadcasting semantics will apply to obtain a tensor
-# of shape (2000, 3)
+# of shape (2000, 3) 
 
 # Use the nn package to define our model as a sequence of layers. nn.Sequential
 # is a Module which contains other Modules, and applies them in sequence to

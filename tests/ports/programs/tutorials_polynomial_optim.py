@@ -6,7 +6,7 @@
 #   - steps: `for t in range(2000):` -> `for t in range(200):  # PORT: was range(2000)`
 # -----------------------------------------------------------------------------
 # -*- coding: utf-8 -*-
-r"""
+"""
 PyTorch: optim
 --------------
 
@@ -20,9 +20,9 @@ we use the optim package to define an Optimizer that will update the weights
 for us. The optim package defines many optimization algorithms that are commonly
 used for deep learning, including SGD+momentum, RMSProp, Adam, etc.
 """
+import minigrad as torch
 import math
 
-import minigrad as torch
 
 # Create Tensors to hold input and outputs.
 x = torch.linspace(-math.pi, math.pi, 2000)

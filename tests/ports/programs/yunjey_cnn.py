@@ -8,11 +8,11 @@
 #   - data: `import torchvision.transforms as transforms` -> `import torchvision_standin.transforms as transforms`
 #   - steps: `num_epochs = 5` -> `num_epochs = 1  # PORT: was 5`
 # -----------------------------------------------------------------------------
+import minigrad as torch
+import minigrad.nn as nn
 import torchvision_standin as torchvision
 import torchvision_standin.transforms as transforms
 
-import minigrad as torch
-import minigrad.nn as nn
 
 # Device configuration
 device = torch.device('cuda:0' if torch.cuda.is_available() else 'cpu')
@@ -25,27 +25,27 @@ learning_rate = 0.001
 
 # MNIST dataset
 train_dataset = torchvision.datasets.MNIST(root='../../data/',
-                                           train=True,
+                                           train=True, 
                                            transform=transforms.ToTensor(),
                                            download=True)
 
 test_dataset = torchvision.datasets.MNIST(root='../../data/',
-                                          train=False,
+                                          train=False, 
                                           transform=transforms.ToTensor())
 
 # Data loader
 train_loader = torch.utils.data.DataLoader(dataset=train_dataset,
-                                           batch_size=batch_size,
+                                           batch_size=batch_size, 
                                            shuffle=True)
 
 test_loader = torch.utils.data.DataLoader(dataset=test_dataset,
-                                          batch_size=batch_size,
+                                          batch_size=batch_size, 
                                           shuffle=False)
 
 # Convolutional neural network (two convolutional layers)
 class ConvNet(nn.Module):
     def __init__(self, num_classes=10):
-        super().__init__()
+        super(ConvNet, self).__init__()
         self.layer1 = nn.Sequential(
             nn.Conv2d(1, 16, kernel_size=5, stride=1, padding=2),
             nn.BatchNorm2d(16),
@@ -57,7 +57,7 @@ class ConvNet(nn.Module):
             nn.ReLU(),
             nn.MaxPool2d(kernel_size=2, stride=2))
         self.fc = nn.Linear(7*7*32, num_classes)
-
+        
     def forward(self, x):
         out = self.layer1(x)
         out = self.layer2(out)
@@ -77,19 +77,19 @@ for epoch in range(num_epochs):
     for i, (images, labels) in enumerate(train_loader):
         images = images.to(device)
         labels = labels.to(device)
-
+        
         # Forward pass
         outputs = model(images)
         loss = criterion(outputs, labels)
-
+        
         # Backward and optimize
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-
+        
         if (i+1) % 100 == 0:
-            print (f'Epoch [{epoch+1}/{num_epochs}], Step [{i+1}/{total_step}], Loss: {loss.item():.4f}'
-                   )
+            print ('Epoch [{}/{}], Step [{}/{}], Loss: {:.4f}' 
+                   .format(epoch+1, num_epochs, i+1, total_step, loss.item()))
 
 # Test the model
 model.eval()  # eval mode (batchnorm uses moving mean/variance instead of mini-batch mean/variance)
@@ -104,7 +104,7 @@ with torch.no_grad():
         total += labels.size(0)
         correct += (predicted == labels).sum().item()
 
-    print(f'Test Accuracy of the model on the 10000 test images: {100 * correct / total} %')
+    print('Test Accuracy of the model on the 10000 test images: {} %'.format(100 * correct / total))
 
 # Save the model checkpoint
 torch.save(model.state_dict(), 'model.ckpt')

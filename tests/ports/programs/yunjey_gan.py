@@ -10,13 +10,12 @@
 #   - steps: `num_epochs = 200` -> `num_epochs = 1  # PORT: was 200`
 # -----------------------------------------------------------------------------
 import os
-
+import minigrad as torch
 import torchvision_standin as torchvision
+import minigrad.nn as nn
 from torchvision_standin import transforms
 from torchvision_standin.utils import save_image
 
-import minigrad as torch
-import minigrad.nn as nn
 
 # Device configuration
 device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -51,7 +50,7 @@ mnist = torchvision.datasets.MNIST(root='../../data/',
 
 # Data loader
 data_loader = torch.utils.data.DataLoader(dataset=mnist,
-                                          batch_size=batch_size,
+                                          batch_size=batch_size, 
                                           shuffle=True)
 
 # Discriminator
@@ -63,7 +62,7 @@ D = nn.Sequential(
     nn.Linear(hidden_size, 1),
     nn.Sigmoid())
 
-# Generator
+# Generator 
 G = nn.Sequential(
     nn.Linear(latent_size, hidden_size),
     nn.ReLU(),
@@ -94,7 +93,7 @@ total_step = len(data_loader)
 for epoch in range(num_epochs):
     for i, (images, _) in enumerate(data_loader):
         images = images.reshape(batch_size, -1).to(device)
-
+        
         # Create the labels which are later used as input for the BCE loss
         real_labels = torch.ones(batch_size, 1).to(device)
         fake_labels = torch.zeros(batch_size, 1).to(device)
@@ -108,7 +107,7 @@ for epoch in range(num_epochs):
         outputs = D(images)
         d_loss_real = criterion(outputs, real_labels)
         real_score = outputs
-
+        
         # Compute BCELoss using fake images
         # First term of the loss is always zero since fake_labels == 0
         z = torch.randn(batch_size, latent_size).to(device)
@@ -116,13 +115,13 @@ for epoch in range(num_epochs):
         outputs = D(fake_images)
         d_loss_fake = criterion(outputs, fake_labels)
         fake_score = outputs
-
+        
         # Backprop and optimize
         d_loss = d_loss_real + d_loss_fake
         reset_grad()
         d_loss.backward()
         d_optimizer.step()
-
+        
         # ================================================================== #
         #                        Train the generator                         #
         # ================================================================== #
@@ -131,29 +130,30 @@ for epoch in range(num_epochs):
         z = torch.randn(batch_size, latent_size).to(device)
         fake_images = G(z)
         outputs = D(fake_images)
-
+        
         # We train G to maximize log(D(G(z)) instead of minimizing log(1-D(G(z)))
         # For the reason, see the last paragraph of section 3. https://arxiv.org/pdf/1406.2661.pdf
         g_loss = criterion(outputs, real_labels)
-
+        
         # Backprop and optimize
         reset_grad()
         g_loss.backward()
         g_optimizer.step()
-
+        
         if (i+1) % 200 == 0:
-            print(f'Epoch [{epoch}/{num_epochs}], Step [{i+1}/{total_step}], d_loss: {d_loss.item():.4f}, g_loss: {g_loss.item():.4f}, D(x): {real_score.mean().item():.2f}, D(G(z)): {fake_score.mean().item():.2f}'
-                  )
-
+            print('Epoch [{}/{}], Step [{}/{}], d_loss: {:.4f}, g_loss: {:.4f}, D(x): {:.2f}, D(G(z)): {:.2f}' 
+                  .format(epoch, num_epochs, i+1, total_step, d_loss.item(), g_loss.item(), 
+                          real_score.mean().item(), fake_score.mean().item()))
+    
     # Save real images
     if (epoch+1) == 1:
         images = images.reshape(images.size(0), 1, 28, 28)
         save_image(denorm(images), os.path.join(sample_dir, 'real_images.png'))
-
+    
     # Save sampled images
     fake_images = fake_images.reshape(fake_images.size(0), 1, 28, 28)
-    save_image(denorm(fake_images), os.path.join(sample_dir, f'fake_images-{epoch+1}.png'))
+    save_image(denorm(fake_images), os.path.join(sample_dir, 'fake_images-{}.png'.format(epoch+1)))
 
-# Save the model checkpoints
+# Save the model checkpoints 
 torch.save(G.state_dict(), 'G.ckpt')
 torch.save(D.state_dict(), 'D.ckpt')

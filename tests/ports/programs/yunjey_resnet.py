@@ -15,11 +15,11 @@
 # https://github.com/pytorch/vision/blob/master/torchvision/models/resnet.py   #
 # ---------------------------------------------------------------------------- #
 
+import minigrad as torch
+import minigrad.nn as nn
 import torchvision_standin as torchvision
 import torchvision_standin.transforms as transforms
 
-import minigrad as torch
-import minigrad.nn as nn
 
 # Device configuration
 device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -38,12 +38,12 @@ transform = transforms.Compose([
 
 # CIFAR-10 dataset
 train_dataset = torchvision.datasets.CIFAR10(root='../../data/',
-                                             train=True,
+                                             train=True, 
                                              transform=transform,
                                              download=True)
 
 test_dataset = torchvision.datasets.CIFAR10(root='../../data/',
-                                            train=False,
+                                            train=False, 
                                             transform=transforms.ToTensor())
 
 # Data loader
@@ -57,20 +57,20 @@ test_loader = torch.utils.data.DataLoader(dataset=test_dataset,
 
 # 3x3 convolution
 def conv3x3(in_channels, out_channels, stride=1):
-    return nn.Conv2d(in_channels, out_channels, kernel_size=3,
+    return nn.Conv2d(in_channels, out_channels, kernel_size=3, 
                      stride=stride, padding=1, bias=False)
 
 # Residual block
 class ResidualBlock(nn.Module):
     def __init__(self, in_channels, out_channels, stride=1, downsample=None):
-        super().__init__()
+        super(ResidualBlock, self).__init__()
         self.conv1 = conv3x3(in_channels, out_channels, stride)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = conv3x3(out_channels, out_channels)
         self.bn2 = nn.BatchNorm2d(out_channels)
         self.downsample = downsample
-
+        
     def forward(self, x):
         residual = x
         out = self.conv1(x)
@@ -87,7 +87,7 @@ class ResidualBlock(nn.Module):
 # ResNet
 class ResNet(nn.Module):
     def __init__(self, block, layers, num_classes=10):
-        super().__init__()
+        super(ResNet, self).__init__()
         self.in_channels = 16
         self.conv = conv3x3(3, 16)
         self.bn = nn.BatchNorm2d(16)
@@ -97,7 +97,7 @@ class ResNet(nn.Module):
         self.layer3 = self.make_layer(block, 64, layers[2], 2)
         self.avg_pool = nn.AvgPool2d(8)
         self.fc = nn.Linear(64, num_classes)
-
+        
     def make_layer(self, block, out_channels, blocks, stride=1):
         downsample = None
         if (stride != 1) or (self.in_channels != out_channels):
@@ -110,7 +110,7 @@ class ResNet(nn.Module):
         for i in range(1, blocks):
             layers.append(block(out_channels, out_channels))
         return nn.Sequential(*layers)
-
+    
     def forward(self, x):
         out = self.conv(x)
         out = self.bn(out)
@@ -122,7 +122,7 @@ class ResNet(nn.Module):
         out = out.view(out.size(0), -1)
         out = self.fc(out)
         return out
-
+    
 model = ResNet(ResidualBlock, [2, 2, 2]).to(device)
 
 
@@ -131,7 +131,7 @@ criterion = nn.CrossEntropyLoss()
 optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
 
 # For updating learning rate
-def update_lr(optimizer, lr):
+def update_lr(optimizer, lr):    
     for param_group in optimizer.param_groups:
         param_group['lr'] = lr
 
@@ -142,19 +142,19 @@ for epoch in range(num_epochs):
     for i, (images, labels) in enumerate(train_loader):
         images = images.to(device)
         labels = labels.to(device)
-
+        
         # Forward pass
         outputs = model(images)
         loss = criterion(outputs, labels)
-
+        
         # Backward and optimize
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-
+        
         if (i+1) % 100 == 0:
-            print (f"Epoch [{epoch+1}/{num_epochs}], Step [{i+1}/{total_step}] Loss: {loss.item():.4f}"
-                   )
+            print ("Epoch [{}/{}], Step [{}/{}] Loss: {:.4f}"
+                   .format(epoch+1, num_epochs, i+1, total_step, loss.item()))
 
     # Decay learning rate
     if (epoch+1) % 20 == 0:
@@ -174,7 +174,7 @@ with torch.no_grad():
         total += labels.size(0)
         correct += (predicted == labels).sum().item()
 
-    print(f'Accuracy of the model on the test images: {100 * correct / total} %')
+    print('Accuracy of the model on the test images: {} %'.format(100 * correct / total))
 
 # Save the model checkpoint
 torch.save(model.state_dict(), 'resnet.ckpt')

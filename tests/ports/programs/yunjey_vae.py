@@ -11,14 +11,13 @@
 #   - steps: `num_epochs = 15` -> `num_epochs = 1  # PORT: was 15`
 # -----------------------------------------------------------------------------
 import os
-
+import minigrad as torch
+import minigrad.nn as nn
+import minigrad.nn.functional as F
 import torchvision_standin as torchvision
 from torchvision_standin import transforms
 from torchvision_standin.utils import save_image
 
-import minigrad as torch
-import minigrad.nn as nn
-import minigrad.nn.functional as F
 
 # Device configuration
 device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -44,24 +43,24 @@ dataset = torchvision.datasets.MNIST(root='../../data',
 
 # Data loader
 data_loader = torch.utils.data.DataLoader(dataset=dataset,
-                                          batch_size=batch_size,
+                                          batch_size=batch_size, 
                                           shuffle=True)
 
 
 # VAE model
 class VAE(nn.Module):
     def __init__(self, image_size=784, h_dim=400, z_dim=20):
-        super().__init__()
+        super(VAE, self).__init__()
         self.fc1 = nn.Linear(image_size, h_dim)
         self.fc2 = nn.Linear(h_dim, z_dim)
         self.fc3 = nn.Linear(h_dim, z_dim)
         self.fc4 = nn.Linear(z_dim, h_dim)
         self.fc5 = nn.Linear(h_dim, image_size)
-
+        
     def encode(self, x):
         h = F.relu(self.fc1(x))
         return self.fc2(h), self.fc3(h)
-
+    
     def reparameterize(self, mu, log_var):
         std = torch.exp(log_var/2)
         eps = torch.randn_like(std)
@@ -70,7 +69,7 @@ class VAE(nn.Module):
     def decode(self, z):
         h = F.relu(self.fc4(z))
         return F.sigmoid(self.fc5(h))
-
+    
     def forward(self, x):
         mu, log_var = self.encode(x)
         z = self.reparameterize(mu, log_var)
@@ -86,29 +85,29 @@ for epoch in range(num_epochs):
         # Forward pass
         x = x.to(device).view(-1, image_size)
         x_reconst, mu, log_var = model(x)
-
+        
         # Compute reconstruction loss and kl divergence
         # For KL divergence, see Appendix B in VAE paper or http://yunjey47.tistory.com/43
         reconst_loss = F.binary_cross_entropy(x_reconst, x, size_average=False)
         kl_div = - 0.5 * torch.sum(1 + log_var - mu.pow(2) - log_var.exp())
-
+        
         # Backprop and optimize
         loss = reconst_loss + kl_div
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-
+        
         if (i+1) % 10 == 0:
-            print (f"Epoch[{epoch+1}/{num_epochs}], Step [{i+1}/{len(data_loader)}], Reconst Loss: {reconst_loss.item():.4f}, KL Div: {kl_div.item():.4f}"
-                   )
-
+            print ("Epoch[{}/{}], Step [{}/{}], Reconst Loss: {:.4f}, KL Div: {:.4f}" 
+                   .format(epoch+1, num_epochs, i+1, len(data_loader), reconst_loss.item(), kl_div.item()))
+    
     with torch.no_grad():
         # Save the sampled images
         z = torch.randn(batch_size, z_dim).to(device)
         out = model.decode(z).view(-1, 1, 28, 28)
-        save_image(out, os.path.join(sample_dir, f'sampled-{epoch+1}.png'))
+        save_image(out, os.path.join(sample_dir, 'sampled-{}.png'.format(epoch+1)))
 
         # Save the reconstructed images
         out, _, _ = model(x)
         x_concat = torch.cat([x.view(-1, 1, 28, 28), out.view(-1, 1, 28, 28)], dim=3)
-        save_image(x_concat, os.path.join(sample_dir, f'reconst-{epoch+1}.png'))
+        save_image(x_concat, os.path.join(sample_dir, 'reconst-{}.png'.format(epoch+1)))

@@ -18,12 +18,14 @@
 DATA_HUB = dict()
 DATA_URL = 'http://d2l-data.s3-accelerate.amazonaws.com/'
 
-import torchvision_standin as torchvision
-from torchvision_standin import transforms
-
+import numpy as np
 import minigrad as torch
+import torchvision_standin as torchvision
+from PIL import Image
 from minigrad import nn
 from minigrad.nn import functional as F
+from minigrad.utils import data
+from torchvision_standin import transforms
 
 nn_Module = nn.Module
 
@@ -33,15 +35,32 @@ nn_Module = nn.Module
 # Don't edit it directly
 
 import collections
+import hashlib
 import inspect
+import math
+import os
+import random
+import re
+import shutil
 import sys
-
+import tarfile
+import time
+import zipfile
+from collections import defaultdict
 from IPython import display
+from matplotlib import pyplot as plt
+from matplotlib_inline import backend_inline
 
 d2l = sys.modules[__name__]
 
+import numpy as np
+import minigrad as torch
+import torchvision_standin as torchvision
+from PIL import Image
+from scipy.spatial import distance_matrix
 from minigrad import nn
-
+from minigrad.nn import functional as F
+from torchvision_standin import transforms
 
 def add_to_class(Class):
     """Register functions as methods in created class.
@@ -55,7 +74,7 @@ class HyperParameters:
     """The base class of hyperparameters."""
     def save_hyperparameters(self, ignore=[]):
         """Defined in :numref:`sec_oo-design`"""
-        raise NotImplementedError
+        raise NotImplemented
 
     def save_hyperparameters(self, ignore=[]):
         """Save function arguments into class attributes.
@@ -79,7 +98,7 @@ class ProgressBoard(d2l.HyperParameters):
         self.save_hyperparameters()
 
     def draw(self, x, y, label, every_n=1):
-        raise NotImplementedError
+        raise NotImplemented
 
     def draw(self, x, y, label, every_n=1):
         """Defined in :numref:`sec_utils`"""
@@ -260,14 +279,14 @@ class Trainer(d2l.HyperParameters):
         """Defined in :numref:`sec_use_gpu`"""
         self.save_hyperparameters()
         self.gpus = [d2l.gpu(i) for i in range(min(num_gpus, d2l.num_gpus()))]
-
+    
 
     def prepare_batch(self, batch):
         """Defined in :numref:`sec_use_gpu`"""
         if self.gpus:
             batch = [d2l.to(a, self.gpus[0]) for a in batch]
         return batch
-
+    
 
     def prepare_model(self, model):
         """Defined in :numref:`sec_use_gpu`"""
@@ -280,7 +299,7 @@ class Trainer(d2l.HyperParameters):
     def clip_gradients(self, grad_clip_val, model):
         """Defined in :numref:`sec_rnn-scratch`"""
         params = [p for p in model.parameters() if p.requires_grad]
-        norm = torch.sqrt(sum(torch.sum(p.grad ** 2) for p in params))
+        norm = torch.sqrt(sum(torch.sum((p.grad ** 2)) for p in params))
         if norm > grad_clip_val:
             for param in params:
                 param.grad[:] *= grad_clip_val / norm
@@ -392,7 +411,7 @@ def corr2d(X, K):
     Y = d2l.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
-            Y[i, j] = d2l.reduce_sum(X[i: i + h, j: j + w] * K)
+            Y[i, j] = d2l.reduce_sum((X[i: i + h, j: j + w] * K))
     return Y
 
 def init_cnn(module):

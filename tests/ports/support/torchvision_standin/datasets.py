@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import frameworks
 import numpy
@@ -24,7 +24,7 @@ def _digits(train: bool, size: int) -> tuple[numpy.ndarray, numpy.ndarray]:
 
 
 class _Images:
-    classes: list[str] = [str(c) for c in range(10)]
+    classes: ClassVar[list[str]] = [str(c) for c in range(10)]
 
     def __init__(self, root: Any = None, train: bool = True, transform: Any = None,
                  target_transform: Any = None, download: bool = False) -> None:
@@ -63,14 +63,15 @@ class MNIST(_Images):
 class FashionMNIST(_Images):
     """The same digits, under Fashion-MNIST's class names."""
 
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-               "Sneaker", "Bag", "Ankle boot"]
+    classes: ClassVar[list[str]] = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
 class CIFAR10(_Images):
     """Digits at 32x32 in a colour that depends on the class: uint8 ``(32, 32, 3)``."""
 
-    classes = ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    classes: ClassVar[list[str]] = ["plane", "car", "bird", "cat", "deer", "dog", "frog",
+                                    "horse", "ship", "truck"]
 
     def _load(self, train: bool) -> tuple[numpy.ndarray, numpy.ndarray]:
         images, labels = _digits(train, 32)

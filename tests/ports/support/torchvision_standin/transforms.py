@@ -24,10 +24,7 @@ class ToTensor:
 
     def __call__(self, image: Any) -> Any:
         array = numpy.asarray(image, dtype=numpy.float32) / 255.0
-        if array.ndim == 2:
-            array = array[None]
-        else:
-            array = array.transpose(2, 0, 1)
+        array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
         return frameworks.from_numpy(numpy.ascontiguousarray(array))
 
 
