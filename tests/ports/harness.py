@@ -161,6 +161,9 @@ def run_program(name: str, framework: str = "minigrad", argv: Sequence[str] = ()
         os.chdir(workdir)
     namespace: dict[str, Any] = {"__name__": "__main__", "__file__": str(path)}
     stdout = io.StringIO()
+    import minigrad
+
+    flags = dict(vars(minigrad.backends.cudnn))  # programs set cudnn.benchmark and friends
     random_numbers = (_shared_random(framework, 0) if shared_random
                       else contextlib.nullcontext())
     try:
@@ -174,6 +177,7 @@ def run_program(name: str, framework: str = "minigrad", argv: Sequence[str] = ()
         sys.argv = old_argv
         os.chdir(old_cwd)
         frameworks.CURRENT = "minigrad"
+        vars(minigrad.backends.cudnn).update(flags)
         import matplotlib.pyplot as plt
 
         plt.close("all")
