@@ -12,12 +12,8 @@ __all__ = ["Size"]
 class Size(tuple[int, ...]):
     """The size of each dimension of a tensor: a tuple of ints with :meth:`numel`.
 
-    It compares equal to plain tuples, and slicing, ``+`` and ``*`` give a ``Size`` again.
-
-    Parameters
-    ----------
-    sizes : iterable of int, optional
-        The dimensions (empty for a 0-d tensor).
+    Made from an iterable of ints, the dimensions (empty for a 0-d tensor). It compares
+    equal to plain tuples, and slicing, ``+`` and ``*`` give a ``Size`` again.
 
     Raises
     ------

@@ -22,6 +22,7 @@ API = Path(__file__).resolve().parent.parent / "docs" / "api"
 PROSE = {
     "bool", "bool_", "long", "double", "half", "float16", "float32", "float64", "int32",
     "int64", "Tensor", "backends", "testing", "nn", "optim", "data",
+    "int8", "int16", "uint8", "short", "dtype", "utils", "xpu",
 }
 
 
