@@ -10,8 +10,9 @@ tensor([2., 4., 6.])
 """
 
 import os as _os
+from typing import TYPE_CHECKING
 
-from minigrad import autograd, backends, functional, optable
+from minigrad import accelerator, autograd, backends, cuda, functional, optable, xpu
 from minigrad.autograd import (
     backward,
     enable_grad,
@@ -30,6 +31,7 @@ from minigrad.creation import (
     full_like,
     linspace,
     manual_seed,
+    normal,
     ones,
     ones_like,
     rand,
@@ -40,26 +42,33 @@ from minigrad.creation import (
     zeros,
     zeros_like,
 )
+from minigrad.device import device
 from minigrad.dtypes import (
     bool_,
+    dtype,
     float16,
     float32,
     float64,
     get_default_dtype,
+    int8,
+    int16,
     int32,
     int64,
     set_default_dtype,
+    uint8,
 )
 from minigrad.serialization import load, save
+from minigrad.size import Size
 from minigrad.tensor import Tensor, tensor
 from minigrad.types import ValuesIndices
 
-globals().update(optable.namespace("torch"))  # minigrad.exp, minigrad.conv2d, ...
+globals().update(functional.torch_namespace())  # minigrad.exp, minigrad.conv2d, ...
 
 bool = bool_
 long = int64
 double = float64
 half = float16
+short = int16
 __version__ = "0.1.0"
 
 from minigrad import data, nn, optim, testing, utils  # noqa: E402  (they build on the core)
@@ -69,12 +78,22 @@ __all__ = [
     "bool_", "data", "double", "empty", "empty_like", "enable_grad", "eye", "float16",
     "float32", "float64", "full", "full_like", "functional", "get_default_dtype", "grad",
     "half", "int32", "int64", "is_grad_enabled", "linspace", "load", "long", "manual_seed",
-    "nn", "no_grad", "ones", "ones_like", "optable", "optim", "rand", "rand_like", "randint",
-    "randn", "randn_like", "save", "set_backend", "set_default_dtype", "set_grad_enabled",
+    "nn", "no_grad", "normal", "ones", "ones_like", "optable", "optim", "rand", "rand_like",
+    "randint", "randn", "randn_like", "save", "set_backend", "set_default_dtype", "set_grad_enabled",
     "tensor", "testing", "use_backend", "utils", "zeros", "zeros_like",
+    "Size", "accelerator", "cuda", "device", "dtype", "int8", "int16", "short", "uint8", "xpu",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later
 if _os.environ.get("MINIGRAD_GRAPH"):  # the picture of the first backward (minigrad.viz)
     from minigrad.viz import env_hook as _env_hook  # noqa: F401
+
+# Last, since these shadow the builtins in this module's namespace.
+float = float32
+int = int32
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch")

@@ -205,7 +205,9 @@ class Function:
             needs = tuple([t._requires_grad for t in inputs])
             arrays = [t._data for t in inputs]
         record = record and cls.differentiable and _mode.enabled
-        ctx.needs_input_grad = needs if record else _NOTHING_NEEDED[len(inputs)]
+        n = len(inputs)
+        ctx.needs_input_grad = needs if record else (
+            _NOTHING_NEEDED[n] if n < len(_NOTHING_NEEDED) else (False,) * n)
         try:
             data = ctx.forward(*arrays, **attrs)
         except (ValueError, IndexError, TypeError) as exc:  # name the op and its inputs
@@ -628,3 +630,8 @@ def grad(
 
 
 from minigrad.tensor import Tensor as _Tensor  # noqa: E402  (tensor.py imports this module)
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch.autograd")

@@ -19,6 +19,7 @@ __all__ = [
     "full_like",
     "linspace",
     "manual_seed",
+    "normal",
     "ones",
     "ones_like",
     "rand",
@@ -106,16 +107,60 @@ def eye(
     return _finish(b.xp.eye(n, m, dtype=dt), b, requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    """Samples uniform on ``[0, 1)``, from the generator seeded by :func:`manual_seed`."""
-    dt, b = _setup(dtype, device)
-    return _finish(b.rand(shape_args(size), dt), b, requires_grad)
+def _sizes(positional: tuple[Any, ...], keyword: Any, name: str) -> tuple[int, ...]:
+    """The size given positionally (``rand(2, 3)``) or as ``size=`` (``rand(size=(2, 3))``)."""
+    if keyword is not None:
+        if positional:
+            raise TypeError(f"{name}() got the size both positionally and as size=")
+        return shape_args((keyword,))
+    return shape_args(positional)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    """Standard normal samples, from the generator seeded by :func:`manual_seed`."""
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+         **kwargs: Any) -> Tensor:
+    """Samples uniform on ``[0, 1)``, from the generator seeded by :func:`manual_seed`
+    (the size positionally, or as ``size=``)."""
     dt, b = _setup(dtype, device)
-    return _finish(b.randn(shape_args(size), dt), b, requires_grad)
+    shape = _sizes(size, kwargs.pop("size", None), "rand")
+    _no_more(kwargs, "rand")
+    return _finish(b.rand(shape, dt), b, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+          **kwargs: Any) -> Tensor:
+    """Standard normal samples, from the generator seeded by :func:`manual_seed` (the size
+    positionally, or as ``size=``)."""
+    dt, b = _setup(dtype, device)
+    shape = _sizes(size, kwargs.pop("size", None), "randn")
+    _no_more(kwargs, "randn")
+    return _finish(b.randn(shape, dt), b, requires_grad)
+
+
+def _no_more(kwargs: dict[str, Any], name: str) -> None:
+    if kwargs:
+        raise TypeError(f"{name}() got unexpected keyword arguments {sorted(kwargs)}")
+
+
+def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
+           dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Normal samples with ``mean`` and ``std`` (numbers or tensors, broadcast), as
+    ``torch.normal``; with numbers, ``size`` gives the shape. The sample is not
+    differentiable in ``mean`` and ``std``.
+    """
+    if generator is not None:
+        raise ValueError("normal: minigrad has one generator per backend; seed it with "
+                         "minigrad.manual_seed instead of passing generator=")
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if not tensors:
+        if size is None:
+            raise TypeError("normal() with a number mean and std needs size=")
+        sample: Tensor = randn(size=size, dtype=dtype, device=device) * std + mean
+        return sample.requires_grad_() if requires_grad else sample
+    like = tensors[0]
+    shape = tuple(numpy.broadcast_shapes(*[t.shape for t in tensors]))
+    noise = randn(*shape, dtype=like.dtype, device=like.backend)
+    return (noise * (std.detach() if isinstance(std, Tensor) else std)
+            + (mean.detach() if isinstance(mean, Tensor) else mean))
 
 
 def randint(

@@ -8,24 +8,31 @@ import numpy
 
 __all__ = [
     "bool_",
+    "dtype",
     "float16",
     "float32",
     "float64",
     "get_default_dtype",
+    "int8",
+    "int16",
     "int32",
     "int64",
     "set_default_dtype",
+    "uint8",
 ]
 
+dtype = numpy.dtype  # minigrad's dtypes are NumPy's: isinstance(minigrad.float32, minigrad.dtype)
 float16 = numpy.dtype("float16")
 float32 = numpy.dtype("float32")
 float64 = numpy.dtype("float64")
+int8 = numpy.dtype("int8")
+int16 = numpy.dtype("int16")
 int32 = numpy.dtype("int32")
 int64 = numpy.dtype("int64")
+uint8 = numpy.dtype("uint8")
 bool_ = numpy.dtype("bool")
 
-_SUPPORTED = {float16, float32, float64, int32, int64, bool_, numpy.dtype("int8"),
-              numpy.dtype("uint8"), numpy.dtype("int16")}
+_SUPPORTED = {float16, float32, float64, int8, int16, int32, int64, uint8, bool_}
 _default_float = float32
 
 

@@ -15,7 +15,9 @@ import numpy
 import numpy as np  # for annotations inside the class, where numpy() is a method
 
 from minigrad import backends
+from minigrad.device import device as Device
 from minigrad.dtypes import check_supported, get_default_dtype, is_floating
+from minigrad.size import Size
 from minigrad.types import Array, Scalar, Shape
 
 if TYPE_CHECKING:
@@ -137,9 +139,9 @@ class Tensor(TensorMethods):
 
     # --- attributes -------------------------------------------------------------------
     @property
-    def shape(self) -> Shape:
-        """The size of each dimension, as a tuple."""
-        return tuple(self._data.shape)
+    def shape(self) -> Size:
+        """The size of each dimension, as a :class:`minigrad.Size` (a tuple)."""
+        return tuple.__new__(Size, self._data.shape)  # an array's shape is ints already
 
     @property
     def ndim(self) -> int:
@@ -157,9 +159,10 @@ class Tensor(TensorMethods):
         return self._backend
 
     @property
-    def device(self) -> str:
-        """PyTorch-style device string: ``"cpu"`` or ``"cuda:0"``."""
-        return self._backend.device
+    def device(self) -> Device:
+        """Where the tensor lives, as a :class:`minigrad.device` (``device(type='cpu')``);
+        ``str(t.device)`` is ``"cpu"`` or ``"cuda:0"``."""
+        return Device(self._backend.device)
 
     @property
     def requires_grad(self) -> bool:
@@ -212,8 +215,9 @@ class Tensor(TensorMethods):
         return self.transpose(-2, -1)
 
     def size(self, dim: int | None = None) -> Any:
-        """The shape, or the size of one dimension when ``dim`` is given."""
-        return self.shape if dim is None else self.shape[dim]
+        """The shape (a :class:`minigrad.Size`), or the size of one dimension when ``dim``
+        is given."""
+        return self.shape if dim is None else self._data.shape[dim]
 
     def numel(self) -> int:
         """The number of elements."""
@@ -268,6 +272,18 @@ class Tensor(TensorMethods):
             raise TypeError(f"only integer tensors can be used as an index, not {self.dtype}")
         return int(self.item())
 
+    def __format__(self, spec: str) -> str:
+        """A one-element tensor formats as its number (``f"{loss:.3f}"``); others only
+        with an empty spec, as their ``str``."""
+        if self.numel() == 1 and (spec or self.ndim == 0):
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string {spec!r} for a tensor of shape {self.shape}: only "
+                "one-element tensors format as numbers"
+            )
+        return str(self)
+
     def __bool__(self) -> bool:
         if self.numel() != 1:
             raise RuntimeError(
@@ -308,8 +324,8 @@ class Tensor(TensorMethods):
                 host, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
                 precision=None if whole else 4, floatmode="maxprec" if whole else "fixed",
             )
-        if self.device != "cpu":
-            extras.append(f"device='{self.device}'")
+        if self._backend.device != "cpu":
+            extras.append(f"device='{self._backend.device}'")
         if self.dtype not in (get_default_dtype(), numpy.dtype("int64"), numpy.dtype(bool)):
             extras.append(f"dtype=minigrad.{self.dtype}")
         if self._grad_fn is not None:
@@ -401,7 +417,17 @@ class Tensor(TensorMethods):
     @property
     def is_cuda(self) -> bool:
         """Whether the tensor lives on an NVIDIA GPU."""
-        return self.device.startswith("cuda")
+        return self._backend.device.startswith("cuda")
+
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the tensor lives on the CPU."""
+        return self._backend.device.startswith("cpu")
+
+    @property
+    def is_xpu(self) -> bool:
+        """Whether the tensor lives on an Intel GPU (never, in minigrad)."""
+        return self._backend.device.startswith("xpu")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill in place with normal samples."""

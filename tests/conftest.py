@@ -30,3 +30,11 @@ def backend(request: pytest.FixtureRequest) -> Iterator[backends.Backend]:
     with minigrad.use_backend(request.param) as b:
         minigrad.manual_seed(0)
         yield b
+
+
+@pytest.fixture(autouse=True)
+def _restore_cudnn_flags() -> Iterator[None]:
+    """Programs and doc pages set ``cudnn.benchmark`` as PyTorch scripts do: undo it."""
+    flags = dict(vars(minigrad.backends.cudnn))
+    yield
+    vars(minigrad.backends.cudnn).update(flags)

@@ -97,6 +97,17 @@ class CupyBackend(Backend):
         """Wait for all work queued on the current CUDA stream."""
         self._cupy.cuda.get_current_stream().synchronize()
 
+    def device_name(self) -> str:
+        """The GPU's model name, from the CUDA runtime."""
+        props = self._cupy.cuda.runtime.getDeviceProperties(self._cupy.cuda.Device().id)
+        name = props["name"]
+        return name.decode() if isinstance(name, bytes) else str(name)
+
+    def empty_cache(self) -> None:
+        """Free the unused blocks of CuPy's memory pools."""
+        self._cupy.get_default_memory_pool().free_all_blocks()
+        self._cupy.get_default_pinned_memory_pool().free_all_blocks()
+
     def index_add(self, target: Array, index: Any, values: Array) -> None:
         """``target[index] += values`` with atomics (``cupyx.scatter_add``)."""
         self._cupyx.scatter_add(target, index, values)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minigrad.backends.base import Backend
 
@@ -26,8 +26,10 @@ __all__ = [
     "Backend",
     "BackendInfo",
     "available",
+    "cudnn",
     "current",
     "get",
+    "mps",
     "resolve",
     "set_backend",
     "set_seed",
@@ -238,7 +240,7 @@ def _for_device(device: str) -> Backend:
             continue
         return _check_device(get(ep.name), device)
     detail = "; ".join(problems) or f"no registered backend runs on {kind!r}"
-    raise RuntimeError(f"device {device!r} is not available: {detail}")
+    raise RuntimeError(f"device {device!r} is not available in minigrad: {detail}")
 
 
 def _name_for_device(device: str) -> str | None:
@@ -335,3 +337,12 @@ def use_backend(backend: str | Backend) -> Iterator[Backend]:
         yield _current
     finally:
         _current = previous
+
+
+# PyTorch's torch.backends.* switches live beside the registry (minigrad.backends.cudnn...).
+from minigrad.backends import cudnn, mps  # noqa: E402
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch.backends")

@@ -38,6 +38,7 @@ kernel returns a new array of the input's dtype and never transfers data to the 
 from __future__ import annotations
 
 import math
+import platform
 from typing import Any
 
 import numpy
@@ -164,6 +165,13 @@ class Backend:
 
         Benchmarks call it before reading a clock.
         """
+
+    def device_name(self) -> str:
+        """A readable name of the device (the GPU's model name on a GPU backend)."""
+        return platform.processor() or platform.machine() or "cpu"
+
+    def empty_cache(self) -> None:
+        """Give memory cached by the array library back to the device (nothing by default)."""
 
     def index_add(self, target: Array, index: Any, values: Array) -> None:
         """Add ``values`` into ``target[index]`` in place; repeated indices accumulate.

@@ -11,6 +11,8 @@ Examples
 (2, 2) (2,)
 """
 
+from typing import TYPE_CHECKING
+
 from minigrad.data import datasets
 from minigrad.data.dataloader import DataLoader, default_collate
 from minigrad.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
@@ -28,3 +30,8 @@ __all__ = [
     "default_collate",
     "random_split",
 ]
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch.utils.data")

@@ -30,3 +30,8 @@ from minigrad.functional import (  # noqa: F401  (importing a category registers
 from minigrad.tensor import Tensor
 
 optable.bind(Tensor, inplace.in_place)
+
+
+def torch_namespace() -> dict[str, object]:
+    """The ``minigrad.<name>`` functions, each taking PyTorch's ``out=`` keyword."""
+    return {name: inplace.with_out(fn) for name, fn in optable.namespace("torch").items()}

@@ -14,6 +14,7 @@ import numpy
 from minigrad import backends
 from minigrad.autograd import Function
 from minigrad.backends import Backend
+from minigrad.device import device as Device
 from minigrad.dtypes import check_supported, is_floating
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
@@ -54,6 +55,14 @@ def cast(input: Tensor, dtype: Any) -> Tensor:
     if not is_floating(dtype):
         input = input.detach()
     return Cast.apply(input, dtype=dtype)
+
+
+def is_device(target: Any) -> bool:
+    """Whether ``target`` names a place for tensors (a backend, a backend name or a
+    device string such as ``"cuda:0"``, or a ``minigrad.device``) rather than a dtype."""
+    if isinstance(target, (Backend, Device)):
+        return True
+    return isinstance(target, str) and not is_dtype_name(target)
 
 
 def is_dtype_name(target: Any) -> bool:
@@ -100,8 +109,7 @@ def to(input: Tensor, *args: Any, dtype: Any = None, device: Any = None,
     for arg in args:
         if isinstance(arg, Tensor):
             device, dtype = arg.backend, arg.dtype
-        elif (isinstance(arg, (str, Backend)) and not is_dtype_name(arg)) or (hasattr(
-                arg, "type") and not isinstance(arg, (builtins.type, numpy.dtype))):
+        elif is_device(arg):
             device = arg
         else:
             dtype = arg

@@ -196,6 +196,20 @@ def tan(input: Tensor) -> Tensor:
     return x.sin() / x.cos()
 
 
+@op("sinh", method=True, torch=True, samples=[S((5,))], reference=numpy.sinh)
+def sinh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic sine."""
+    x = floating(input)
+    return (x.exp() - (-x).exp()) * 0.5
+
+
+@op("cosh", method=True, torch=True, samples=[S((5,))], reference=numpy.cosh)
+def cosh(input: Tensor) -> Tensor:
+    """Elementwise hyperbolic cosine."""
+    x = floating(input)
+    return (x.exp() + (-x).exp()) * 0.5
+
+
 def _rounding(mode: str, input: Tensor) -> Tensor:
     return PiecewiseConstant.apply(input, mode=mode) if input.dtype.kind == "f" else input
 

@@ -11,6 +11,7 @@ that saved the old values refuses to backward through them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -98,6 +99,31 @@ def in_place(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place :func:`{fn.__name__}`: the result is written into ``self``."
     return method
+
+
+def with_out(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` taking PyTorch's ``out=`` keyword: the result is written into ``out`` (resized
+    when its shape differs) and ``out`` is returned."""
+
+    @functools.wraps(fn)
+    def call(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        if out is None:
+            return result
+        if not isinstance(result, Tensor):
+            raise TypeError(f"{fn.__name__}: out= is only supported for ops returning one tensor")
+        if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+            raise RuntimeError(
+                f"{fn.__name__}(): functions with out=... arguments don't support automatic "
+                "differentiation, but one of the arguments requires grad"
+            )
+        if out.shape != result.shape:
+            out.data = result.to(out.dtype).clone()  # PyTorch resizes out
+            out.bump_version()
+            return out
+        return copy_(out, result)
+
+    return call
 
 
 def apply_in_place(input: Tensor, fn: Callable[..., Tensor], *args: Any) -> Tensor:

@@ -42,6 +42,18 @@ def _weighted_mean(loss: Tensor, weights: Tensor) -> Tensor:
     return loss.sum() + float("nan")  # the gradient of sum() is finite: zeros times w = 0
 
 
+def legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    """The ``reduction`` that PyTorch's deprecated ``size_average``/``reduce`` arguments
+    ask for (with PyTorch's warning), or ``reduction`` when neither is given."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  "reduction='mean' (or 'sum', 'none') instead.", UserWarning, stacklevel=3)
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
 def _check_reduction(reduction: str, name: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(
@@ -92,7 +104,8 @@ def _check_targets(input: Tensor, target: Tensor, class_dim: int, name: str) -> 
                note="every target ignored", grad=False)],
     reference=references.nll_loss)
 def nll_loss(
-    input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+    input: Tensor, target: Tensor, weight: Tensor | None = None,
+    size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
     """Negative log likelihood of the target classes, given log-probabilities.
@@ -117,6 +130,7 @@ def nll_loss(
     IndexError
         For a target outside ``[0, C)`` (other than ``ignore_index``).
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     dim = _class_dim(input, "nll_loss")
     if target.dtype.kind not in "iu":
@@ -161,7 +175,8 @@ def nll_loss(
              S((2, 3, 2), Arg((2, 2), "int", high=3), reduction="none")],
     reference=references.cross_entropy)
 def cross_entropy(
-    input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+    input: Tensor, target: Tensor, weight: Tensor | None = None,
+    size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
     reduction: str = "mean", label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross-entropy between logits and targets, computed stably (log-softmax by logsumexp).
@@ -195,6 +210,7 @@ def cross_entropy(
     >>> round(float(F.cross_entropy(logits, minigrad.tensor([0, 1]))), 4)
     0.6931
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(
@@ -219,7 +235,7 @@ def cross_entropy(
             prod = prod * weight.to(input.dtype).reshape(w_shape)
         loss = -prod.sum(dim)
         return _reduce(loss, reduction)
-    nll = nll_loss(logp, target, weight, ignore_index, reduction)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
     if label_smoothing == 0:
         return nll
     if weight is not None:
@@ -242,32 +258,38 @@ def cross_entropy(
 
 
 # --- regression --------------------------------------------------------------------------------
-@op("mse_loss", functional=True, samples=[S((3, 4), (3, 4)), S((5,), (5,), "sum")],
+@op("mse_loss", functional=True, samples=[S((3, 4), (3, 4)), S((5,), (5,), reduction="sum")],
     reference=lambda a, b, reduction="mean": references.reduce((a - b) ** 2, reduction))
-def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Mean squared error ``(input - target)**2``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "mse_loss")
     target = _check_same_shape(input, target, "mse_loss")
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
-@op("l1_loss", functional=True, samples=[S((3, 4), (3, 4)), S((5,), (5,), "none")],
+@op("l1_loss", functional=True, samples=[S((3, 4), (3, 4)), S((5,), (5,), reduction="none")],
     reference=lambda a, b, reduction="mean": references.reduce(numpy.abs(a - b), reduction))
-def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Mean absolute error ``|input - target|``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "l1_loss")
     target = _check_same_shape(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
 
 
 @op("smooth_l1_loss", functional=True,
-    samples=[S((3, 4), (3, 4)), S((6,), (6,), "sum", 0.5)],
+    samples=[S((3, 4), (3, 4)), S((6,), (6,), reduction="sum", beta=0.5)],
     reference=references.smooth_l1_loss)
 def smooth_l1_loss(
-    input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0
+    input: Tensor, target: Tensor, size_average: bool | None = None,
+    reduce: bool | None = None, reduction: str = "mean", beta: float = 1.0,
 ) -> Tensor:
     """Huber-like loss: ``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
@@ -314,10 +336,11 @@ class BinaryCrossEntropy(Function):
 @op("binary_cross_entropy", BinaryCrossEntropy, functional=True,
     samples=[S(Arg((3, 4), "unit_positive"), Arg((3, 4), "unit_positive")),
              S(Arg((4,), "unit_positive"), Arg((4,), "unit_positive", requires_grad=False),
-               Arg((4,), "positive", requires_grad=False), "sum")],
+               Arg((4,), "positive", requires_grad=False), reduction="sum")],
     reference=references.binary_cross_entropy)
 def binary_cross_entropy(
-    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean"
+    input: Tensor, target: Tensor, weight: Tensor | None = None,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
 ) -> Tensor:
     """Binary cross-entropy between probabilities ``input`` and ``target`` in ``[0, 1]``.
 
@@ -330,6 +353,7 @@ def binary_cross_entropy(
     ValueError
         If ``input`` has values outside ``[0, 1]`` or the shapes differ.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     if target.shape != input.shape:
         raise ValueError(
@@ -350,11 +374,12 @@ def binary_cross_entropy(
 
 @op("binary_cross_entropy_with_logits", functional=True,
     samples=[S((3, 4), Arg((3, 4), "unit_positive")),
-             S((2, 3), Arg((2, 3), "unit_positive", requires_grad=False), None, "sum",
-               Arg((3,), "positive", requires_grad=False))],
+             S((2, 3), Arg((2, 3), "unit_positive", requires_grad=False), reduction="sum",
+               pos_weight=Arg((3,), "positive", requires_grad=False))],
     reference=references.binary_cross_entropy_with_logits)
 def binary_cross_entropy_with_logits(
-    input: Tensor, target: Tensor, weight: Tensor | None = None, reduction: str = "mean",
+    input: Tensor, target: Tensor, weight: Tensor | None = None,
+    size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean",
     pos_weight: Tensor | None = None,
 ) -> Tensor:
     """Sigmoid followed by binary cross-entropy, computed stably from logits.
@@ -364,6 +389,7 @@ def binary_cross_entropy_with_logits(
     pos_weight : Tensor, optional
         Weight of the positive term, broadcast along the last (class) dimension.
     """
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     if target.shape != input.shape:
         raise ValueError(

@@ -9,7 +9,8 @@ from minigrad.dtypes import get_default_dtype, promote_tensor_types, scalar_dtyp
 from minigrad.tensor import Tensor
 from minigrad.types import Dims, Scalar
 
-__all__ = ["as_operands", "axis", "constant", "floating", "normalize_dims", "unbroadcast"]
+__all__ = ["as_operands", "axis", "constant", "dim_or_axis", "floating", "normalize_dims",
+           "unbroadcast"]
 
 
 def constant(like: Tensor, value: Any, dtype: Any = None) -> Tensor:
@@ -72,6 +73,15 @@ def normalize_dims(dim: Dims, ndim: int) -> tuple[int, ...]:
             raise RuntimeError(f"dimension {d % bound} appears more than once in {dim}")
         result.add(d % bound)
     return tuple(sorted(d for d in result if d < ndim))
+
+
+def dim_or_axis(dim: Any, axis: Any, name: str) -> Any:
+    """``dim``, or NumPy's name for it, ``axis``, which PyTorch accepts too."""
+    if axis is None:
+        return dim
+    if dim is not None:
+        raise TypeError(f"{name}() got both dim and axis; give one of them")
+    return axis
 
 
 def axis(dim: int, ndim: int) -> int:

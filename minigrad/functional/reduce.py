@@ -12,7 +12,8 @@ import numpy
 from minigrad.autograd import Function
 from minigrad.dtypes import get_default_dtype, is_floating
 from minigrad.functional.elementwise import Sqrt
-from minigrad.functional.operands import axis, constant, normalize_dims
+from minigrad.functional.operands import axis as positive_dim
+from minigrad.functional.operands import constant, dim_or_axis, normalize_dims
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
 from minigrad.types import Array, Dims, ValuesIndices
@@ -109,8 +110,13 @@ def _np_dims(dim: Any) -> Any:
 
 @op("sum", Sum, method=True, torch=True, samples=_REDUCE,
     reference=lambda a, dim=None, keepdim=False: a.sum(_np_dims(dim), keepdims=keepdim))
-def sum(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    """Sum over ``dim`` (all dimensions when None). Bools and ints sum to int64."""
+def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None,
+        axis: Dims = None) -> Tensor:
+    """Sum over ``dim`` (all dimensions when None; ``axis`` is an alias). Bools and ints sum
+    to int64; ``dtype`` converts the input first."""
+    dim = dim_or_axis(dim, axis, "sum")
+    if dtype is not None:
+        input = input.to(dtype)
     if input.dtype.kind in "bi" and input.dtype != numpy.int64:
         input = input.to(numpy.int64)
     return Sum.apply(input, axes=normalize_dims(dim, input.ndim), keepdim=keepdim)
@@ -122,8 +128,13 @@ def _count(input: Tensor, dim: Dims) -> int:
 
 @op("mean", method=True, torch=True, samples=_REDUCE,
     reference=lambda a, dim=None, keepdim=False: a.mean(_np_dims(dim), keepdims=keepdim))
-def mean(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    """Mean over ``dim`` (all dimensions when None)."""
+def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None,
+         axis: Dims = None) -> Tensor:
+    """Mean over ``dim`` (all dimensions when None; ``axis`` is an alias); ``dtype``
+    converts the input first."""
+    dim = dim_or_axis(dim, axis, "mean")
+    if dtype is not None:
+        input = input.to(dtype)
     if not is_floating(input.dtype):
         input = input.to(get_default_dtype())
     return sum(input, dim, keepdim) / _count(input, dim)
@@ -134,8 +145,9 @@ def mean(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
     reference=lambda a, dim=None, correction=1, keepdim=False: a.var(
         _np_dims(dim), ddof=correction, keepdims=keepdim))
 def var(input: Tensor, dim: Dims = None, correction: int = 1, keepdim: bool = False, *,
-        unbiased: bool | None = None) -> Tensor:
+        unbiased: bool | None = None, axis: Dims = None) -> Tensor:
     """Variance over ``dim``, dividing by ``N - correction`` (Bessel's correction)."""
+    dim = dim_or_axis(dim, axis, "var")
     if unbiased is not None:
         correction = int(unbiased)
     centred = input - mean(input, dim, keepdim=True)
@@ -149,10 +161,10 @@ def var(input: Tensor, dim: Dims = None, correction: int = 1, keepdim: bool = Fa
     reference=lambda a, dim=None, correction=1, keepdim=False: a.std(
         _np_dims(dim), ddof=correction, keepdims=keepdim))
 def std(input: Tensor, dim: Dims = None, correction: int = 1, keepdim: bool = False, *,
-        unbiased: bool | None = None) -> Tensor:
+        unbiased: bool | None = None, axis: Dims = None) -> Tensor:
     """Standard deviation over ``dim``: the square root of :func:`var`. Where it is 0
     (constant data) its gradient is 0, as in PyTorch."""
-    return Sqrt.apply(var(input, dim, correction, keepdim, unbiased=unbiased),
+    return Sqrt.apply(var(input, dim, correction, keepdim, unbiased=unbiased, axis=axis),
                       zero_slope_at_zero=True)
 
 
@@ -160,16 +172,22 @@ def std(input: Tensor, dim: Dims = None, correction: int = 1, keepdim: bool = Fa
     samples=[S((3, 4), 1), S((3, 4)),
              S(Arg((2, 2), "values", values=[[1.0, 1.0], [0.0, 2.0]]), 1, note="tie", grad=False)],
     reference=lambda a, dim=None, keepdim=False: a.max(_np_dims(dim), keepdims=keepdim))
-def amax(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    """Maximum over ``dim``; tied elements share the gradient evenly."""
+def amax(input: Tensor, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None
+         ) -> Tensor:
+    """Maximum over ``dim`` (``axis`` is an alias); tied elements share the gradient
+    evenly."""
+    dim = dim_or_axis(dim, axis, "amax")
     _nonempty(input, "amax")
     return Extremum.apply(input, axes=normalize_dims(dim, input.ndim), keepdim=keepdim)
 
 
 @op("amin", method=True, torch=True, samples=[S((3, 4), 0), S((3, 4))],
     reference=lambda a, dim=None, keepdim=False: a.min(_np_dims(dim), keepdims=keepdim))
-def amin(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
-    """Minimum over ``dim``; tied elements share the gradient evenly."""
+def amin(input: Tensor, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None
+         ) -> Tensor:
+    """Minimum over ``dim`` (``axis`` is an alias); tied elements share the gradient
+    evenly."""
+    dim = dim_or_axis(dim, axis, "amin")
     _nonempty(input, "amin")
     return Extremum.apply(input, axes=normalize_dims(dim, input.ndim), keepdim=keepdim,
                           largest=False)
@@ -201,50 +219,55 @@ def _np_max_min(a: Any, dim: Any = None, keepdim: bool = False, largest: bool = 
 @op("max", method=True, torch=True,
     samples=[S((3, 4)), S((3, 4), -1), S((3, 4), 0, keepdim=True), S((3, 4), (4,))],
     reference=_np_max_min)
-def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
     """The maximum; along an int ``dim``, a ``(values, indices)`` pair as in PyTorch (the
     gradient goes to the first maximum); with a tensor, the elementwise maximum."""
-    return _max_min(input, dim, keepdim, True)
+    return _max_min(input, dim_or_axis(dim, axis, "max"), keepdim, True)
 
 
 @op("min", method=True, torch=True, samples=[S((3, 4)), S((3, 4), 1)],
     reference=lambda a, dim=None, keepdim=False: _np_max_min(a, dim, keepdim, False))
-def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
     """The minimum; along an int ``dim``, a ``(values, indices)`` pair; with a tensor, the
     elementwise minimum."""
-    return _max_min(input, dim, keepdim, False)
+    return _max_min(input, dim_or_axis(dim, axis, "min"), keepdim, False)
 
 
 def _arg(input: Tensor, dim: int | None, keepdim: bool, largest: bool, name: str) -> Tensor:
     _nonempty(input, name)
-    d = None if dim is None else axis(dim, input.ndim)
+    d = None if dim is None else positive_dim(dim, input.ndim)
     return ArgExtremum.apply(input, dim=d, keepdim=keepdim, largest=largest)
 
 
 @op("argmax", ArgExtremum, method=True, torch=True, differentiable=False,
     samples=[S((3, 4)), S((3, 4), 1), S((3, 4), 0, keepdim=True)],
     reference=lambda a, dim=None, keepdim=False: numpy.argmax(a, dim, keepdims=keepdim))
-def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
+           axis: int | None = None) -> Tensor:
     """Indices of the maxima (over all elements, flattened, when ``dim`` is None)."""
-    return _arg(input, dim, keepdim, True, "argmax")
+    return _arg(input, dim_or_axis(dim, axis, "argmax"), keepdim, True, "argmax")
 
 
 @op("argmin", method=True, torch=True, differentiable=False, samples=[S((3, 4), 1)],
     reference=lambda a, dim=None, keepdim=False: numpy.argmin(a, dim, keepdims=keepdim))
-def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
+           axis: int | None = None) -> Tensor:
     """Indices of the minima (over all elements, flattened, when ``dim`` is None)."""
-    return _arg(input, dim, keepdim, False, "argmin")
+    return _arg(input, dim_or_axis(dim, axis, "argmin"), keepdim, False, "argmin")
 
 
 @op("prod", Prod, method=True, torch=True,
     samples=[S((3, 4), 1), S((2, 3)),
              S(Arg((3,), "values", values=[2.0, 0.0, 3.0]), note="with a zero")],
     reference=lambda a, dim=None, keepdim=False: a.prod(dim, keepdims=keepdim))
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
-    """Product over ``dim`` (all elements when None); zeros are handled exactly."""
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
+         axis: int | None = None) -> Tensor:
+    """Product over ``dim`` (all elements when None; ``axis`` is an alias); zeros are
+    handled exactly."""
+    dim = dim_or_axis(dim, axis, "prod")
     if dim is None:
         return Prod.apply(input.reshape(-1), axis=0, keepdim=False)
-    return Prod.apply(input, axis=axis(dim, input.ndim), keepdim=keepdim)
+    return Prod.apply(input, axis=positive_dim(dim, input.ndim), keepdim=keepdim)
 
 
 def _stable_shift(input: Tensor, dim: Dims) -> Tensor:
@@ -285,15 +308,19 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool 
 @op("any", Logical, method=True, torch=True, differentiable=False,
     samples=[S(Arg((3, 4), "bool")), S(Arg((3, 4), "bool"), 1)],
     reference=lambda a, dim=None, keepdim=False: numpy.any(a, dim, keepdims=keepdim))
-def any(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+def any(input: Tensor, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None
+        ) -> Tensor:
     """Whether any element (along ``dim``, or at all) is true or non-zero."""
+    dim = dim_or_axis(dim, axis, "any")
     return Logical.apply(input, axes=normalize_dims(dim, input.ndim), keepdim=keepdim)
 
 
 @op("all", method=True, torch=True, differentiable=False,
     samples=[S(Arg((3, 4), "bool"), 0, keepdim=True)],
     reference=lambda a, dim=None, keepdim=False: numpy.all(a, dim, keepdims=keepdim))
-def all(input: Tensor, dim: Dims = None, keepdim: bool = False) -> Tensor:
+def all(input: Tensor, dim: Dims = None, keepdim: bool = False, *, axis: Dims = None
+        ) -> Tensor:
     """Whether every element (along ``dim``, or at all) is true or non-zero."""
+    dim = dim_or_axis(dim, axis, "all")
     return Logical.apply(input, axes=normalize_dims(dim, input.ndim), keepdim=keepdim,
                          every=True)

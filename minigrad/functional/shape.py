@@ -272,6 +272,36 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return cat([unsqueeze(t, d) for t in tensors], d)
 
 
+@op("meshgrid", torch=True,
+    samples=[S((2,), (3,), call=lambda f, a, b: f(a, b, indexing="ij")),
+             S((2,), (3,), call=lambda f, a, b: f([a, b], indexing="xy"))],
+    reference=lambda *a, indexing="ij": tuple(numpy.meshgrid(
+        *(a[0] if len(a) == 1 else a), indexing=indexing)))
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors, as ``torch.meshgrid``: with ``indexing="ij"``
+    output ``i`` varies along dimension ``i``; ``"xy"`` swaps the first two (NumPy's
+    default). PyTorch's default is ``"ij"``."""
+    vectors = list(tensors[0]) if len(tensors) == 1 and isinstance(
+        tensors[0], (list, tuple)) else list(tensors)
+    mode = "ij" if indexing is None else indexing
+    if mode not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for i, v in enumerate(vectors):
+        if v.ndim > 1:
+            raise RuntimeError(f"meshgrid: expected 0-D or 1-D tensors, tensor {i} has shape "
+                               f"{v.shape}")
+    sizes = [max(v.numel(), 1) if v.ndim else 1 for v in vectors]
+    if mode == "xy" and len(vectors) >= 2:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    grids = []
+    for i, v in enumerate(vectors):
+        axis_of = i if mode == "ij" or len(vectors) < 2 or i > 1 else 1 - i
+        shape = [1] * len(vectors)
+        shape[axis_of] = sizes[axis_of]
+        grids.append(expand(reshape(v, tuple(shape)), *sizes))
+    return tuple(grids)
+
+
 @op("split", method=True, torch=True,
     samples=[S((2, 4), [1, 3], 1), S((5, 2), 2)],
     reference=lambda a, size, dim=0: _numpy_split(a, size, dim))

@@ -12,12 +12,24 @@ Examples
 (2, 10)
 """
 
-from minigrad.nn import functional, init, utils
+from typing import TYPE_CHECKING
+
+from minigrad.nn import functional, init, parallel, utils
 from minigrad.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from minigrad.nn.container import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from minigrad.nn.dropout import Dropout, Dropout2d
 from minigrad.nn.flatten import Flatten, Unflatten
+from minigrad.nn.lazy import (
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose2d,
+    LazyLinear,
+    UninitializedBuffer,
+    UninitializedParameter,
+)
 from minigrad.nn.linear import Identity, Linear
 from minigrad.nn.loss import (
     BCELoss,
@@ -30,6 +42,7 @@ from minigrad.nn.loss import (
 )
 from minigrad.nn.module import Module, RemovableHandle
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from minigrad.nn.parallel import DataParallel
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.pooling import (
     AdaptiveAvgPool2d,
@@ -52,4 +65,11 @@ __all__ = [
     "LogSoftmax", "MSELoss", "MaxPool2d", "MaxUnpool2d", "MinPool2d", "Module", "ModuleDict",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Sequential", "Sigmoid",
     "SmoothL1Loss", "Softmax", "Tanh", "Unflatten", "functional", "init", "utils",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
+    "LazyLinear", "UninitializedBuffer", "UninitializedParameter", "DataParallel", "parallel",
 ]
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch.nn")

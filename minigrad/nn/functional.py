@@ -19,3 +19,7 @@ from minigrad.optable import namespace as _namespace
 
 globals().update(_namespace("functional"))
 __all__ = sorted(_namespace("functional"))
+
+from minigrad.unknown_names import module_getattr as _module_getattr  # noqa: E402
+
+__getattr__ = _module_getattr(__name__, "torch.nn.functional")

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from minigrad.autograd import no_grad
 from minigrad.tensor import Tensor
@@ -173,3 +174,8 @@ def reset_affine_(weight: Tensor, bias: Tensor | None) -> None:
         fan_in = _calculate_fan_in_and_fan_out(weight)[0]
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         uniform_(bias, -bound, bound)
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch.nn.init")

@@ -9,9 +9,8 @@ from typing import Any, ClassVar, NamedTuple
 
 from minigrad import backends
 from minigrad.autograd import no_grad
-from minigrad.backends import Backend
 from minigrad.dtypes import check_supported, is_floating
-from minigrad.functional.conversion import is_dtype_name
+from minigrad.functional.conversion import is_device
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 from minigrad.utils.hooks import RemovableHandle
@@ -427,9 +426,7 @@ class Module:
         dtype('float64')
         """
         backend = None
-        if isinstance(target, Backend) or (
-            isinstance(target, str) and not is_dtype_name(target)
-        ):
+        if is_device(target):
             backend = backends.resolve(target)
         elif target is not None:
             dtype = target

@@ -13,11 +13,26 @@ Examples
 ...     opt.step()
 """
 
+from typing import TYPE_CHECKING
+
 from minigrad.optim import lr_scheduler
+from minigrad.optim.adadelta import Adadelta
 from minigrad.optim.adagrad import Adagrad
 from minigrad.optim.adam import Adam, AdamW
+from minigrad.optim.adamax import Adamax
+from minigrad.optim.asgd import ASGD
+from minigrad.optim.nadam import NAdam
 from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.radam import RAdam
 from minigrad.optim.rmsprop import RMSprop
 from minigrad.optim.sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = [
+    "ASGD", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam", "Optimizer",
+    "RAdam", "RMSprop", "lr_scheduler",
+]
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch.optim")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minigrad.optim.optimizer import Optimizer
 
@@ -315,3 +315,8 @@ class ReduceLROnPlateau:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore state from :meth:`state_dict`."""
         self.__dict__.update(state_dict)
+
+if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
+    __getattr__ = _module_getattr(__name__, "torch.optim.lr_scheduler")

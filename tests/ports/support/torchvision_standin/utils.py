@@ -1,0 +1,36 @@
+"""``save_image`` and ``make_grid``: image grids of a batch, written as PNG."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy
+
+
+def make_grid(tensor: Any, nrow: int = 8, padding: int = 2, normalize: bool = False,
+              **kwargs: Any) -> numpy.ndarray:
+    batch = numpy.asarray(tensor.detach().cpu().numpy(), dtype=numpy.float32)
+    if batch.ndim == 3:
+        batch = batch[:, None]
+    if normalize:
+        batch = (batch - batch.min()) / max(float(batch.max() - batch.min()), 1e-5)
+    n, c, h, w = batch.shape
+    cols = min(nrow, n)
+    rows = math.ceil(n / cols)
+    grid = numpy.zeros((c, rows * (h + padding) + padding, cols * (w + padding) + padding),
+                       dtype=numpy.float32)
+    for k in range(n):
+        r, q = divmod(k, cols)
+        top, left = padding + r * (h + padding), padding + q * (w + padding)
+        grid[:, top:top + h, left:left + w] = batch[k]
+    return grid
+
+
+def save_image(tensor: Any, fp: Any, nrow: int = 8, padding: int = 2,
+               normalize: bool = False, **kwargs: Any) -> None:
+    import matplotlib.pyplot as plt
+
+    grid = make_grid(tensor, nrow, padding, normalize)
+    image = grid[0] if grid.shape[0] == 1 else grid.transpose(1, 2, 0)
+    plt.imsave(fp, numpy.clip(image, 0, 1), cmap="gray")
