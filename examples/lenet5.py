@@ -9,8 +9,12 @@ epoch, and writes into ``--out``: a checkpoint, ``metrics.csv`` (one row per epo
 on one colour scale) and ``feature_maps.png`` (what each layer makes of a test digit).
 
     pip install -e ".[examples]"
-    python examples/lenet5.py                 # 20 epochs: about 11 s on two CPU cores
+    python examples/lenet5.py                 # 20 epochs: about 10 s of CPU time
     python examples/lenet5.py --epochs 1 --limit 200 --out /tmp/quick
+
+Measured on a two-core machine shared with other jobs: 9.7 s of CPU time, 11 to 34 s of
+wall time depending on the load, 98.3% test accuracy. Training runs with one BLAS thread,
+which is faster than several for matrices this small.
 """
 
 from __future__ import annotations
@@ -175,8 +179,11 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
     start = time.perf_counter()
-    result = train(args)
+    with threadpool_limits(1):  # LeNet's matrices are small: more BLAS threads only contend
+        result = train(args)
     model, history = result["model"], result["history"]
     args.out.mkdir(parents=True, exist_ok=True)
     checkpoint = args.out / "lenet5_checkpoint.npz"

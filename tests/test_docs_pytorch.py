@@ -68,7 +68,7 @@ def test_in_place_through_a_view_changes_the_base_while_recording() -> None:
     (y * y).sum().backward()
     assert x.grad.tolist() == [[12.0, 20.0], [24.0, 0.0]]      # PyTorch's gradient
     leaf = minigrad.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="leaf tensor .* requires grad"):
+    with pytest.raises(RuntimeError, match=r"leaf tensor .* requires grad"):
         leaf.add_(1)
 
 

@@ -83,7 +83,7 @@ def padding_png() -> bytes:
         number_grid(bottom, out, cmap="Oranges", fmt="{:.1f}", fontsize=7)
         centre_in(bottom, size, size, n + 2, n + 2)
         outline(bottom, 0, 0, 1, 1, COLOURS[0])
-        bottom.set_title(f"output: {n} + 2·{p} − {f} + 1 = {size}", fontsize=10)
+        bottom.set_title(f"output: {n} + 2·{p} - {f} + 1 = {size}", fontsize=10)
     fig.suptitle("Zero padding p around a 5 x 5 input, 3 x 3 mean kernel "
                  "(outlined: the first window and the output it makes)", fontsize=11)
     return png(fig)
@@ -133,7 +133,7 @@ def conv_backward_png() -> bytes:
 
     fig, axes = plt.subplots(2, 5, figsize=(13, 5.6),
                              gridspec_kw={"width_ratios": [1.1, 0.8, 0.8, 0.9, 0.9]})
-    number_grid(axes[0, 0], padded, cmap="Greens", title="δ padded with k − 1 = 2 zeros")
+    number_grid(axes[0, 0], padded, cmap="Greens", title="δ padded with k - 1 = 2 zeros")
     outline(axes[0, 0], 2, 2, 2, 2, COLOURS[1])
     outline(axes[0, 0], 0, 0, 3, 3, COLOURS[0])  # the first window: it makes dL/dx[0, 0]
     number_grid(axes[0, 1], w, cmap="Greys", title="w")

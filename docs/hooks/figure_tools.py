@@ -9,9 +9,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy
+from matplotlib.patches import Rectangle
 
 COLOURS = ("#e6550d", "#31a354", "#756bb1", "#3182bd")
 """Outline colours for windows, in order (orange, green, purple, blue)."""

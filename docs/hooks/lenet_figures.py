@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy
 from figure_tools import COLOURS, outline, plt, png
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 import minigrad
 import minigrad.nn.functional as F
@@ -24,7 +25,6 @@ from minigrad.data import DataLoader
 from minigrad.data.datasets import Digits
 from minigrad.nn.utils.conv_arithmetic import receptive_field
 from minigrad.viz import feature_maps, show_filters
-from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lenet5.py"
 EPOCHS = 3

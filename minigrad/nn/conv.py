@@ -153,8 +153,9 @@ class Conv2d(_ConvNd):
     Notes
     -----
     Initialisation, as in PyTorch: ``weight`` and ``bias`` are drawn uniformly from
-    ``[-k, k]`` with ``k = 1 / sqrt(fan_in)``, where ``fan_in = in_channels // groups * kh * kw``
-    (``kaiming_uniform_(weight, a=sqrt(5))``); :meth:`reset_parameters` draws them again.
+    ``[-k, k]`` with ``k = 1 / sqrt(fan_in)``, where
+    ``fan_in = in_channels // groups * kh * kw`` (``kaiming_uniform_(weight,
+    a=sqrt(5))``); :meth:`reset_parameters` draws them again.
 
     Examples
     --------
@@ -196,8 +197,9 @@ class Conv1d(_ConvNd):
     Notes
     -----
     Initialisation, as in PyTorch: ``weight`` and ``bias`` are drawn uniformly from
-    ``[-k, k]`` with ``k = 1 / sqrt(fan_in)``, where ``fan_in = in_channels // groups * kernel_size``
-    (``kaiming_uniform_(weight, a=sqrt(5))``); :meth:`reset_parameters` draws them again.
+    ``[-k, k]`` with ``k = 1 / sqrt(fan_in)``, where
+    ``fan_in = in_channels // groups * kernel_size`` (``kaiming_uniform_(weight,
+    a=sqrt(5))``); :meth:`reset_parameters` draws them again.
 
     Examples
     --------
@@ -247,8 +249,10 @@ class ConvTranspose2d(_ConvNd):
     Notes
     -----
     Initialisation, as in PyTorch: ``weight`` and ``bias`` are drawn uniformly from
-    ``[-k, k]`` with ``k = 1 / sqrt(fan_in)``, where ``fan_in = out_channels // groups * kh * kw`` (computed from the weight's second dimension, as PyTorch does)
-    (``kaiming_uniform_(weight, a=sqrt(5))``); :meth:`reset_parameters` draws them again.
+    ``[-k, k]`` with ``k = 1 / sqrt(fan_in)``, where
+    ``fan_in = out_channels // groups * kh * kw`` (from the weight's second dimension, as
+    PyTorch computes it; ``kaiming_uniform_(weight, a=sqrt(5))``); :meth:`reset_parameters`
+    draws them again.
 
     Examples
     --------
