@@ -13,7 +13,13 @@ the DOM after the browser has run the page's scripts. Checked:
 - the API reference of ``minigrad.nn.Conv2d`` shows the class with its parameters
   ``in_channels``, ``out_channels`` and ``kernel_size``;
 - the "Visualising graphs" page shows a graph picture: an ``<img>`` of an SVG file that
-  exists in the site and is a valid SVG drawing (or an inline Graphviz ``<svg>``).
+  exists in the site and is a valid SVG drawing (or an inline Graphviz ``<svg>``);
+- the CNN guide and "Convolutions in detail": every figure loads in the browser, has a
+  size, and is not blank (a script in the page draws it on a canvas and counts colours);
+- the API entry of ``Conv2d`` shows its output-shape formula and a "source" link to its
+  lines in the repository (the link's path and line are checked against this checkout);
+- a code block of the CNN guide shows what it printed (an "Output" block under it);
+- no code block of the Backends page is cut off at the right edge (none scrolls sideways).
 
 A PNG screenshot of each page is saved (to ``--screenshots``, default a temporary folder)
 for a person to look at. The exit status is 0 when every check passes, 1 otherwise.
@@ -37,6 +43,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROMIUM_FLAGS = (
@@ -52,6 +59,9 @@ CHROMIUM_FLAGS = (
 )
 CONV2D_ID = "minigrad.nn.Conv2d"
 CONV2D_PARAMETERS = ("in_channels", "out_channels", "kernel_size")
+CONV2D_SHAPE = "H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)"
+FIGURE_PAGES = ("guide/cnn/index.html", "guide/convolutions/index.html")
+REPO = Path(__file__).resolve().parent.parent
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
@@ -77,21 +87,56 @@ addEventListener("DOMContentLoaded", () => {
 </script>"""
 
 
+# GET page.html?probe=1 adds a script that measures the page after it loaded (figures drawn
+# on a canvas, code blocks that scroll sideways) and leaves the result as JSON in the body's
+# data-probe attribute, where --dump-dom shows it.
+_PROBE_SCRIPT = """<script>
+addEventListener("load", () => {
+  const result = {images: [], overflowing: []};
+  for (const img of document.querySelectorAll(".md-content img")) {
+    let colours = 0;
+    try {
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.min(img.naturalWidth, 400);
+      canvas.height = Math.min(img.naturalHeight, 400);
+      const g = canvas.getContext("2d");
+      g.drawImage(img, 0, 0, canvas.width, canvas.height);
+      const d = g.getImageData(0, 0, canvas.width, canvas.height).data;
+      const seen = new Set();
+      for (let i = 0; i < d.length && seen.size < 64; i += 4 * 7)
+        seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      colours = seen.size;
+    } catch (e) { colours = -1; }
+    result.images.push({src: img.getAttribute("src"), complete: img.complete,
+                        width: img.naturalWidth, height: img.naturalHeight, colours});
+  }
+  for (const code of document.querySelectorAll(".md-content pre > code")) {
+    const box = code.parentElement;
+    if (code.scrollWidth > code.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1)
+      result.overflowing.push(code.textContent.trim().slice(0, 60));
+  }
+  document.body.setAttribute("data-probe", JSON.stringify(result));
+});
+</script>"""
+
+
 class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
     def do_GET(self) -> None:
         url = urllib.parse.urlparse(self.path)
-        focus = urllib.parse.parse_qs(url.query).get("focus")
-        if not focus or not url.path.endswith(".html"):
+        query = urllib.parse.parse_qs(url.query)
+        focus, probe = query.get("focus"), query.get("probe")
+        path = url.path + "index.html" if url.path.endswith("/") else url.path
+        if not (focus or probe) or not path.endswith(".html"):
             super().do_GET()
             return
-        page = Path(self.translate_path(url.path))
+        page = Path(self.translate_path(path))
         if not page.is_file():
             self.send_error(404)
             return
-        script = _FOCUS_SCRIPT % json.dumps(focus[0])
+        script = _FOCUS_SCRIPT % json.dumps(focus[0]) if focus else _PROBE_SCRIPT
         body = page.read_text(encoding="utf-8").replace("</body>", script + "</body>")
         data = body.encode("utf-8")
         self.send_response(200)
@@ -158,7 +203,10 @@ class _Elements(html.parser.HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
+        self.probe: dict[str, Any] | None = None
         self.ids: set[str] = set()
+        self.links: list[tuple[str, str]] = []  # (href, class of the enclosing <p>)
+        self._classes: list[str] = []
         self.images: list[str] = []
         self.svg_classes: list[str] = []
         self.text_parts: list[str] = []
@@ -171,12 +219,22 @@ class _Elements(html.parser.HTMLParser):
     def handle_data(self, data: str) -> None:
         self.text_parts.append(data)
 
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "p" and self._classes:
+            self._classes.pop()
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {k: v or "" for k, v in attrs}
+        if tag == "body" and values.get("data-probe"):
+            self.probe = json.loads(values["data-probe"])
         if "id" in values:
             self.ids.add(values["id"])
         if tag == "img" and values.get("src"):
             self.images.append(values["src"])
+        if tag == "a" and values.get("href"):
+            self.links.append((values["href"], self._classes[-1] if self._classes else ""))
+        if tag == "p":
+            self._classes.append(values.get("class", ""))
         if tag in ("svg", "g"):
             self.svg_classes.append(values.get("class", ""))
 
@@ -275,6 +333,103 @@ class Checker:
             return
         params = ", ".join(CONV2D_PARAMETERS)
         self.ok(f"{page.relative_to(self.site)} documents {CONV2D_ID}({params}, ...)")
+        text = parse(entry).text
+        if CONV2D_SHAPE not in " ".join(text.split()):
+            self.fail(f"API entry of {CONV2D_ID} does not show its output-shape formula "
+                      f"({CONV2D_SHAPE!r}...)")
+        else:
+            self.ok(f"API entry of {CONV2D_ID} shows the output-shape formula")
+        self.source_link(entry)
+
+    def source_link(self, entry: str) -> None:
+        """The entry's "source" link points at the line of ``class Conv2d`` in this repo."""
+        links = parse(entry).links
+        source = [href for href, css in links if "doc-source-link" in css]
+        if not source:
+            self.fail(f"API entry of {CONV2D_ID} has no source link")
+            return
+        url = urllib.parse.urlparse(source[0])
+        parts = url.path.split("/blob/", 1)
+        line = url.fragment.split("-")[0].removeprefix("L")
+        if len(parts) != 2 or not line.isdigit():
+            self.fail(f"source link {source[0]!r} is not of the form .../blob/REF/PATH#Ln-Lm")
+            return
+        path = REPO / parts[1].split("/", 1)[1]
+        lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+        if len(lines) < int(line) or not lines[int(line) - 1].startswith("class Conv2d"):
+            self.fail(f"source link {source[0]!r} does not point at 'class Conv2d' in {path}")
+            return
+        if "Source code in" not in parse(entry).text:
+            self.fail(f"API entry of {CONV2D_ID} does not show its source code")
+            return
+        self.ok(f"API entry of {CONV2D_ID} links to its source: {source[0]}")
+
+    def probe(self, page: Path) -> dict[str, Any] | None:
+        """Load ``page`` with the measuring script; returns its result."""
+        url = page_url(self.base, self.site, page) + "?probe=1"
+        try:
+            probe = parse(self.browser.dom(url)).probe
+        except (RuntimeError, subprocess.TimeoutExpired) as err:
+            self.fail(f"{page.relative_to(self.site)}: {err}")
+            return None
+        if probe is None:
+            self.fail(f"{page.relative_to(self.site)}: the measuring script left no result")
+        return probe
+
+    def figures(self) -> None:
+        for name in FIGURE_PAGES:
+            page = self.site / name
+            if not page.is_file():
+                self.fail(f"the site has no {name}")
+                continue
+            self.load(page, name.split("/")[1] + ".png")
+            probe = self.probe(page)
+            if probe is None:
+                continue
+            images = probe["images"]
+            if len(images) < 3:
+                self.fail(f"{name}: expected the page's figures, found {len(images)} images")
+                continue
+            bad = [img for img in images if not img["complete"] or img["width"] < 50
+                   or img["height"] < 50 or img["colours"] < 3]
+            for img in bad:
+                self.fail(f"{name}: figure {img['src']} did not load or is blank "
+                          f"({img['width']} x {img['height']} pixels, {img['colours']} colours)")
+            if not bad:
+                sizes = ", ".join(f"{i['width']}x{i['height']}" for i in images)
+                self.ok(f"{name}: {len(images)} figures loaded and drawn ({sizes})")
+
+    def printed_output(self) -> None:
+        page = self.site / "guide" / "cnn" / "index.html"
+        dom = self.load(page, "cnn-output.png") if page.is_file() else None
+        if dom is None:
+            if not page.is_file():
+                self.fail("the site has no guide/cnn/index.html")
+            return
+        text = parse(dom).text
+        code = 'print(f"dense: {n_dense} parameters, convolution: {n_conv} parameters")'
+        printed = "dense: 78500 parameters, convolution: 2600 parameters"
+        at = text.find(code)
+        if at < 0 or text.find("Output", at) < 0 or text.find(printed, at) < 0:
+            self.fail("CNN guide: the block that prints the parameter counts shows no Output "
+                      f"block with {printed!r} under it")
+            return
+        self.ok(f"CNN guide: a code block shows its output ({printed!r})")
+
+    def no_cut_off_code(self) -> None:
+        page = self.site / "backends" / "index.html"
+        if not page.is_file():
+            self.fail("the site has no backends/index.html")
+            return
+        self.load(page, "backends.png")
+        probe = self.probe(page)
+        if probe is None:
+            return
+        if probe["overflowing"]:
+            self.fail(f"backends page: {len(probe['overflowing'])} code block(s) run past the "
+                      f"right edge, e.g. {probe['overflowing'][0]!r}")
+            return
+        self.ok("backends page: no code block is cut off at the right edge")
 
     def graph_picture(self) -> None:
         page = self.site / "visualising" / "index.html"
@@ -316,6 +471,9 @@ def check_site(site: Path, shots: Path, chromium: str) -> list[str]:
         checker.home()
         checker.conv2d_reference()
         checker.graph_picture()
+        checker.figures()
+        checker.printed_output()
+        checker.no_cut_off_code()
     return checker.failures
 
 

@@ -7,7 +7,7 @@ table (:func:`minigrad.optable.op`), which gives it a Tensor method and declares
 and a NumPy reference. ``gradcheck`` and ``gradgradcheck`` compare the gradients with
 finite differences, and the op is then used inside a module and trained.
 
-    python examples/custom_op.py
+    python examples/custom_op.py [--steps 200]
 """
 
 from __future__ import annotations
@@ -54,7 +54,14 @@ class LeCunTanh(nn.Module):
         return x.scaled_tanh()  # the row bound the method
 
 
-def main() -> float:
+def main(argv: list[str] | None = None) -> float:
+    parser = argparse.ArgumentParser(
+        description="A user-defined op (LeCun's scaled tanh): check its gradients against "
+                    "finite differences, then train a small model with it."
+    )
+    parser.add_argument("--steps", type=int, default=200, help="training steps (default 200)")
+    args = parser.parse_args(argv)
+
     minigrad.manual_seed(0)
     x = minigrad.randn(5, 3, dtype=minigrad.float64, requires_grad=True)
     reference = TABLE["scaled_tanh"].reference
@@ -69,7 +76,7 @@ def main() -> float:
     targets = inputs.sin()
     model = nn.Sequential(nn.Linear(1, 16), LeCunTanh(), nn.Linear(16, 1))
     optimizer = optim.Adam(model.parameters(), lr=0.05)
-    for _ in range(200):
+    for _ in range(args.steps):
         optimizer.zero_grad()
         loss = nn.functional.mse_loss(model(inputs), targets)
         loss.backward()

@@ -8,18 +8,20 @@ writes ``lenet_step_collapsed.svg`` and ``lenet_step_expanded.svg`` (default fol
 ``graphs``). The forward pass runs inside ``minigrad.viz.trace_modules(model)`` so the
 pictures know which module made each op; the graph is drawn before ``backward()``, which
 then runs as usual, followed by one SGD update. Needs ``pip install 'minigrad[viz]'`` and
-the Graphviz ``dot`` program (``apt-get install graphviz`` / ``brew install graphviz``).
+the Graphviz ``dot`` program (``apt-get install graphviz`` / ``brew install graphviz``);
+without them the script says so in one line and writes nothing.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 import minigrad
 import minigrad.nn.functional as F
 from minigrad import nn
-from minigrad.viz import draw_graph, save_graph, trace_modules
+from minigrad.viz import GraphvizNotFoundError, draw_graph, trace_modules
 
 
 class LeNet5(nn.Module):
@@ -44,10 +46,18 @@ class LeNet5(nn.Module):
         return self.fc3(x)
 
 
-def main(out_dir: str | Path = "graphs", batch_size: int = 8) -> list[Path]:
+def draw(out_dir: str | Path = "graphs", batch_size: int = 8) -> list[Path]:
     """Run one training step of LeNet-5 on random data, saving its graph twice.
 
-    Returns the paths of the collapsed and the expanded SVG.
+    Both pictures are rendered before anything is written, so a missing Graphviz leaves
+    no folder or file behind. Returns the paths of the collapsed and the expanded SVG.
+
+    Raises
+    ------
+    GraphvizNotFoundError
+        If the ``dot`` program is not installed.
+    ImportError
+        If the ``graphviz`` Python package is not installed.
     """
     minigrad.manual_seed(0)
     model = LeNet5()
@@ -56,12 +66,17 @@ def main(out_dir: str | Path = "graphs", batch_size: int = 8) -> list[Path]:
 
     with trace_modules(model):
         loss = F.cross_entropy(model(images), labels)
+    svgs = {
+        "lenet_step_collapsed.svg": draw_graph(loss, params=model, collapse="module"),
+        "lenet_step_expanded.svg": draw_graph(loss, params=model),
+    }
+    pictures = {name: graph.pipe(format="svg") for name, graph in svgs.items()}
     out = Path(out_dir)
-    paths = [
-        save_graph(draw_graph(loss, params=model, collapse="module"),
-                   out / "lenet_step_collapsed.svg"),
-        save_graph(draw_graph(loss, params=model), out / "lenet_step_expanded.svg"),
-    ]
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, svg in pictures.items():
+        (out / name).write_bytes(svg)
+        paths.append(out / name)
 
     loss.backward()
     with minigrad.no_grad():
@@ -70,6 +85,28 @@ def main(out_dir: str | Path = "graphs", batch_size: int = 8) -> list[Path]:
     return paths
 
 
-if __name__ == "__main__":
-    for path in main(*sys.argv[1:2]):
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Draw the graph of one LeNet-5 training step, collapsed by module and "
+                    "expanded, as two SVG files (needs Graphviz's dot program)."
+    )
+    parser.add_argument("out_dir", nargs="?", default="graphs", type=Path,
+                        help="folder for the two SVG files (default: graphs)")
+    args = parser.parse_args(argv)
+    try:
+        paths = draw(args.out_dir)
+    except GraphvizNotFoundError:
+        print("draw_lenet_graph.py: Graphviz's 'dot' program was not found on PATH; install "
+              "Graphviz (apt-get install graphviz, brew install graphviz or conda install "
+              "graphviz); nothing was written", file=sys.stderr)
+        return 1
+    except ImportError as err:  # the graphviz Python package; the message names the extra
+        print(f"draw_lenet_graph.py: {err}; nothing was written", file=sys.stderr)
+        return 1
+    for path in paths:
         print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

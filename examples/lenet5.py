@@ -3,17 +3,24 @@
 The model is LeCun's classic layout: conv 5x5 -> pool -> conv 5x5 -> pool -> three fully
 connected layers, on 32x32 grey images. The data is the 8x8 digits that ship with
 scikit-learn (no download), upsampled to 32x32. The script shows a progress bar with the
-running loss and accuracy, prints the test accuracy, saves a checkpoint and draws the
-training curves and the first layer's filters and feature maps.
+running loss and accuracy, prints the training and test loss and accuracy after every
+epoch, and writes into ``--out``: a checkpoint, ``metrics.csv`` (one row per epoch),
+``curves.png`` (loss on a log scale, accuracy), ``filters.png`` (the first layer's filters
+on one colour scale) and ``feature_maps.png`` (what each layer makes of a test digit).
 
     pip install -e ".[examples]"
-    python examples/lenet5.py                 # about 20 s on two CPU cores
+    python examples/lenet5.py                 # 20 epochs: about 10 s of CPU time
     python examples/lenet5.py --epochs 1 --limit 200 --out /tmp/quick
+
+Measured on a two-core machine shared with other jobs: 9.7 s of CPU time, 11 to 34 s of
+wall time depending on the load, 98.3% test accuracy. Training runs with one BLAS thread,
+which is faster than several for matrices this small.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +30,9 @@ import minigrad.nn.functional as F
 from minigrad import nn, optim
 from minigrad.data import DataLoader, Subset
 from minigrad.data.datasets import Digits
+from minigrad.viz import feature_maps, show_filters
+
+METRICS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "seconds")
 
 
 class LeNet5(nn.Module):
@@ -79,7 +89,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     model = LeNet5(activation=args.activation)
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
-    history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "test_acc": []}
+    history: dict[str, list[float]] = {name: [] for name in METRICS}
+    start = time.perf_counter()
 
     for epoch in range(1, args.epochs + 1):
         bar = tqdm(train_loader, desc=f"epoch {epoch}/{args.epochs}", leave=False)
@@ -95,82 +106,96 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             seen += len(labels)
             bar.set_postfix(loss=f"{running_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
         scheduler.step()
-        _, test_acc = evaluate(model, test_loader)
-        history["train_loss"].append(running_loss / seen)
-        history["train_acc"].append(correct / seen)
-        history["test_acc"].append(test_acc)
-        print(f"epoch {epoch:2d}  loss {running_loss / seen:.4f}  train acc "
-              f"{correct / seen:.4f}  test acc {test_acc:.4f}")
+        test_loss, test_acc = evaluate(model, test_loader)
+        row = (epoch, running_loss / seen, correct / seen, test_loss, test_acc,
+               time.perf_counter() - start)
+        for name, value in zip(METRICS, row):
+            history[name].append(value)
+        print(f"epoch {epoch:2d}  loss {row[1]:.4f} (test {test_loss:.4f})  "
+              f"acc {row[2]:.4f} (test {test_acc:.4f})")
     return {"model": model, "optimizer": optimizer, "history": history, "test_set": test_set}
 
 
+def write_metrics(history: dict[str, list[float]], path: Path) -> None:
+    """One CSV row per epoch: the columns of :data:`METRICS`."""
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(METRICS)
+        for row in zip(*(history[name] for name in METRICS)):
+            writer.writerow([int(row[0]), *(f"{value:.6g}" for value in row[1:])])
+
+
 def plot_curves(history: dict[str, list[float]], path: Path) -> None:
-    """Loss and accuracy per epoch."""
+    """Training and test loss (log scale) and accuracy per epoch."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    epochs = range(1, len(history["train_loss"]) + 1)
+    epochs = history["epoch"]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(epochs, history["train_loss"], marker="o")
-    ax_loss.set(title="training loss", xlabel="epoch", ylabel="cross-entropy")
-    ax_acc.plot(epochs, history["train_acc"], marker="o", label="train")
-    ax_acc.plot(epochs, history["test_acc"], marker="o", label="test")
+    for split in ("train", "test"):
+        ax_loss.plot(epochs, history[f"{split}_loss"], marker="o", label=split)
+        ax_acc.plot(epochs, history[f"{split}_acc"], marker="o", label=split)
+    ax_loss.set_yscale("log")
+    ax_loss.set(title="loss", xlabel="epoch", ylabel="cross-entropy (log scale)")
     ax_acc.set(title="accuracy", xlabel="epoch", ylabel="accuracy")
-    ax_acc.legend()
+    for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+        ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def plot_first_layer(model: LeNet5, image: minigrad.Tensor, path: Path) -> None:
-    """The six 5x5 filters of the first convolution and the feature maps they make of one
-    test image (each map is ``tanh(W_k * x + b_k)``)."""
+def plot_filters_and_maps(model: LeNet5, image: minigrad.Tensor, out: Path) -> list[Path]:
+    """The first layer's 5x5 filters on one shared colour scale, and the feature maps each
+    layer of ``model.features`` makes of one test image (``tanh(W_k * x + b_k)`` after the
+    first convolution, then pooled, and so on)."""
     import matplotlib.pyplot as plt
 
-    conv, act = model.features[0], model.features[1]
-    filters = conv.weight.detach().numpy()[:, 0]
-    with minigrad.no_grad():
-        maps = act(conv(image.unsqueeze(0)))[0].numpy()
-    k = filters.shape[0]
-    fig, axes = plt.subplots(3, k, figsize=(2 * k, 6.4))
-    for ax in axes.flat:
-        ax.axis("off")
-    axes[0, 0].imshow(image[0].numpy(), cmap="gray")
-    axes[0, 0].set_title("input")
-    for i in range(k):
-        axes[1, i].imshow(filters[i], cmap="coolwarm")
-        axes[1, i].set_title(f"filter {i}")
-        axes[2, i].imshow(maps[i], cmap="viridis")
-        axes[2, i].set_title(f"feature map {i}")
-    fig.suptitle("LeNet-5 first layer: learned 5x5 filters and their feature maps")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    model.eval()
+    paths = [out / "filters.png", out / "feature_maps.png"]
+    figures = [
+        show_filters(model.features[0], title="LeNet-5 first layer: learned 5x5 filters"),
+        feature_maps(model.features, image),
+    ]
+    for fig, path in zip(figures, paths):
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+    return paths
 
 
 def main(argv: list[str] | None = None) -> float:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--epochs", type=int, default=20, help="default: 20")
+    parser.add_argument("--batch-size", type=int, default=32, help="default: 32")
+    parser.add_argument("--lr", type=float, default=3e-3, help="Adam's learning rate")
     parser.add_argument("--activation", choices=["tanh", "relu"], default="tanh")
-    parser.add_argument("--out", type=Path, default=Path("runs/lenet5"))
+    parser.add_argument("--out", type=Path, default=Path("runs/lenet5"),
+                        help="folder for the checkpoint, metrics and plots "
+                             "(default: runs/lenet5)")
     parser.add_argument("--limit", type=int, default=0,
                         help="train on the first N training images only (0: all)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
     start = time.perf_counter()
-    result = train(args)
+    with threadpool_limits(1):  # LeNet's matrices are small: more BLAS threads only contend
+        result = train(args)
     model, history = result["model"], result["history"]
     args.out.mkdir(parents=True, exist_ok=True)
     checkpoint = args.out / "lenet5_checkpoint.npz"
     minigrad.save({"model": model.state_dict(), "optimizer": result["optimizer"].state_dict(),
                    "epochs": args.epochs}, checkpoint)
+    write_metrics(history, args.out / "metrics.csv")
     plot_curves(history, args.out / "curves.png")
-    plot_first_layer(model, result["test_set"][0][0], args.out / "first_layer.png")
+    pictures = plot_filters_and_maps(model, result["test_set"][0][0], args.out)
     elapsed = time.perf_counter() - start
     print(f"test accuracy {history['test_acc'][-1]:.4f}  ({elapsed:.1f} s)")
-    print(f"saved {checkpoint}, {args.out / 'curves.png'} and {args.out / 'first_layer.png'}")
+    written = [checkpoint, args.out / "metrics.csv", args.out / "curves.png", *pictures]
+    print("saved " + ", ".join(str(path) for path in written))
     return history["test_acc"][-1]
 
 

@@ -79,8 +79,8 @@ __all__ = [
     "float32", "float64", "full", "full_like", "functional", "get_default_dtype", "grad",
     "half", "int32", "int64", "is_grad_enabled", "linspace", "load", "long", "manual_seed",
     "nn", "no_grad", "normal", "ones", "ones_like", "optable", "optim", "rand", "rand_like",
-    "randint", "randn", "randn_like", "save", "set_backend", "set_default_dtype", "set_grad_enabled",
-    "tensor", "testing", "use_backend", "utils", "zeros", "zeros_like",
+    "randint", "randn", "randn_like", "save", "set_backend", "set_default_dtype",
+    "set_grad_enabled", "tensor", "testing", "use_backend", "utils", "zeros", "zeros_like",
     "Size", "accelerator", "cuda", "device", "dtype", "int8", "int16", "short", "uint8", "xpu",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table

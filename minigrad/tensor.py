@@ -317,7 +317,9 @@ class Tensor(TensorMethods):
             finite = host[numpy.isfinite(host)] if host.dtype.kind == "f" else host
             whole = host.dtype.kind != "f" or bool((finite == numpy.round(finite)).all())
             if whole and host.dtype.kind == "f":  # whole numbers too print 4 decimals in
-                sizes = abs(finite[finite != 0])  # scientific notation, as in PyTorch
+                # scientific notation, as in PyTorch. [issue 15: in float64, since in
+                # float16 1e3 * min can overflow, which printed a RuntimeWarning]
+                sizes = abs(finite[finite != 0]).astype(numpy.float64)
                 whole = not sizes.size or (sizes.max() <= 1e3 * sizes.min()
                                            and sizes.max() < 1e8)
             values = numpy.array2string(  # PyTorch's look: 4 decimals unless all whole

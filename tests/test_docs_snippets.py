@@ -1,14 +1,17 @@
 """Every ```python block in docs/ runs, so the documentation cannot drift from the code.
 
-The blocks of one page run in order in one namespace (later blocks may use names from
-earlier ones), with the current directory set to a temporary folder. Blocks fenced as
-```py are shown but not run (GPU-only code, say); shell commands go in ```bash blocks.
+The blocks are found and run by ``docs/hooks/page_snippets.py``, the same code that shows
+their output on the built site: the blocks of one page run in order in one namespace
+(later blocks may use names from earlier ones), in a temporary folder, with minigrad seeded
+with 0 and its global settings restored afterwards. Blocks fenced as ```py are shown but
+not run (GPU-only code, say); shell commands go in ```bash blocks.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import re
+import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,88 +22,40 @@ import minigrad
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
-# An opening fence: optional indent (admonitions, tabs), three or more backticks, the
-# language `python` and optionally attributes such as title="...".
-_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,})python(?:[ \t]+[^`]*)?[ \t]*$")
+
+def _load(name: str):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, DOCS / "hooks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-def python_blocks(text: str) -> list[tuple[int, str]]:
-    """The ```python blocks of a Markdown text as (first code line, 1-based; code) pairs.
-
-    Raises
-    ------
-    ValueError
-        If a block is never closed (the message gives its line).
-    """
-    lines = text.splitlines()
-    blocks: list[tuple[int, str]] = []
-    i = 0
-    while i < len(lines):
-        match = _OPEN.match(lines[i])
-        if match is None:
-            i += 1
-            continue
-        indent, fence = match["indent"], match["fence"]
-        close = re.compile(rf"^{re.escape(indent)}{fence}`*[ \t]*$")
-        start = i + 1
-        end = start
-        while end < len(lines) and not close.match(lines[end]):
-            end += 1
-        if end == len(lines):
-            raise ValueError(f"line {i + 1}: the ```python block is never closed")
-        body = textwrap.dedent("\n".join(lines[start:end]))
-        blocks.append((start + 1, body))
-        i = end + 1
-    return blocks
+snippets = _load("page_snippets")
 
 
 def pages_with_snippets() -> Iterator[Path]:
     for page in sorted(DOCS.rglob("*.md")):
-        if python_blocks(page.read_text(encoding="utf-8")):
+        if snippets.python_blocks(page.read_text(encoding="utf-8")):
             yield page
-
-
-def run_page(page: Path) -> dict[str, object]:
-    """Run the page's blocks in order in one namespace; tracebacks name the .md lines."""
-    namespace: dict[str, object] = {"__name__": "__docs__"}
-    for first_line, code in python_blocks(page.read_text(encoding="utf-8")):
-        # Leading newlines make the compiled line numbers those of the Markdown file.
-        compiled = compile("\n" * (first_line - 1) + code, str(page), "exec")
-        exec(compiled, namespace)
-    return namespace
-
-
-@pytest.fixture
-def clean_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A temporary working directory, and global settings restored after the page."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MPLBACKEND", "Agg")
-    backend = minigrad.backends.current()
-    dtype = minigrad.get_default_dtype()
-    grad_mode = minigrad.is_grad_enabled()
-    yield tmp_path
-    minigrad.set_backend(backend)
-    minigrad.set_default_dtype(dtype)
-    minigrad.set_grad_enabled(grad_mode)
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:
-        pass
-    else:
-        plt.close("all")
 
 
 @pytest.mark.parametrize(
     "page", list(pages_with_snippets()), ids=lambda p: p.relative_to(DOCS).as_posix()
 )
-def test_page_snippets_run(page: Path, clean_state: Path) -> None:
+def test_page_snippets_run(page: Path) -> None:
+    backend, dtype = minigrad.backends.current(), minigrad.get_default_dtype()
+    cwd = Path.cwd()
     try:
-        run_page(page)
+        snippets.run_page(page)
     except Exception as exc:
         if "GraphvizNotFoundError" in {type(e).__name__ for e in _chain(exc)}:
             pytest.skip(f"docs/{page.relative_to(DOCS)} renders graphs: Graphviz's dot is "
                         "not installed (apt-get install graphviz)")
         raise
+    assert Path.cwd() == cwd  # the page ran in a temporary folder, and state came back
+    assert minigrad.backends.current() is backend and minigrad.get_default_dtype() == dtype
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -145,20 +100,93 @@ def test_block_extraction() -> None:
         ````
         """
     )
-    blocks = python_blocks(text)
-    assert [line for line, _ in blocks] == [4, 13, 17]
-    assert [code for _, code in blocks] == ["a = 1", "b = a + 1", "c = '''\n```\n'''"]
+    blocks = snippets.python_blocks(text)
+    assert [block.line for block in blocks] == [4, 13, 17]
+    assert [block.code for block in blocks] == ["a = 1", "b = a + 1", "c = '''\n```\n'''"]
+    assert [block.indent for block in blocks] == ["", "    ", ""]
+    assert [block.close for block in blocks] == [4, 13, 19]
 
 
 def test_unclosed_block_is_an_error() -> None:
     with pytest.raises(ValueError, match="line 2: the ```python block is never closed"):
-        python_blocks("x\n```python\nprint(1)\n")
+        snippets.python_blocks("x\n```python\nprint(1)\n")
 
 
 def test_failing_snippet_points_at_the_markdown_line(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text("# t\n\n```python\nx = 1\n```\n\n```python\ny = x +\n```\n")
     with pytest.raises(SyntaxError) as info:
-        run_page(page)
+        snippets.run_page(page)
     assert info.value.lineno == 8 and info.value.filename == str(page)
     assert os.path.basename(str(info.value.filename)) == "page.md"
+
+
+def test_run_page_returns_what_each_block_printed(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("```python\nx = minigrad.randn(1).item()\n```\n\n"
+                    "```python\nprint(x == first)\nopen('litter.txt', 'w').close()\n```\n")
+    minigrad.manual_seed(0)
+    first = minigrad.randn(1).item()
+    blocks = snippets.python_blocks(page.read_text())
+    with snippets.page_state() as folder:
+        outputs = snippets.run_blocks([snippets.Block(1, "import minigrad", "", 0),
+                                       snippets.Block(1, f"first = {first!r}", "", 0),
+                                       *blocks], str(page))
+    assert outputs == ["", "", "", "True\n"]   # seeded with 0, like every page
+    assert not folder.exists() and list(tmp_path.iterdir()) == [page]
+
+
+def test_output_blocks_are_inserted_under_the_blocks_that_print() -> None:
+    show_output = _load("show_output")
+    text = textwrap.dedent(
+        """\
+        ```python
+        print("one")
+        ```
+
+        !!! note
+            ```python
+            x = 2
+            print(x)
+            print()
+            print("```")
+            ```
+
+        ```python
+        y = 3
+        ```
+        """
+    )
+    blocks = snippets.python_blocks(text)
+    with snippets.page_state():
+        outputs = snippets.run_blocks(blocks, "page.md")
+    result = show_output.with_outputs(text, blocks, outputs)
+    assert result == textwrap.dedent(
+        """\
+        ```python
+        print("one")
+        ```
+
+        ```text title="Output"
+        one
+        ```
+
+        !!! note
+            ```python
+            x = 2
+            print(x)
+            print()
+            print("```")
+            ```
+
+            ````text title="Output"
+            2
+
+            ```
+            ````
+
+        ```python
+        y = 3
+        ```
+        """
+    )

@@ -45,6 +45,16 @@ def test_parse_collects_ids_images_and_text() -> None:
     assert "import m" in parsed.text
 
 
+def test_parse_reads_links_and_the_probe_result() -> None:
+    dom = ('<body data-probe="{&quot;images&quot;: [], &quot;overflowing&quot;: [1]}">'
+           '<p class="doc-source-link"><a href="https://x/blob/main/a.py#L3-L9">s</a></p>'
+           '<p><a href="other.html">o</a></p></body>')
+    parsed = check_site.parse(dom)
+    assert parsed.probe == {"images": [], "overflowing": [1]}
+    assert parsed.links == [("https://x/blob/main/a.py#L3-L9", "doc-source-link"),
+                            ("other.html", "")]
+
+
 def test_main_rejects_a_folder_that_is_not_a_site(tmp_path: Path) -> None:
     if check_site.find_chromium() is None:
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
@@ -67,5 +77,6 @@ def test_built_site_renders_in_chromium(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert result.returncode == 0, f"site check failed:\n{result.stdout}\n{result.stderr}"
-    for shot in ("home.png", "api-conv2d.png", "visualising.png"):
+    for shot in ("home.png", "api-conv2d.png", "visualising.png", "cnn.png", "convolutions.png",
+                 "backends.png"):
         assert (tmp_path / "shots" / shot).stat().st_size > 10_000, f"{shot} looks empty"

@@ -261,3 +261,18 @@ def test_assert_close_checks_dtypes_and_nan() -> None:
     with pytest.raises(AssertionError):
         assert_close(minigrad.tensor([float("nan")]), [float("nan")])
     assert_close(minigrad.tensor([float("nan")]), [float("nan")], equal_nan=True)
+
+
+def test_printing_float16_gives_no_warning() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # creating inf from 1e5 may warn; printing must not
+        values = minigrad.tensor([100.0, 1.0, 1e5, float("nan")], dtype=minigrad.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = repr(values)
+        assert repr(minigrad.tensor([60000.0, 1.0], dtype=minigrad.float16)) == (
+            "tensor([6.0000e+04, 1.0000e+00], dtype=minigrad.float16)"
+        )
+    assert text == "tensor([100.,   1.,  inf,  nan], dtype=minigrad.float16)"

@@ -461,7 +461,7 @@ def test_lenet_example_renders_collapsed_and_expanded_svgs(tmp_path):
     import runpy
 
     example = runpy.run_path(str(Path(__file__).parent.parent / "examples" / "draw_lenet_graph.py"))
-    collapsed, expanded = example["main"](tmp_path)
+    collapsed, expanded = example["draw"](tmp_path)
     texts = {}
     for path in (collapsed, expanded):
         root = ET.parse(path).getroot()

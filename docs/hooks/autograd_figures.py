@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphviz_dot import require_dot
 from mkdocs.structure.files import File, Files
 
 import minigrad
@@ -35,6 +36,11 @@ FIGURES = {
     "images/generated/autograd-graph.svg": forward_graph,
     "images/generated/autograd-double-backward.svg": double_backward_graph,
 }
+
+
+def on_config(config: Any) -> Any:
+    require_dot()
+    return config
 
 
 def on_files(files: Files, config: Any) -> Files:

@@ -1,8 +1,11 @@
-"""MkDocs hook: draw the feature-map figure of docs/guide/cnn.md at build time.
+"""MkDocs hook: draw the figures of the CNN guide and of "Convolutions in detail" at build
+time, with minigrad and matplotlib.
 
-A synthetic picture is correlated with three hand-made kernels by
-``minigrad.nn.functional.conv2d`` and the maps are plotted with matplotlib. The PNG is
-added to the site as a generated file (``images/generated/cnn-feature-maps.png``).
+Here: a synthetic picture correlated with three hand-made kernels. The other figures live in
+``conv_figures.py`` (sliding, padding, channels, conv backward), ``pool_figures.py`` (kinds
+of pooling, pooling backward) and ``lenet_figures.py`` (receptive fields, a briefly trained
+LeNet-5's filters and feature maps). Each PNG is added to the site as a generated file
+(``images/generated/*.png``); nothing is written into docs/.
 """
 
 from __future__ import annotations
@@ -10,8 +13,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import conv_figures
+import lenet_figures
 import matplotlib
 import numpy
+import pool_figures
 from mkdocs.structure.files import File, Files
 
 import minigrad
@@ -63,7 +69,15 @@ def feature_maps_png() -> bytes:
     return buffer.getvalue()
 
 
+FIGURES = {
+    "images/generated/cnn-feature-maps.png": feature_maps_png,
+    **conv_figures.FIGURES,
+    **pool_figures.FIGURES,
+    **lenet_figures.FIGURES,
+}
+
+
 def on_files(files: Files, config: Any) -> Files:
-    png = feature_maps_png()
-    files.append(File.generated(config, "images/generated/cnn-feature-maps.png", content=png))
+    for uri, draw in FIGURES.items():
+        files.append(File.generated(config, uri, content=draw()))
     return files

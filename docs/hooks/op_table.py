@@ -71,7 +71,7 @@ def _entry(row: OpDef, names: tuple[str, ...], prefix: str) -> str:
     fn = _function(row)  # no module attribute to point at: write the entry here
     signature = str(inspect.signature(fn)).replace("input, ", "", 1).replace("(input)", "()")
     doc = inspect.getdoc(fn) or ""
-    return f"### `{row.name}`\n\n```python\nTensor.{row.name}{signature}\n```\n\n{doc}\n{note}\n"
+    return f"### `{row.name}`\n\n```text\nTensor.{row.name}{signature}\n```\n\n{doc}\n{note}\n"
 
 
 def _link(row: OpDef, name: str) -> str:

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from graphviz_dot import require_dot
 from mkdocs.structure.files import File, Files
 
 import minigrad
@@ -56,7 +57,7 @@ def _lenet_pictures(config: Any) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         return {
             f"images/generated/viz-{path.stem.replace('_', '-')}.svg": path.read_bytes()
-            for path in example.main(tmp)
+            for path in example.draw(tmp)
         }
 
 
@@ -65,6 +66,11 @@ SMALL = {
     "images/generated/viz-values.svg": values_graph,
     "images/generated/viz-saved.svg": saved_graph,
 }
+
+
+def on_config(config: Any) -> Any:
+    require_dot()
+    return config
 
 
 def on_files(files: Files, config: Any) -> Files:

@@ -138,6 +138,25 @@ class Conv2d(_ConvNd):
     bias : Parameter or None
         ``(out_channels,)``.
 
+    Shape
+    -----
+    - input: ``(N, C_in, H, W)``, or ``(C_in, H, W)`` for one image
+    - output: ``(N, C_out, H_out, W_out)`` (or ``(C_out, H_out, W_out)``), where
+
+      ``H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)
+      / stride[0]) + 1``
+
+      and ``W_out`` likewise with index 1. ``padding="same"`` keeps ``H_out = H`` (stride 1
+      only); ``padding="full"`` pads ``dilation * (kernel_size - 1)`` on each side, so
+      ``H_out = H + dilation[0] * (kernel_size[0] - 1)`` for stride 1.
+
+    Notes
+    -----
+    Initialisation, as in PyTorch: ``weight`` and ``bias`` are drawn uniformly from
+    ``[-k, k]`` with ``k = 1 / sqrt(fan_in)``, where
+    ``fan_in = in_channels // groups * kh * kw`` (``kaiming_uniform_(weight,
+    a=sqrt(5))``); :meth:`reset_parameters` draws them again.
+
     Examples
     --------
     >>> import minigrad
@@ -165,6 +184,22 @@ class Conv2d(_ConvNd):
 
 class Conv1d(_ConvNd):
     """1-D convolution over ``(N, C_in, L)`` sequences; parameters as :class:`Conv2d`.
+
+    The weight has shape ``(out_channels, in_channels // groups, k)``.
+
+    Shape
+    -----
+    - input: ``(N, C_in, L)``, or ``(C_in, L)``
+    - output: ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), where
+      ``L_out = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1``;
+      ``padding="same"`` keeps ``L_out = L`` (stride 1 only).
+
+    Notes
+    -----
+    Initialisation, as in PyTorch: ``weight`` and ``bias`` are drawn uniformly from
+    ``[-k, k]`` with ``k = 1 / sqrt(fan_in)``, where
+    ``fan_in = in_channels // groups * kernel_size`` (``kaiming_uniform_(weight,
+    a=sqrt(5))``); :meth:`reset_parameters` draws them again.
 
     Examples
     --------
@@ -198,6 +233,26 @@ class ConvTranspose2d(_ConvNd):
     bottom/right, to pick among the sizes a strided convolution maps to the same output).
     The weight has shape ``(in_channels, out_channels // groups, kh, kw)``. Only
     ``padding_mode="zeros"`` is supported, as in PyTorch.
+
+    Shape
+    -----
+    - input: ``(N, C_in, H, W)``, or ``(C_in, H, W)``
+    - output: ``(N, C_out, H_out, W_out)`` (or ``(C_out, H_out, W_out)``), where
+
+      ``H_out = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1)
+      + output_padding[0] + 1``
+
+      and ``W_out`` likewise with index 1: the sizes a :class:`Conv2d` with the same
+      arguments maps back to ``H x W``. ``forward(input, output_size=...)`` picks the
+      ``output_padding`` that gives a requested size.
+
+    Notes
+    -----
+    Initialisation, as in PyTorch: ``weight`` and ``bias`` are drawn uniformly from
+    ``[-k, k]`` with ``k = 1 / sqrt(fan_in)``, where
+    ``fan_in = out_channels // groups * kh * kw`` (from the weight's second dimension, as
+    PyTorch computes it; ``kaiming_uniform_(weight, a=sqrt(5))``); :meth:`reset_parameters`
+    draws them again.
 
     Examples
     --------

@@ -65,6 +65,17 @@ class MaxPool2d(_ExtremumPool2d):
     ceil_mode : bool
         Round the output size up, so a partial window at the end is used.
 
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, H_out, W_out)`` (or ``(C, H_out, W_out)``), where
+
+      ``H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)
+      / stride[0]) + 1``
+
+      and ``W_out`` likewise with index 1; ``ceil_mode=True`` rounds up instead (a last
+      window that would start in the right/bottom padding is dropped).
+
     Examples
     --------
     >>> import minigrad
@@ -79,7 +90,14 @@ class MaxPool2d(_ExtremumPool2d):
 
 
 class MinPool2d(_ExtremumPool2d):
-    """Minimum of each window; same parameters as :class:`MaxPool2d` (padding is ``+inf``)."""
+    """Minimum of each window; same parameters as :class:`MaxPool2d` (padding is ``+inf``).
+
+    Shape
+    -----
+    As :class:`MaxPool2d`: ``H_out = floor((H + 2 * padding[0] - dilation[0] *
+    (kernel_size[0] - 1) - 1) / stride[0]) + 1`` (rounded up with ``ceil_mode=True``), and
+    ``W_out`` likewise with index 1.
+    """
 
     def forward(self, input: Tensor) -> Any:
         return F.min_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -97,6 +115,20 @@ class AvgPool2d(Module):
         Whether padded zeros count in the divisor.
     divisor_override : int, optional
         Divide by this instead of the window size.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, H_out, W_out)`` (or ``(C, H_out, W_out)``), where
+      ``H_out = floor((H + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1`` and
+      ``W_out`` likewise with index 1; ``ceil_mode=True`` rounds up instead.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AvgPool2d(2)(minigrad.randn(8, 6, 28, 28)).shape
+    (8, 6, 14, 14)
     """
 
     def __init__(
@@ -121,7 +153,34 @@ class AvgPool2d(Module):
 
 
 class LPPool2d(Module):
-    """Power-average pooling ``(sum x**p)**(1/p)`` over each window (``p = norm_type``)."""
+    """Power-average pooling ``(sum x**p)**(1/p)`` over each window (``p = norm_type``).
+
+    Parameters
+    ----------
+    norm_type : float
+        The power ``p``: 1 sums the window, 2 gives its Euclidean length, and large ``p``
+        approaches max pooling.
+    kernel_size : int or pair
+        Window size.
+    stride : int or pair, optional
+        Step between windows (default: ``kernel_size``).
+    ceil_mode : bool
+        Round the output size up.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, H_out, W_out)`` (or ``(C, H_out, W_out)``), where
+      ``H_out = floor((H - kernel_size[0]) / stride[0]) + 1`` and ``W_out`` likewise with
+      index 1 (no padding); ``ceil_mode=True`` rounds up instead.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.LPPool2d(2, 3, stride=2)(minigrad.randn(1, 4, 9, 9)).shape
+    (1, 4, 4, 4)
+    """
 
     def __init__(self, norm_type: float, kernel_size: IntOrPair,
                  stride: IntOrPair | None = None, ceil_mode: bool = False) -> None:
@@ -141,6 +200,14 @@ class LPPool2d(Module):
 
 class AdaptiveAvgPool2d(Module):
     """Average pooling to a fixed ``output_size`` whatever the input size.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, *output_size)`` (or ``(C, *output_size)``), whatever ``H`` and
+      ``W``; an ``int`` means a square, ``None`` keeps that input size. Output cell ``i``
+      of ``out`` along a side of ``n`` covers inputs ``floor(i * n / out)`` to
+      ``ceil((i + 1) * n / out) - 1``.
 
     Examples
     --------
@@ -162,7 +229,23 @@ class AdaptiveAvgPool2d(Module):
 
 
 class AdaptiveMaxPool2d(Module):
-    """Max pooling to a fixed ``output_size`` whatever the input size."""
+    """Max pooling to a fixed ``output_size`` whatever the input size.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, *output_size)`` (or ``(C, *output_size)``), whatever ``H`` and
+      ``W``; an ``int`` means a square, ``None`` keeps that input size. Output cell ``i``
+      of ``out`` along a side of ``n`` covers inputs ``floor(i * n / out)`` to
+      ``ceil((i + 1) * n / out) - 1``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AdaptiveMaxPool2d(3)(minigrad.randn(1, 3, 13, 20)).shape
+    (1, 3, 3, 3)
+    """
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__()
@@ -178,6 +261,11 @@ class AdaptiveMaxPool2d(Module):
 
 class GlobalAvgPool2d(AdaptiveAvgPool2d):
     """Mean of each whole feature map: any ``(N, C, H, W)`` becomes ``(N, C, 1, 1)``.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``, of any ``H`` and ``W``
+    - output: ``(N, C, 1, 1)`` (or ``(C, 1, 1)``)
 
     Examples
     --------
@@ -195,7 +283,20 @@ class GlobalAvgPool2d(AdaptiveAvgPool2d):
 
 
 class GlobalMaxPool2d(AdaptiveMaxPool2d):
-    """Maximum of each whole feature map: any ``(N, C, H, W)`` becomes ``(N, C, 1, 1)``."""
+    """Maximum of each whole feature map: any ``(N, C, H, W)`` becomes ``(N, C, 1, 1)``.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``, of any ``H`` and ``W``
+    - output: ``(N, C, 1, 1)`` (or ``(C, 1, 1)``)
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.GlobalMaxPool2d()(minigrad.randn(2, 16, 7, 9)).shape
+    (2, 16, 1, 1)
+    """
 
     def __init__(self, return_indices: bool = False) -> None:
         super().__init__(1, return_indices)
@@ -207,6 +308,13 @@ class GlobalMaxPool2d(AdaptiveMaxPool2d):
 class MaxUnpool2d(Module):
     """Partial inverse of :class:`MaxPool2d`: put values back at the recorded indices,
     zeros elsewhere.
+
+    Shape
+    -----
+    - input and indices: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, H_out, W_out)`` (or ``(C, H_out, W_out)``), where
+      ``H_out = (H - 1) * stride[0] - 2 * padding[0] + kernel_size[0]`` and ``W_out``
+      likewise with index 1, unless ``forward`` is given ``output_size``.
 
     Examples
     --------

@@ -26,11 +26,34 @@ ENV_VAR = "MINIGRAD_GRAPH"
 MAX_NODES = 2000  # beyond this the picture is collapsed: rendering it whole takes minutes
 
 
-def _model_parameters() -> dict[str, Tensor]:
-    """Parameter names of the models alive in the program (it has not told us which)."""
+def _leaves(outputs: Sequence[Tensor]) -> set[int]:
+    """The ids of the leaf tensors the graph of ``outputs`` reaches."""
+    found: set[int] = set()
+    stack = [t.grad_fn for t in outputs if t.grad_fn is not None]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for parent in node.parents:
+            if isinstance(parent, Tensor):
+                found.add(id(parent))
+            elif parent is not None:
+                stack.append(parent)
+    return found
+
+
+def _model_parameters(outputs: Sequence[Tensor]) -> dict[str, Tensor]:
+    """Parameter names from the models alive in the program whose parameters the graph
+    uses (the program has not told us which model it trains)."""
+    used = _leaves(outputs)
     names: dict[str, Tensor] = {}
     for root in Module.live_roots():
-        for name, param in root.named_parameters():
+        params = list(root.named_parameters())
+        if not any(id(p) in used for _, p in params):
+            continue
+        for name, param in params:
             key = name if name not in names else f"{type(root).__name__}.{name}"
             names.setdefault(key, param)
     return names
@@ -40,7 +63,7 @@ def _write(path: str, outputs: Sequence[Tensor]) -> None:
     """Save the graph of ``outputs`` to ``path``; a failure (no Graphviz, a bad suffix)
     becomes a warning: a debugging aid must not stop the training it is watching."""
     try:
-        params: Any = _model_parameters()
+        params: Any = _model_parameters(outputs)
         written = save_graph(list(outputs), path, params=params, max_nodes=MAX_NODES)
     except Exception as err:  # reported as a warning: training goes on
         warnings.warn(f"{ENV_VAR}={path}: could not write the graph: {err}", RuntimeWarning,
