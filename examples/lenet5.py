@@ -9,6 +9,7 @@ training curves and the first layer's filters and feature maps.
     pip install -e ".[examples]"
     python examples/lenet5.py                 # about 20 s on two CPU cores
     python examples/lenet5.py --epochs 1 --limit 200 --out /tmp/quick
+    python examples/lenet5.py --tensorboard runs/tb   # then: tensorboard --logdir runs/tb
 """
 
 from __future__ import annotations
@@ -80,6 +81,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=args.epochs)
     history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "test_acc": []}
+    writer, logged_steps = None, 0
+    if args.tensorboard:  # needs pip install -e ".[tensorboard]"
+        from minigrad.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter(str(args.tensorboard))
 
     for epoch in range(1, args.epochs + 1):
         bar = tqdm(train_loader, desc=f"epoch {epoch}/{args.epochs}", leave=False)
@@ -94,13 +100,23 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             correct += int((logits.argmax(1) == labels).sum())
             seen += len(labels)
             bar.set_postfix(loss=f"{running_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
+            if writer:
+                logged_steps += 1
+                writer.add_scalar("train/loss", loss, logged_steps)
         scheduler.step()
         _, test_acc = evaluate(model, test_loader)
+        if writer:
+            writer.add_scalar("train/accuracy", correct / seen, epoch)
+            writer.add_scalar("test/accuracy", test_acc, epoch)
+            for name, parameter in model.named_parameters():
+                writer.add_histogram(f"weights/{name}", parameter, epoch)
         history["train_loss"].append(running_loss / seen)
         history["train_acc"].append(correct / seen)
         history["test_acc"].append(test_acc)
         print(f"epoch {epoch:2d}  loss {running_loss / seen:.4f}  train acc "
               f"{correct / seen:.4f}  test acc {test_acc:.4f}")
+    if writer:
+        writer.close()
     return {"model": model, "optimizer": optimizer, "history": history, "test_set": test_set}
 
 
@@ -157,6 +173,8 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--limit", type=int, default=0,
                         help="train on the first N training images only (0: all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tensorboard", type=Path, metavar="DIR",
+                        help="also log loss, accuracy and weights to TensorBoard in DIR")
     args = parser.parse_args(argv)
 
     start = time.perf_counter()

@@ -22,9 +22,11 @@ from minigrad.autograd import (
 from minigrad.backends import set_backend, use_backend
 from minigrad.creation import (
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,
+    from_numpy,
     full,
     full_like,
     linspace,
@@ -50,6 +52,7 @@ from minigrad.dtypes import (
     set_default_dtype,
 )
 from minigrad.serialization import load, save
+from minigrad.dlpack import from_dlpack
 from minigrad.ops import (
     abs,
     amax,
@@ -111,6 +114,7 @@ __all__ = [
     "testing", "nn", "optim", "data",
     "transpose", "unsqueeze", "use_backend", "var", "where", "zeros", "zeros_like",
     "load", "save",
+    "as_tensor", "from_dlpack", "from_numpy",
 ]
 
 from minigrad import data, nn, optim  # noqa: E402  (after the core they build on)
