@@ -15,7 +15,7 @@ from minigrad import nn
 def test_asarray_refuses_tensors_that_require_grad_as_pytorch_does() -> None:
     x = minigrad.tensor([1.0, 2.0], requires_grad=True)
     for convert in (numpy.asarray, numpy.array, lambda t: numpy.add(t, 1)):
-        with pytest.raises(RuntimeError, match="requires grad.*use tensor.detach"):
+        with pytest.raises(RuntimeError, match=r"requires grad.*use tensor\.detach"):
             convert(x)
     with pytest.raises(RuntimeError, match="requires grad"):
         numpy.asarray(nn.Linear(2, 2).weight)
@@ -123,7 +123,7 @@ def test_dlpack_round_trip_with_numpy_shares_memory() -> None:
 
 def test_dlpack_refuses_tensors_that_require_grad() -> None:
     x = minigrad.ones(2, requires_grad=True)
-    with pytest.raises(BufferError, match="requires grad.*detach"):
+    with pytest.raises(BufferError, match=r"requires grad.*detach"):
         numpy.from_dlpack(x)
     with pytest.raises(BufferError, match="requires grad"):
         minigrad.from_dlpack(x)
@@ -143,7 +143,7 @@ def test_from_dlpack_errors() -> None:
         def __dlpack_device__(self) -> tuple[int, int]:
             return (10, 0)  # ROCm
 
-    with pytest.raises(RuntimeError, match="DLPack device ROCM.*CPU \\(numpy\\) and on CUDA"):
+    with pytest.raises(RuntimeError, match=r"DLPack device ROCM.*CPU \(numpy\) and on CUDA"):
         minigrad.from_dlpack(OnAnotherDevice())
 
 

@@ -14,9 +14,9 @@ import pytest
 import minigrad
 
 pytest.importorskip("tensorboardX")
-from tensorboardX.proto import event_pb2  # noqa: E402
+from tensorboardX.proto import event_pb2
 
-from minigrad.utils.tensorboard import SummaryWriter  # noqa: E402
+from minigrad.utils.tensorboard import SummaryWriter
 
 
 def read_events(folder: Path) -> list[Any]:

@@ -151,7 +151,7 @@ def _load_from(source: IO[bytes], name: str, backend: Any) -> Any:
     if head[:6] == b"\x93NUMPY":
         raise BadFile(f"load: {name}: a single NumPy array (.npy), not an archive written by "
                       "minigrad.save; read it with numpy.load")
-    if safetensors_format.is_safetensors_header(head, total):
+    if safetensors_format.is_safetensors_header(head):
         return safetensors_format.read(source, name, backend)
     if torch_format.is_legacy_torch(head):
         raise BadFile(f"load: {name}: a PyTorch checkpoint in the legacy (non-zip) format of "

@@ -111,10 +111,10 @@ def read(source: IO[bytes], name: str, backend: Any) -> dict[str, Tensor]:
     return result
 
 
-def is_safetensors_header(head: bytes, size: int) -> bool:
-    """Whether a file of ``size`` bytes starting with ``head`` looks like safetensors: an
-    8-byte little-endian header length that fits in the file, then a JSON object."""
+def is_safetensors_header(head: bytes) -> bool:
+    """Whether a file starting with ``head`` looks like safetensors: an 8-byte
+    little-endian header length (safetensors caps headers at 100 MB), then a JSON object.
+    A truncated file still counts, so that the parser's error names the damage."""
     if len(head) < 9 or head[8:9] != b"{":
         return False
-    return 0 < int.from_bytes(head[:8], "little") <= size - 8
-
+    return 0 < int.from_bytes(head[:8], "little") <= 100_000_000

@@ -1,6 +1,6 @@
 """Pictures of computation graphs: :func:`draw_graph`, :func:`save_graph`, module tracing.
 
-Needs the ``graphviz`` Python package (``pip install 'minigrad[viz]'``); rendering to
+Needs the ``graphviz`` Python package (``pip install 'minigrad-cnn[viz]'``); rendering to
 svg/png/pdf also needs the Graphviz ``dot`` program. Setting the environment variable
 ``MINIGRAD_GRAPH=graph.svg`` makes the first ``backward()`` of a program save its graph.
 """
