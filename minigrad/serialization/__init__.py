@@ -137,11 +137,11 @@ def load(f: PathLike, map_location: Any = None, *, weights_only: bool | None = N
     backend = backends.current() if map_location is None else resolve_backend(map_location)
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as source:
-            return _load_from(source, repr(os.fspath(f)), backend)
+            return _load_from(source, repr(os.fspath(f)), backend, os.fspath(f))
     return _load_from(f, repr(_file_name(f) or f), backend)
 
 
-def _load_from(source: IO[bytes], name: str, backend: Any) -> Any:
+def _load_from(source: IO[bytes], name: str, backend: Any, path: str | None = None) -> Any:
     start = source.tell()
     head = source.read(_HEAD)
     source.seek(start)
@@ -152,7 +152,7 @@ def _load_from(source: IO[bytes], name: str, backend: Any) -> Any:
         raise BadFile(f"load: {name}: a single NumPy array (.npy), not an archive written by "
                       "minigrad.save; read it with numpy.load")
     if safetensors_format.is_safetensors_header(head):
-        return safetensors_format.read(source, name, backend)
+        return safetensors_format.read(source, name, backend, path)
     if torch_format.is_legacy_torch(head):
         raise BadFile(f"load: {name}: a PyTorch checkpoint in the legacy (non-zip) format of "
                       "PyTorch before 1.6 or _use_new_zipfile_serialization=False, which "

@@ -21,6 +21,7 @@ import numpy
 
 from minigrad.dtypes import check_supported
 from minigrad.serialization.archive import BadFile
+from minigrad.serialization.host import to_tensor
 from minigrad.tensor import Tensor
 
 __all__ = ["INSTALL_HINT", "is_safetensors_header", "read", "write"]
@@ -87,11 +88,15 @@ def _convert(key: str, entry: Mapping[str, Any], name: str) -> numpy.ndarray[Any
     if dtype is None:
         raise BadFile(f"load: {name}: tensor {key!r} has dtype {code}, which minigrad can't "
                       "hold (it reads BOOL, U8, I8, I16, I32, I64, F16, BF16, F32, F64)")
-    return numpy.frombuffer(data, dtype=dtype).reshape(shape).astype(numpy.dtype(dtype.name))
+    return _native(numpy.frombuffer(data, dtype=dtype).reshape(shape))
 
 
-def read(source: IO[bytes], name: str, backend: Any) -> dict[str, Tensor]:
-    """The tensors of a safetensors file, as a dict in the file's order, on ``backend``.
+def read(source: IO[bytes], name: str, backend: Any,
+         path: str | None = None) -> dict[str, Tensor]:
+    """The tensors of a safetensors file, as a dict, on ``backend``.
+
+    A file on disk is memory-mapped and each tensor copied out once; bfloat16 entries
+    (and open files) go through the package's parser on the whole file's bytes.
 
     Raises
     ------
@@ -100,6 +105,11 @@ def read(source: IO[bytes], name: str, backend: Any) -> dict[str, Tensor]:
     """
     package = _package("loading")
     try:
+        if path is not None:
+            with package.safe_open(path, framework="np") as f:
+                keys = list(f.keys())  # a safe_open handle is not a dict
+                if all(f.get_slice(k).get_dtype() in _DTYPES for k in keys):
+                    return {k: to_tensor(_native(f.get_tensor(k)), backend) for k in keys}
         entries = package.deserialize(source.read())
     except Exception as exc:  # SafetensorError derives from Exception only
         raise BadFile(f"load: {name}: not a valid safetensors file ({exc})") from None
@@ -107,8 +117,12 @@ def read(source: IO[bytes], name: str, backend: Any) -> dict[str, Tensor]:
     for key, entry in entries:
         host = _convert(key, entry, name)
         check_supported(host.dtype)
-        result[key] = Tensor.from_array(backend.asarray(host), backend)
+        result[key] = to_tensor(host, backend)
     return result
+
+
+def _native(array: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
 
 
 def is_safetensors_header(head: bytes) -> bool:

@@ -25,6 +25,7 @@ import numpy
 
 from minigrad.dtypes import check_supported, is_floating
 from minigrad.serialization.archive import BadFile, read_member
+from minigrad.serialization.host import to_tensor
 from minigrad.tensor import Tensor
 
 __all__ = ["find_root", "is_legacy_torch", "read"]
@@ -128,7 +129,7 @@ class _Checkpoint:
         except TypeError:
             raise self.fail(f"a tensor of dtype {storage.dtype}, which minigrad can't hold "
                             "(convert it in PyTorch first)") from None
-        t = Tensor.from_array(self.backend.asarray(host), self.backend)
+        t = to_tensor(host, self.backend)
         if requires_grad and is_floating(host.dtype):
             t.requires_grad_(True)
         return t
