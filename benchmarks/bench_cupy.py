@@ -5,7 +5,7 @@ Two workloads, float32, timed with the device synchronized before and after:
 * conv2d forward + backward (gradients of input, weight and bias) for a few layer shapes;
 * one LeNet-5 training step (forward, cross-entropy, backward, SGD update), batch 128.
 
-Needs a CUDA GPU and CuPy (``pip install "minigrad[cuda12]"``); PyTorch with CUDA is
+Needs a CUDA GPU and CuPy (``pip install "minigrad-cnn[cuda12]"``); PyTorch with CUDA is
 optional (its column is left out without it). Where the CuPy backend cannot run, the
 script says why and exits without error. Prints a table and writes
 ``benchmarks/results/cupy.md``.

@@ -7,7 +7,7 @@ Usage::
 writes ``lenet_step_collapsed.svg`` and ``lenet_step_expanded.svg`` (default folder:
 ``graphs``). The forward pass runs inside ``minigrad.viz.trace_modules(model)`` so the
 pictures know which module made each op; the graph is drawn before ``backward()``, which
-then runs as usual, followed by one SGD update. Needs ``pip install 'minigrad[viz]'`` and
+then runs as usual, followed by one SGD update. Needs ``pip install 'minigrad-cnn[viz]'`` and
 the Graphviz ``dot`` program (``apt-get install graphviz`` / ``brew install graphviz``);
 without them the script says so in one line and writes nothing.
 """

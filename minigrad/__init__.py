@@ -24,9 +24,11 @@ from minigrad.autograd import (
 from minigrad.backends import set_backend, use_backend
 from minigrad.creation import (
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,
+    from_numpy,
     full,
     full_like,
     linspace,
@@ -43,6 +45,7 @@ from minigrad.creation import (
     zeros_like,
 )
 from minigrad.device import device
+from minigrad.dlpack import from_dlpack
 from minigrad.dtypes import (
     bool_,
     dtype,
@@ -82,6 +85,7 @@ __all__ = [
     "randint", "randn", "randn_like", "save", "set_backend", "set_default_dtype",
     "set_grad_enabled", "tensor", "testing", "use_backend", "utils", "zeros", "zeros_like",
     "Size", "accelerator", "cuda", "device", "dtype", "int8", "int16", "short", "uint8", "xpu",
+    "as_tensor", "from_dlpack", "from_numpy",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy
 
 from minigrad import backends
 from minigrad.dtypes import check_supported, get_default_dtype
-from minigrad.tensor import Tensor, shape_args
+from minigrad.tensor import Tensor, shape_args, tensor
 
 __all__ = [
     "arange",
+    "as_tensor",
     "empty",
     "empty_like",
     "eye",
+    "from_numpy",
     "full",
     "full_like",
     "linspace",
@@ -214,3 +217,88 @@ def manual_seed(seed: int) -> None:
     """Seed every backend's random generator (those already loaded and any loaded later),
     so that runs are reproducible."""
     backends.set_seed(seed)
+
+
+def from_numpy(ndarray: numpy.ndarray[Any, Any]) -> Tensor:
+    """A CPU tensor that shares memory with a NumPy array, as ``torch.from_numpy``.
+
+    Writes through either one are seen by the other; the dtype is kept (a float64 array
+    gives a float64 tensor). The tensor lives on the NumPy backend, whatever the current
+    backend is, and does not require grad.
+
+    Raises
+    ------
+    TypeError
+        If ``ndarray`` is not a NumPy array, or its dtype is one minigrad lacks.
+    ValueError
+        If its byte order is not the machine's (PyTorch refuses these too).
+
+    Examples
+    --------
+    >>> import numpy
+    >>> import minigrad
+    >>> a = numpy.arange(3.0)
+    >>> t = minigrad.from_numpy(a)
+    >>> a[0] = 7.0
+    >>> t
+    tensor([7., 1., 2.], dtype=minigrad.float64)
+    """
+    if not isinstance(ndarray, numpy.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(ndarray).__name__}")
+    if not ndarray.dtype.isnative:
+        raise ValueError(f"from_numpy: the array's byte order ({ndarray.dtype.str}) is not "
+                         "the machine's; convert it with ndarray.astype(ndarray.dtype."
+                         "newbyteorder('='))")
+    try:
+        check_supported(ndarray.dtype)
+    except TypeError as exc:
+        raise TypeError(f"from_numpy: can't convert an array of dtype {ndarray.dtype}: "
+                        f"{exc}") from None
+    if not ndarray.flags.writeable:
+        warnings.warn("from_numpy: the array is read-only; the tensor shares its memory, so "
+                      "in-place ops on the tensor will fail", UserWarning, stacklevel=2)
+    return Tensor.from_array(ndarray.view(numpy.ndarray), backends.resolve("cpu"))
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing memory when it can, as ``torch.as_tensor``.
+
+    - a tensor with the requested dtype and device is returned itself; otherwise it is
+      converted with ``.to`` (a differentiable copy, so the graph is kept);
+    - an array of the target backend (a NumPy array for the CPU) with the requested
+      dtype is wrapped without a copy, like :func:`from_numpy`;
+    - anything else (lists, numbers, other arrays) is copied, like :func:`tensor`.
+
+    Parameters
+    ----------
+    data : array_like or Tensor
+        The values.
+    dtype : dtype, optional
+        Default: the data's own (Python floats: the default float dtype).
+    device : str or Backend, optional
+        Default: the tensor's own backend, else the current backend.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> import minigrad
+    >>> a = numpy.ones(2, dtype=numpy.float32)
+    >>> minigrad.as_tensor(a).add_(1)
+    tensor([2., 2.])
+    >>> a
+    array([2., 2.], dtype=float32)
+    """
+    wanted = None if dtype is None else check_supported(dtype)
+    if isinstance(data, Tensor):
+        result = data if device is None else data.to(backends.resolve(device))
+        return result if wanted is None or wanted == result.dtype else result.to(wanted)
+    backend = backends.current() if device is None else backends.resolve(device)
+    own: Any = data if isinstance(data, backend.array_type) else None
+    if own is not None and (wanted is None or wanted == own.dtype) and own.dtype.isnative:
+        try:
+            check_supported(own.dtype)
+        except TypeError:
+            pass  # tensor() below gives the error
+        else:
+            return Tensor.from_array(own, backend)
+    return tensor(data, dtype=wanted, device=backend)

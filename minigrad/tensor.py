@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy
 import numpy as np  # for annotations inside the class, where numpy() is a method
 
-from minigrad import backends
+from minigrad import backends, dlpack
 from minigrad.device import device as Device
 from minigrad.dtypes import check_supported, get_default_dtype, is_floating
 from minigrad.size import Size
@@ -300,10 +300,6 @@ class Tensor(TensorMethods):
     def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
-    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray[Any, Any]:
-        host = self._host()
-        return host if dtype is None else host.astype(dtype)
-
     __hash__ = object.__hash__
 
     def __repr__(self) -> str:
@@ -449,6 +445,67 @@ class Tensor(TensorMethods):
 
         return draw_graph(self, **kwargs)
 
+    # --- interop: NumPy's __array__ and DLPack (see minigrad/dlpack.py) -----------------
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
+        """``numpy.asarray(t)``: the values as :meth:`numpy` gives them (the same memory on
+        the NumPy backend, a host copy from a GPU backend).
+
+        Raises
+        ------
+        RuntimeError
+            If the tensor requires grad, as in PyTorch: NumPy could write through the
+            array without autograd's version counter seeing it. Use ``t.detach()``.
+        ValueError
+            If ``copy=False`` but a copy is needed (a dtype change, or a GPU tensor).
+        """
+        if self._requires_grad:
+            raise RuntimeError(
+                "can't convert a tensor that requires grad to a NumPy array (numpy.asarray, "
+                "numpy.array...): NumPy could change it behind autograd's back; use "
+                "tensor.detach() first, as in PyTorch"
+            )
+        host = self.numpy()
+        convert = dtype is not None and numpy.dtype(dtype) != host.dtype
+        if copy is False and (convert or host is not self._data):
+            reason = f"it is on {self.device}" if host is not self._data else f"{dtype} asked"
+            raise ValueError(f"can't give NumPy this tensor's memory without a copy "
+                             f"(copy=False): {reason}")
+        if convert:
+            return host.astype(dtype)
+        return host.copy() if copy else host
+
+    def __dlpack__(self, *, stream: Any = None, max_version: tuple[int, int] | None = None,
+                   dl_device: Any = None, copy: bool | None = None) -> Any:
+        """Export this tensor's memory through DLPack (for ``numpy.from_dlpack``,
+        ``torch.from_dlpack``, ``cupy.from_dlpack``, ``jax.dlpack.from_dlpack``).
+
+        Raises
+        ------
+        BufferError
+            If the tensor requires grad, as in PyTorch (use ``t.detach()``).
+        """
+        if self._requires_grad:
+            raise BufferError("can't export a tensor that requires grad through DLPack; "
+                              "use tensor.detach(), as in PyTorch")
+        return dlpack.export(self._data, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self) -> tuple[Any, int]:
+        """``(DLPack device type, device index)`` of this tensor's memory: ``(1, 0)`` on
+        the CPU, ``(2, n)`` on CUDA GPU ``n``."""
+        kind, index = self._data.__dlpack_device__()
+        return kind, int(index)
+    # --- end of interop ------------------------------------------------------------------
+
+def _host_values(data: Any) -> Any:
+    """``data`` with the tensors inside lists and tuples turned into host values (their
+    gradients are not followed, as in PyTorch)."""
+    if isinstance(data, Tensor):
+        return data._host()
+    if isinstance(data, (list, tuple)) and any(isinstance(d, (Tensor, list, tuple))
+                                               for d in data):
+        return [_host_values(d) for d in data]
+    return data
+
 
 def tensor(
     data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
@@ -477,7 +534,7 @@ def tensor(
     if isinstance(data, Tensor):
         host: Any = data._host()
     else:
-        host = numpy.asarray(data)
+        host = numpy.asarray(_host_values(data))
         if (dtype is None and host.dtype == numpy.float64
                 and not isinstance(data, (numpy.ndarray, numpy.generic))):
             host = host.astype(get_default_dtype())  # Python floats -> the default dtype

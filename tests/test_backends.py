@@ -110,7 +110,7 @@ def test_available_lists_numpy_and_cupy() -> None:
     cupy = infos["cupy"]
     assert cupy.target == "minigrad_cupy:CupyBackend"
     if not cupy.usable:
-        assert "GPU" in cupy.reason or 'pip install "minigrad[cuda12]"' in cupy.reason
+        assert "GPU" in cupy.reason or 'pip install "minigrad-cnn[cuda12]"' in cupy.reason
 
 
 def test_get_returns_one_instance_per_name() -> None:
@@ -182,7 +182,7 @@ def test_env_cupy() -> None:
         assert result.returncode != 0
         last = result.stderr.strip().splitlines()[-1]
         assert "MINIGRAD_BACKEND=cupy" in last and "cannot be used here" in last
-        assert 'pip install "minigrad[cuda12]"' in last or "GPU" in last
+        assert 'pip install "minigrad-cnn[cuda12]"' in last or "GPU" in last
 
 
 # --- set_backend / use_backend ---------------------------------------------------------

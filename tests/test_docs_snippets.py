@@ -21,6 +21,8 @@ import pytest
 import minigrad
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+# Packages of optional extras: a page that needs a missing one is skipped, not failed.
+OPTIONAL_PACKAGES = {"safetensors", "tensorboardX"}
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]
@@ -53,6 +55,10 @@ def test_page_snippets_run(page: Path) -> None:
         if "GraphvizNotFoundError" in {type(e).__name__ for e in _chain(exc)}:
             pytest.skip(f"docs/{page.relative_to(DOCS)} renders graphs: Graphviz's dot is "
                         "not installed (apt-get install graphviz)")
+        missing = {e.name for e in _chain(exc) if isinstance(e, ModuleNotFoundError)}
+        if missing & OPTIONAL_PACKAGES:
+            pytest.skip(f"docs/{page.relative_to(DOCS)} uses {sorted(missing)[0]}, from an "
+                        'extra that is not installed (pip install -e ".[dev]")')
         raise
     assert Path.cwd() == cwd  # the page ran in a temporary folder, and state came back
     assert minigrad.backends.current() is backend and minigrad.get_default_dtype() == dtype

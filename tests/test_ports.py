@@ -53,7 +53,7 @@ PROGRAMS = [
     # x**5 terms of size 3e2 and sums of 2000 of them: float32 rounding reaches 2e-5
     Program("tutorials_dynamic_net", compare=True, rtol=1e-4),
     Program("tutorials_neural_networks", check="runs"),
-    Program("yunjey_linear_regression", compare=True, waits_on=("minigrad.from_numpy",)),
+    Program("yunjey_linear_regression", compare=True),
     # SGD at lr=0.001 moves the loss less than batch noise in 4 steps, in PyTorch too
     Program("yunjey_logistic_regression", check="runs"),
     Program("yunjey_feedforward"),

@@ -287,7 +287,7 @@ def test_rendering_without_dot_says_how_to_install_graphviz(tmp_path, monkeypatc
 
 def test_missing_graphviz_package_names_the_viz_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)
-    with pytest.raises(ImportError, match=r"pip install 'minigrad\[viz\]'"):
+    with pytest.raises(ImportError, match=r"pip install 'minigrad-cnn\[viz\]'"):
         affine()[0].draw()
 
 

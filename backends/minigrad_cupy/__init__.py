@@ -27,8 +27,8 @@ from minigrad_cupy import cuda_kernels
 __all__ = ["INSTALL_HINT", "CupyBackend"]
 
 INSTALL_HINT = (
-    'install CuPy with pip install "minigrad[cuda12]" (CUDA 12.x drivers) or '
-    'pip install "minigrad[cuda13]" (CUDA 13.x)'
+    'install CuPy with pip install "minigrad-cnn[cuda12]" (CUDA 12.x drivers) or '
+    'pip install "minigrad-cnn[cuda13]" (CUDA 13.x)'
 )
 _FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
 

@@ -111,7 +111,8 @@ def available() -> list[BackendInfo]:
 
 def _describe(registered: dict[str, EntryPoint]) -> str:
     if not registered:
-        return "none (is minigrad installed? run pip install -e . in a source checkout)"
+        return ("none (is minigrad installed? pip install minigrad-cnn, or pip install -e . in a "
+                "source checkout)")
     return ", ".join(sorted(registered))
 
 

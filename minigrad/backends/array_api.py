@@ -30,6 +30,7 @@ class ArrayNamespace(Protocol):
     # creation
     array: Any
     asarray: Any
+    from_dlpack: Any
     ascontiguousarray: Any
     empty: Any
     zeros: Any

@@ -113,7 +113,7 @@ class Digits(_ImageDataset):
     Raises
     ------
     ImportError
-        If scikit-learn is not installed (``pip install "minigrad[examples]"``).
+        If scikit-learn is not installed (``pip install "minigrad-cnn[examples]"``).
 
     Examples
     --------
@@ -133,7 +133,7 @@ class Digits(_ImageDataset):
         except ImportError as exc:
             raise ImportError(
                 "Digits needs scikit-learn, which ships the images: pip install "
-                '"minigrad[examples]" (or pip install scikit-learn)'
+                '"minigrad-cnn[examples]" (or pip install scikit-learn)'
             ) from exc
         if size < 1:
             raise ValueError(f"Digits: size must be positive, got {size}")

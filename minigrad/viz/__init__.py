@@ -1,7 +1,7 @@
 """Pictures of computation graphs (:func:`draw_graph`, :func:`save_graph`, module tracing)
 and of what a CNN learned (:func:`show_filters`, :func:`feature_maps`).
 
-Graphs need the ``graphviz`` Python package (``pip install 'minigrad[viz]'``); rendering to
+Graphs need the ``graphviz`` Python package (``pip install 'minigrad-cnn[viz]'``); rendering to
 svg/png/pdf also needs the Graphviz ``dot`` program. Filters and feature maps are drawn with
 matplotlib, also part of the ``viz`` extra. Setting the environment variable
 ``MINIGRAD_GRAPH=graph.svg`` makes the first ``backward()`` of a program save its graph.

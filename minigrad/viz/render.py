@@ -36,7 +36,7 @@ def import_graphviz() -> Any:
     except ImportError as err:
         raise ImportError(
             "drawing graphs needs the 'graphviz' Python package, part of minigrad's 'viz' "
-            "extra: pip install 'minigrad[viz]' (or pip install graphviz)"
+            "extra: pip install 'minigrad-cnn[viz]' (or pip install graphviz)"
         ) from err
     return graphviz
 
