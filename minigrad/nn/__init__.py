@@ -12,7 +12,7 @@ Examples
 (2, 10)
 """
 
-from minigrad.nn import functional, init, utils
+from minigrad.nn import functional, init, parallel, utils
 from minigrad.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from minigrad.nn.container import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
@@ -30,6 +30,7 @@ from minigrad.nn.loss import (
 )
 from minigrad.nn.module import Module, RemovableHandle
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from minigrad.nn.parallel import DataParallel
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.pooling import (
     AdaptiveAvgPool2d,
@@ -43,13 +44,15 @@ from minigrad.nn.pooling import (
     MinPool2d,
 )
 from minigrad.nn.sparse import Embedding
+from minigrad.nn.sync_batchnorm import SyncBatchNorm
 
 __all__ = [
     "ELU", "GELU", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BCELoss",
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d",
-    "CrossEntropyLoss", "Dropout", "Dropout2d", "Embedding", "Flatten", "GlobalAvgPool2d",
+    "CrossEntropyLoss", "DataParallel", "Dropout", "Dropout2d", "Embedding", "Flatten", "GlobalAvgPool2d",
     "GlobalMaxPool2d", "Identity", "L1Loss", "LPPool2d", "LayerNorm", "LeakyReLU", "Linear",
     "LogSoftmax", "MSELoss", "MaxPool2d", "MaxUnpool2d", "MinPool2d", "Module", "ModuleDict",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Sequential", "Sigmoid",
-    "SmoothL1Loss", "Softmax", "Tanh", "Unflatten", "functional", "init", "utils",
+    "SmoothL1Loss", "Softmax", "SyncBatchNorm", "Tanh", "Unflatten", "functional", "init",
+    "parallel", "utils",
 ]
