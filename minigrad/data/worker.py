@@ -27,8 +27,8 @@ from minigrad.tensor import Tensor
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
-# How often an idle worker checks that its parent is still alive, in seconds.
-_PARENT_CHECK_INTERVAL = 1.0
+# How often an idle worker checks that it should stop or that its parent is gone, in seconds.
+_POLL_INTERVAL = 0.2
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 
 
@@ -158,17 +158,18 @@ def worker_loop(
         except Exception as exc:
             init_error = WorkerError(exc, worker_id)
     try:
-        while True:
+        # done_event is the stop signal that always arrives (the None sent on the index
+        # queue may not: a loader collected as part of a reference cycle can have its
+        # queues finalized first)
+        while not done_event.is_set():
             try:
-                task = index_queue.get(timeout=_PARENT_CHECK_INTERVAL)
+                task = index_queue.get(timeout=_POLL_INTERVAL)
             except queue.Empty:
                 if os.getppid() != parent_pid:
                     break  # the main process is gone
                 continue
-            if task is None:
+            if task is None or done_event.is_set():
                 break
-            if done_event.is_set():
-                continue  # shutting down: skip the remaining work
             task_id, indices = task
             if init_error is not None:
                 payload, init_error = pickle.dumps(init_error, _PROTOCOL), None
