@@ -32,7 +32,7 @@ from minigrad.data.distributed import DistributedSampler
 from minigrad.nn.parallel import DistributedDataParallel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # to share lenet5.py's pieces
-from lenet5 import LeNet5, evaluate, plot_curves  # noqa: E402
+from lenet5 import LeNet5, evaluate, plot_curves
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:

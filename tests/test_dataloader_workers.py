@@ -210,7 +210,7 @@ def test_worker_init_fn_exception_surfaces() -> None:
     def broken(worker_id: int) -> None:
         raise RuntimeError(f"cannot open the shard of worker {worker_id}")
 
-    with pytest.raises(RuntimeError, match="worker process 0(.|\n)*cannot open the shard"):
+    with pytest.raises(RuntimeError, match=r"worker process 0(.|\n)*cannot open the shard"):
         list(DataLoader(Probe(), batch_size=2, num_workers=2, worker_init_fn=broken))
 
 
@@ -222,7 +222,7 @@ def test_dead_worker_is_an_error_not_a_hang() -> None:
 
 def test_timeout() -> None:
     loader = DataLoader(Slow(), batch_size=1, num_workers=1, timeout=0.2)
-    with pytest.raises(RuntimeError, match="DataLoader timed out after 0.2 seconds"):
+    with pytest.raises(RuntimeError, match=r"DataLoader timed out after 0\.2 seconds"):
         list(loader)
 
 

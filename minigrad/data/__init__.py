@@ -11,10 +11,11 @@ Examples
 (2, 2) (2,)
 """
 
-from minigrad.data import datasets
+from minigrad.data import datasets, distributed
 from minigrad.data.dataloader import DataLoader, default_collate, default_convert
 from minigrad.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from minigrad.data.datasets import MNIST, Digits
+from minigrad.data.distributed import DistributedSampler
 from minigrad.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -23,9 +24,6 @@ from minigrad.data.sampler import (
     SubsetRandomSampler,
 )
 from minigrad.data.worker import WorkerInfo, get_worker_info
-
-from minigrad.data import distributed  # noqa: I001  (after the samplers it builds on)
-from minigrad.data.distributed import DistributedSampler
 
 __all__ = [
     "MNIST",

@@ -9,6 +9,7 @@ are alive, so a worker that dies is an error rather than a hang.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pickle
@@ -33,6 +34,7 @@ class WorkerPool:
 
     def __init__(self, loader: DataLoader, base_seed: int) -> None:
         ctx = loader.multiprocessing_context
+        assert ctx is not None
         self.num_workers = loader.num_workers
         self.result_queue = ctx.Queue()
         self.done_event = ctx.Event()
@@ -71,10 +73,8 @@ class WorkerPool:
         self._closed = True
         self.done_event.set()
         for index_queue in self.index_queues:
-            try:
+            with contextlib.suppress(OSError, ValueError):  # a queue already closed
                 index_queue.put(None)
-            except (OSError, ValueError):
-                pass
         deadline = time.monotonic() + _JOIN_TIMEOUT
         for process in self.processes:
             process.join(max(0.0, deadline - time.monotonic()))

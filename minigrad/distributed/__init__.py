@@ -14,7 +14,6 @@ Examples
 False
 """
 
-from minigrad.distributed.autograd_ops import all_reduce_sum
 from minigrad.distributed.collectives import (
     all_gather,
     all_gather_object,
@@ -45,7 +44,6 @@ __all__ = [
     "all_gather",
     "all_gather_object",
     "all_reduce",
-    "all_reduce_sum",
     "barrier",
     "broadcast",
     "broadcast_object_list",

@@ -49,8 +49,9 @@ from minigrad.nn.sync_batchnorm import SyncBatchNorm
 __all__ = [
     "ELU", "GELU", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BCELoss",
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d",
-    "CrossEntropyLoss", "DataParallel", "Dropout", "Dropout2d", "Embedding", "Flatten", "GlobalAvgPool2d",
-    "GlobalMaxPool2d", "Identity", "L1Loss", "LPPool2d", "LayerNorm", "LeakyReLU", "Linear",
+    "CrossEntropyLoss", "DataParallel", "Dropout", "Dropout2d", "Embedding", "Flatten",
+    "GlobalAvgPool2d", "GlobalMaxPool2d", "Identity", "L1Loss", "LPPool2d", "LayerNorm",
+    "LeakyReLU", "Linear",
     "LogSoftmax", "MSELoss", "MaxPool2d", "MaxUnpool2d", "MinPool2d", "Module", "ModuleDict",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Sequential", "Sigmoid",
     "SmoothL1Loss", "Softmax", "SyncBatchNorm", "Tanh", "Unflatten", "functional", "init",

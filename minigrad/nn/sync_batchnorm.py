@@ -13,14 +13,39 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad import distributed
-from minigrad.autograd import no_grad
-from minigrad.distributed.autograd_ops import all_reduce_sum
+from minigrad.autograd import Function, no_grad
+from minigrad.distributed.collectives import reduce_array_
 from minigrad.nn.module import Module
 from minigrad.nn.normalization import _BatchNorm
 from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
 
-__all__ = ["SyncBatchNorm", "convert_sync_batchnorm"]
+__all__ = ["AllReduceSum", "SyncBatchNorm", "all_reduce_sum", "convert_sync_batchnorm"]
+
+
+class AllReduceSum(Function):
+    """``out = sum over ranks of x`` (same shape on every rank), inside the graph.
+
+    If every rank's loss depends on ``s = x_0 + ... + x_{N-1}``, the gradient of the total
+    loss with respect to each ``x_r`` is the sum over ranks of the gradients with respect
+    to ``s``: the backward of an all-reduce-sum is an all-reduce-sum. Every rank must reach
+    these nodes in the same order, in forward and in backward; that holds when all ranks
+    run the same model (the engine's backward order is deterministic).
+    """
+
+    def forward(ctx, x: Any) -> Any:
+        buffer = ctx.xp.array(x, copy=True, order="C")
+        reduce_array_(buffer)
+        return buffer
+
+    def backward(ctx, grad: Tensor) -> Tensor:
+        return AllReduceSum.apply(grad)
+
+
+def all_reduce_sum(tensor: Tensor) -> Tensor:
+    """The sum of ``tensor`` over all ranks, as a new tensor that gradients flow through
+    (PyTorch's ``torch.distributed.nn.functional.all_reduce``)."""
+    return AllReduceSum.apply(tensor)
 
 
 class SyncBatchNorm(_BatchNorm):

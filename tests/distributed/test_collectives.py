@@ -1,4 +1,4 @@
-"""Collectives across ranks: every op, dtype and error; the differentiable all-reduce."""
+"""Collectives across ranks: every op, dtype and error."""
 
 from __future__ import annotations
 
@@ -47,11 +47,11 @@ def test_all_reduce_bool_and_views(world: Any) -> None:
 
 
 def test_all_reduce_errors(world: Any) -> None:
-    with pytest.raises(TypeError, match="AVG needs a floating-point tensor, got int64"):
+    with pytest.raises(TypeError, match=r"AVG needs a floating-point tensor, got int64"):
         world.all_reduce(minigrad.tensor([1, 2]), world.ReduceOp.AVG)
-    with pytest.raises(TypeError, match="op must be a minigrad.distributed.ReduceOp"):
+    with pytest.raises(TypeError, match=r"op must be a minigrad\.distributed\.ReduceOp"):
         world.all_reduce(minigrad.ones(2), "sum")
-    with pytest.raises(TypeError, match="expected a minigrad.Tensor, got ndarray"):
+    with pytest.raises(TypeError, match=r"expected a minigrad\.Tensor, got ndarray"):
         world.all_reduce(numpy.ones(2))
 
 
@@ -89,16 +89,3 @@ def test_group_queries(world: Any) -> None:
     assert 0 <= world.get_local_rank() < world.get_local_world_size() <= world.get_world_size()
     with pytest.raises(RuntimeError, match="initialize the default process group twice"):
         world.init_process_group()
-
-
-def test_differentiable_all_reduce_sum(world: Any) -> None:
-    """loss_r = sum(c_r * s) with s = sum over ranks of (r + 1) * x_r, so the total loss
-    sum_r loss_r has gradient (r + 1) * sum_q c_q with respect to x_r."""
-    rank, size = world.get_rank(), world.get_world_size()
-    x = minigrad.tensor([1.0, 2.0], dtype=minigrad.float64, requires_grad=True)
-    s = world.all_reduce_sum(x * (rank + 1))
-    assert s.tolist() == [sum(r + 1 for r in range(size)) * v for v in (1.0, 2.0)]
-    c = float(rank + 2)
-    (s * c).sum().backward()
-    total_c = sum(q + 2.0 for q in range(size))
-    assert x.grad.tolist() == [(rank + 1) * total_c] * 2

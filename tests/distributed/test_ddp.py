@@ -45,7 +45,7 @@ def flat_state(model: nn.Module) -> numpy.ndarray:
 
 def relative_error(a: nn.Module, b: nn.Module) -> float:
     worst = 0.0
-    for (name, x), (_, y) in zip([*a.state_dict().items()], [*b.state_dict().items()]):
+    for x, y in zip(a.state_dict().values(), b.state_dict().values()):
         x, y = x.detach().numpy().astype(float), y.detach().numpy().astype(float)
         scale = max(numpy.abs(y).max(), 1e-300)
         worst = max(worst, float(numpy.abs(x - y).max() / scale))
@@ -66,14 +66,13 @@ def test_parameters_bitwise_identical_across_ranks(world: Any) -> None:
     states: list[Any] = [None] * size
     world.all_gather_object(states, flat_state(model).tobytes())
     assert all(s == states[0] for s in states)
-    assert list(ddp.state_dict())[0].startswith("module.")
+    assert next(iter(ddp.state_dict())).startswith("module.")
 
 
 @pytest.mark.parametrize("batch_norm", [False, True], ids=["no-bn", "syncbn"])
 def test_ranks_times_batch_equal_one_process(world: Any, batch_norm: bool) -> None:
     minigrad.set_default_dtype(minigrad.float64)
     rank, size = world.get_rank(), world.get_world_size()
-    per_rank = 3 + rank  # unequal shards: SyncBatchNorm weighs ranks by their counts
     minigrad.manual_seed(0)
     reference = small_cnn(batch_norm)
     minigrad.manual_seed(0)
@@ -81,6 +80,7 @@ def test_ranks_times_batch_equal_one_process(world: Any, batch_norm: bool) -> No
     ddp = DDP(replica)
     ref_opt = optim.SGD(reference.parameters(), lr=0.2, momentum=0.9)
     opt = optim.SGD(ddp.parameters(), lr=0.2, momentum=0.9)
+    # unequal shards (3, 4, ... samples): SyncBatchNorm must weigh ranks by their counts
     starts = numpy.cumsum([0] + [3 + r for r in range(size)])
     total = int(starts[-1])
     for step in range(STEPS):

@@ -9,6 +9,7 @@ import pytest
 
 import minigrad
 from minigrad import nn
+from minigrad.nn.sync_batchnorm import all_reduce_sum
 
 
 @pytest.mark.parametrize("shape", [(5, 3, 4, 4), (6, 3)], ids=["NCHW", "NC"])
@@ -38,7 +39,8 @@ def test_matches_batchnorm_on_the_whole_batch(world: Any, shape: tuple[int, ...]
     out = sync(x_mine)
     (out * minigrad.tensor(upstream[lo:hi])).sum().backward()
 
-    numpy.testing.assert_allclose(out.detach().numpy(), y_ref.detach().numpy()[lo:hi], rtol=1e-12, atol=1e-12)
+    numpy.testing.assert_allclose(out.detach().numpy(), y_ref.detach().numpy()[lo:hi],
+                                  rtol=1e-12, atol=1e-12)
     numpy.testing.assert_allclose(x_mine.grad.numpy(), x_ref.grad.numpy()[lo:hi],
                                   rtol=1e-11, atol=1e-12)
     # parameter gradients: each rank has its part; summed over ranks they are the whole
@@ -81,3 +83,16 @@ def test_input_checks(world: Any) -> None:
             sync(minigrad.randn(4, 2, 5))
     with pytest.raises(ValueError, match="SyncBatchNorm expects an \\(N, C, \\*\\) input"):
         sync.eval()(minigrad.randn(3))
+
+
+def test_differentiable_all_reduce_sum(world: Any) -> None:
+    """loss_r = sum(c_r * s) with s = sum over ranks of (r + 1) * x_r, so the total loss
+    sum_r loss_r has gradient (r + 1) * sum_q c_q with respect to x_r."""
+    rank, size = world.get_rank(), world.get_world_size()
+    x = minigrad.tensor([1.0, 2.0], dtype=minigrad.float64, requires_grad=True)
+    s = all_reduce_sum(x * (rank + 1))
+    assert s.tolist() == [sum(r + 1 for r in range(size)) * v for v in (1.0, 2.0)]
+    c = float(rank + 2)
+    (s * c).sum().backward()
+    total_c = sum(q + 2.0 for q in range(size))
+    assert x.grad.tolist() == [(rank + 1) * total_c] * 2

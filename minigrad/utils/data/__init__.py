@@ -3,6 +3,5 @@
 
 from minigrad.data import *  # noqa: F403
 from minigrad.data import __all__ as _data_all
-from minigrad.utils.data import distributed
 
 __all__ = [*_data_all]
