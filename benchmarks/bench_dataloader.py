@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ class Images(Dataset):
         crop = image[:, top:top + 32, left:left + 32]
         if numpy.random.random() < 0.5:
             crop = crop[:, :, ::-1]
-        for _ in range(4):  # a little more work: a few smoothing passes
+        for _ in range(24):  # CPU work worth a worker: smoothing passes
             crop = 0.5 * crop + 0.25 * (numpy.roll(crop, 1, 1) + numpy.roll(crop, 1, 2))
         return ((crop - crop.mean()) / (crop.std() + 1e-6)).astype(numpy.float32), \
             int(self.labels[i])
@@ -78,6 +79,8 @@ def epoch_seconds(make_loader: Any, repeats: int) -> float:
 
 
 def run(repeats: int, samples: int) -> dict[str, Any]:
+    # PyTorch warns when there are more workers than cores; that is one of the cases
+    warnings.filterwarnings("ignore", message="This DataLoader will create")
     try:
         import torch
         import torch.utils.data as torch_data
@@ -104,8 +107,8 @@ def run(repeats: int, samples: int) -> dict[str, Any]:
 def report(results: dict[str, Any], samples: int) -> str:
     lines = [
         f"One epoch of {samples} samples, batch {BATCH} ({platform.machine()}, "
-        f"{os.cpu_count()} cores); time relative to num_workers=0 (lower is better) and "
-        "minigrad / PyTorch",
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when the table was "
+        "written); time relative to num_workers=0 (lower is better) and minigrad / PyTorch",
         "",
         "| dataset | num_workers | epoch (s) | vs num_workers=0 | PyTorch epoch (s) | "
         "minigrad / PyTorch |",

@@ -219,7 +219,8 @@ def report(runs: dict[int, dict[str, Any]]) -> str:
     rate = {n: n * BATCH / (r["minigrad_ms"] / 1e3) for n, r in runs.items()}
     lines = [
         f"LeNet-5 training, batch {BATCH} per process, one BLAS thread per process, MPICH "
-        f"({platform.machine()}, {os.cpu_count()} cores)",
+        f"({platform.machine()}, {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f} when the table was written)",
         "",
         "| processes | step (ms) | samples/s | scaling efficiency | gradient averaging "
         "(ms/step) | of which all-reduce | PyTorch step (ms) | minigrad / PyTorch |",
