@@ -22,11 +22,13 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["Arg", "OpDef", "S", "Sample", "TABLE", "bind", "namespace", "op", "write_stub"]
+__all__ = ["Arg", "OpDef", "S", "Sample", "SampleUnavailable", "TABLE", "bind", "namespace",
+           "op", "write_stub"]
 
 Fn = TypeVar("Fn", bound=Callable[..., Any])
 
@@ -111,6 +113,10 @@ def _is_shape(value: Any) -> bool:
     return isinstance(value, tuple) and all(isinstance(n, int) for n in value)
 
 
+class SampleUnavailable(Exception):
+    """A row's samples can't run on this machine (the generic tests skip, saying why)."""
+
+
 @dataclass
 class OpDef:
     """One row of the table: an op's public forms, samples and reference."""
@@ -128,6 +134,7 @@ class OpDef:
     differentiable: bool = True
     tolerances: dict[str, float] = field(default_factory=dict)
     method_form: Callable[..., Any] | None = None  # when the method's arguments differ
+    context: Callable[[], AbstractContextManager[Any]] | None = None  # what the samples need
 
     @property
     def category(self) -> str:
@@ -160,6 +167,7 @@ def op(
     differentiable: bool = True,
     tolerances: dict[str, float] | None = None,
     method_form: Callable[..., Any] | None = None,
+    context: Callable[[], AbstractContextManager[Any]] | None = None,
 ) -> Callable[[Fn], Fn]:
     """Declare the decorated function as the op ``name`` (a row of :data:`TABLE`).
 
@@ -190,6 +198,9 @@ def op(
     method_form : callable, optional
         What the methods call, when it differs from the function (``Tensor.where(cond,
         other)`` versus ``where(cond, input, other)``).
+    context : callable, optional
+        A context manager the generic tests run the samples inside (a process group for
+        collectives); it raises :class:`SampleUnavailable` when this machine can't.
     """
 
     def register(fn: Fn) -> Fn:
@@ -201,6 +212,7 @@ def op(
             name, fn, tuple(nodes), _names(method, name), _names(reflected, name),
             _names(inplace, name), _names(torch, name), _names(functional, name),
             tuple(samples), reference, differentiable, dict(tolerances or {}), method_form,
+            context,
         )
         for tensor_type, in_place in _bound:  # an op declared after import (a user's own)
             _bind_row(row, tensor_type, in_place)

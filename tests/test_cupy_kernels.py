@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from minigrad_cupy import cuda_kernels
 
 from minigrad.backends import kernels, pool_kernels
+from minigrad_cupy import cuda_kernels
 
 CXX = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
 _C_TYPES = {"int32": ("int", ctypes.c_int), "int64": ("long long", ctypes.c_longlong)}

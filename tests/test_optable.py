@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy
@@ -20,7 +20,7 @@ import pytest
 
 import minigrad
 from minigrad.autograd import Function
-from minigrad.optable import TABLE, Arg, OpDef, Sample, stub_text
+from minigrad.optable import TABLE, Arg, OpDef, Sample, SampleUnavailable, stub_text
 from minigrad.testing import gradcheck, gradgradcheck
 
 ROWS = list(TABLE.values())
@@ -109,9 +109,23 @@ def _compare(got: Any, expected: Any, rtol: float, atol: float) -> None:
                                       rtol=rtol, atol=atol, equal_nan=True)
 
 
+@pytest.fixture
+def inside(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Run the test inside the row's context (a process group...), or skip saying why."""
+    row = request.node.callspec.params["row"]
+    if row.context is None:
+        yield
+        return
+    try:
+        with row.context():
+            yield
+    except SampleUnavailable as why:
+        pytest.skip(f"{row.name}: {why}")
+
+
 # --- the generic tests ----------------------------------------------------------------------
 @pytest.mark.parametrize(("row", "index"), CASES)
-def test_forward_matches_reference(backend: Any, row: OpDef, index: int) -> None:
+def test_forward_matches_reference(backend: Any, row: OpDef, index: int, inside: None) -> None:
     if row.reference is None:
         pytest.skip(f"{row.name} has no reference")
     sample = row.samples[index]
@@ -122,7 +136,7 @@ def test_forward_matches_reference(backend: Any, row: OpDef, index: int) -> None
 
 
 @pytest.mark.parametrize(("row", "index"), CASES)
-def test_float32_forward(backend: Any, row: OpDef, index: int) -> None:
+def test_float32_forward(backend: Any, row: OpDef, index: int, inside: None) -> None:
     if row.reference is None:
         pytest.skip(f"{row.name} has no reference")
     sample = row.samples[index]
@@ -136,7 +150,7 @@ def test_float32_forward(backend: Any, row: OpDef, index: int) -> None:
 
 
 @pytest.mark.parametrize(("row", "index"), GRAD_CASES)
-def test_gradcheck(backend: Any, row: OpDef, index: int) -> None:
+def test_gradcheck(backend: Any, row: OpDef, index: int, inside: None) -> None:
     sample = row.samples[index]
     args, kwargs, _, _ = make(sample)
     tol = {k: v for k, v in row.tolerances.items() if k in ("eps", "atol", "rtol")}
@@ -144,7 +158,7 @@ def test_gradcheck(backend: Any, row: OpDef, index: int) -> None:
 
 
 @pytest.mark.parametrize(("row", "index"), GRADGRAD_CASES)
-def test_gradgradcheck(backend: Any, row: OpDef, index: int) -> None:
+def test_gradgradcheck(backend: Any, row: OpDef, index: int, inside: None) -> None:
     sample = row.samples[index]
     args, kwargs, _, _ = make(sample)
     tol = {k: v for k, v in row.tolerances.items() if k in ("eps", "atol", "rtol")}
@@ -152,7 +166,7 @@ def test_gradgradcheck(backend: Any, row: OpDef, index: int) -> None:
 
 
 @pytest.mark.parametrize(("row", "index"), CASES)
-def test_non_contiguous_inputs(backend: Any, row: OpDef, index: int) -> None:
+def test_non_contiguous_inputs(backend: Any, row: OpDef, index: int, inside: None) -> None:
     sample = row.samples[index]
     plain = call(row.function, sample, *make(sample, transposed=False)[:2])
     strided = call(row.function, sample, *make(sample, transposed=True)[:2])
@@ -165,7 +179,7 @@ def _outputs_numpy(value: Any) -> list[Any]:
 
 
 @pytest.mark.parametrize(("row", "index"), CASES)
-def test_methods_match_the_function(backend: Any, row: OpDef, index: int) -> None:
+def test_methods_match_the_function(backend: Any, row: OpDef, index: int, inside: None) -> None:
     sample = row.samples[index]
     if sample.call is not None or row.method_form is not None:
         pytest.skip("arranged call, or a method with other arguments than the function")
@@ -262,7 +276,7 @@ def test_every_function_belongs_to_a_row() -> None:
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r.nodes], ids=lambda r: r.name)
 def test_each_row_exercises_its_nodes(backend: Any, row: OpDef,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                      monkeypatch: pytest.MonkeyPatch, inside: None) -> None:
     missing = set(row.nodes) - _exercised(row, monkeypatch)
     assert not missing, (f"{row.name}: its samples never create "
                          f"{sorted(n.__name__ for n in missing)}")

@@ -1,4 +1,4 @@
-"""Datasets and batching, as ``torch.utils.data``, plus built-in image datasets.
+"""Datasets, samplers and batching, as ``torch.utils.data``, plus built-in image datasets.
 
 Examples
 --------
@@ -13,21 +13,40 @@ Examples
 
 from typing import TYPE_CHECKING
 
-from minigrad.data import datasets
-from minigrad.data.dataloader import DataLoader, default_collate
+from minigrad.data import datasets, distributed
+from minigrad.data.dataloader import DataLoader, default_collate, default_convert
 from minigrad.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from minigrad.data.datasets import MNIST, Digits
+from minigrad.data.distributed import DistributedSampler
+from minigrad.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+)
+from minigrad.data.worker import WorkerInfo, get_worker_info
 
 __all__ = [
     "MNIST",
+    "BatchSampler",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
     "Digits",
+    "DistributedSampler",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WorkerInfo",
     "datasets",
     "default_collate",
+    "default_convert",
+    "distributed",
+    "get_worker_info",
     "random_split",
 ]
 

@@ -1,19 +1,26 @@
-"""``DataLoader``: batches of samples, shuffled or not, as tensors on the current backend."""
+"""``DataLoader``: batches of samples, shuffled or not, loaded here or in worker processes,
+as tensors on the current backend."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy
 
 from minigrad import backends
-from minigrad.data.dataset import batch_fn, make_rng
+from minigrad.data.dataset import batch_fn, draw_seed, make_rng
+from minigrad.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    SequentialSampler,
+    as_index_array,
+)
 from minigrad.functional.shape import stack
 from minigrad.tensor import Tensor, tensor
 
-__all__ = ["DataLoader", "default_collate"]
+__all__ = ["DataLoader", "default_collate", "default_convert"]
 
 
 def _to_current(t: Tensor) -> Tensor:
@@ -66,30 +73,148 @@ def default_collate(batch: Sequence[Any]) -> Any:
     )
 
 
+def default_convert(data: Any) -> Any:
+    """Turn NumPy arrays (also inside tuples, lists and dicts) into tensors, leaving
+    everything else as it is: the ``collate_fn`` of a loader with ``batch_size=None``.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> from minigrad.data import default_convert
+    >>> x, label = default_convert((numpy.zeros(2), 3))
+    >>> type(x).__name__, label
+    ('Tensor', 3)
+    """
+    if isinstance(data, Tensor):
+        return _to_current(data)
+    if isinstance(data, numpy.ndarray) and data.dtype.kind not in "USO":
+        return tensor(data)
+    if isinstance(data, Mapping):
+        return {key: default_convert(value) for key, value in data.items()}
+    if isinstance(data, tuple):
+        items = [default_convert(d) for d in data]
+        return type(data)(*items) if hasattr(data, "_fields") else tuple(items)
+    if isinstance(data, list):
+        return [default_convert(d) for d in data]
+    return data
+
+
+class Fetcher:
+    """Reads one batch (a list of indices) or one sample (an index) and collates it.
+
+    Runs in the main process or, pickled with the dataset, in a worker.
+    """
+
+    def __init__(self, dataset: Any, auto_collation: bool,
+                 collate_fn: Callable[[Any], Any]) -> None:
+        self.dataset = dataset
+        self.auto_collation = auto_collation
+        self.collate_fn = collate_fn
+
+    def __call__(self, indices: Any) -> Any:
+        if not self.auto_collation:
+            return self.collate_fn(self.dataset[indices])
+        if self.collate_fn is default_collate:
+            fast = batch_fn(self.dataset)
+            batch = fast(as_index_array(indices)) if fast is not None else None
+            if batch is not None:
+                return tuple(_to_current(t) if isinstance(t, Tensor) else t for t in batch)
+        return self.collate_fn([self.dataset[int(i)] for i in indices])
+
+
+def _start_method_context(context: Any) -> Any:
+    """The multiprocessing context for ``multiprocessing_context`` (None: fork if the
+    platform has it, else the platform's default)."""
+    if context is None:
+        methods = multiprocessing.get_all_start_methods()
+        return multiprocessing.get_context("fork" if "fork" in methods else None)
+    if isinstance(context, str):
+        methods = multiprocessing.get_all_start_methods()
+        if context not in methods:
+            raise ValueError(
+                "multiprocessing_context option should specify a valid start method in "
+                f"{methods!r}, but got multiprocessing_context={context!r}"
+            )
+        return multiprocessing.get_context(context)
+    if not isinstance(context, multiprocessing.context.BaseContext):
+        raise TypeError(
+            "multiprocessing_context option should be a valid context object or a string "
+            f"specifying the start method, but got multiprocessing_context={context}"
+        )
+    return context
+
+
 class DataLoader:
-    """Iterate over a dataset in batches.
+    """Iterate over a dataset in batches, in this process or in worker processes.
+
+    The arguments and their rules are PyTorch's ``torch.utils.data.DataLoader``'s.
 
     Parameters
     ----------
     dataset : Dataset
         Anything with ``__len__`` and ``__getitem__``.
-    batch_size : int
-        Samples per batch.
+    batch_size : int or None
+        Samples per batch; ``None`` turns batching off (each sample is yielded as it is,
+        with NumPy arrays made tensors).
     shuffle : bool
-        Draw a new random order every epoch.
-    drop_last : bool
-        Drop the last batch if it is smaller than ``batch_size``.
+        Draw a new random order every epoch (a :class:`RandomSampler`).
+    sampler : Sampler or iterable of int, optional
+        The order of the indices (e.g. a :class:`DistributedSampler`); excludes
+        ``shuffle``.
+    batch_sampler : iterable of lists of int, optional
+        Yields whole batches of indices; excludes ``batch_size``, ``shuffle``,
+        ``sampler`` and ``drop_last``.
+    num_workers : int
+        Worker processes that load batches in parallel (0: load in this process).
     collate_fn : callable, optional
         Turns a list of samples into a batch (default: :func:`default_collate`).
+    pin_memory : bool
+        Accepted for PyTorch compatibility; batches are moved to the current backend as
+        they arrive (no page-locked staging).
+    drop_last : bool
+        Drop the last batch if it is smaller than ``batch_size``.
+    timeout : float
+        With workers, seconds to wait for a batch before raising (0: wait as long as
+        the workers are alive).
+    worker_init_fn : callable, optional
+        Called as ``worker_init_fn(worker_id)`` in each worker after it is seeded.
+    multiprocessing_context : str or multiprocessing context, optional
+        Start method of the workers; default ``"fork"`` where the platform has it
+        (``"spawn"`` and ``"forkserver"`` need a picklable dataset and a script guarded
+        by ``if __name__ == "__main__":``).
     generator : int or numpy.random.Generator, optional
-        Seed or generator for shuffling (reproducible epochs). Without one, each shuffled
-        epoch takes its seed from minigrad's generator, so :func:`minigrad.manual_seed`
-        makes the orders repeat.
-    num_workers : int
-        Accepted for PyTorch compatibility; batches are always loaded in this process.
+        Seed or generator for the shuffle order and the workers' base seed. Without
+        one, both come from minigrad's generator, so :func:`minigrad.manual_seed` makes
+        runs repeat.
+    prefetch_factor : int, optional
+        Batches each worker loads ahead (default 2; only with workers).
+    persistent_workers : bool
+        Keep the workers alive between epochs (only with workers).
+    pin_memory_device : str
+        Accepted for PyTorch compatibility.
+    in_order : bool
+        With workers, yield batches in sampler order (``False``: as they are ready).
+
+    Raises
+    ------
+    ValueError
+        For conflicting options, with PyTorch's messages (``sampler`` with ``shuffle``,
+        ``batch_sampler`` with ``batch_size``/``shuffle``/``sampler``/``drop_last``,
+        ``batch_size=None`` with ``drop_last``, worker options without workers), and for
+        negative ``num_workers`` or ``timeout``.
 
     Notes
     -----
+    Workers: each worker process gets a copy of the dataset (with the default ``fork``
+    start method, a copy-on-write view of this process's memory), loads on the host
+    with the NumPy backend, and sends batches back as NumPy arrays; they become tensors
+    on the current backend here. Each time workers start, a base seed is drawn (from
+    ``generator`` or minigrad's generator) and worker ``i`` seeds Python's ``random``,
+    NumPy's global generator and minigrad's generator with ``base_seed + i``, as PyTorch
+    does; :func:`get_worker_info` tells a worker its id, seed and dataset copy. An
+    exception in a worker is raised again here, naming the worker; a worker that dies
+    is reported instead of waited for.
+
     Datasets whose samples are slices of stored tensors (:class:`TensorDataset`, the
     built-in datasets without a transform) are batched with one indexing operation per
     tensor instead of sample by sample.
@@ -104,46 +229,130 @@ class DataLoader:
     [4, 4, 2]
     """
 
+    _frozen = ("dataset", "batch_size", "batch_sampler", "sampler", "drop_last",
+               "persistent_workers")
+
     def __init__(
-        self, dataset: Any, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-        collate_fn: Callable[[list[Any]], Any] | None = None, generator: Any = None,
-        num_workers: int = 0,
+        self, dataset: Any, batch_size: int | None = 1, shuffle: bool | None = None,
+        sampler: Iterable[Any] | None = None, batch_sampler: Iterable[Any] | None = None,
+        num_workers: int = 0, collate_fn: Callable[[Any], Any] | None = None,
+        pin_memory: bool = False, drop_last: bool = False, timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None, generator: Any = None, *,
+        prefetch_factor: int | None = None, persistent_workers: bool = False,
+        pin_memory_device: str = "", in_order: bool = True,
     ) -> None:
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 "
+                             "to disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing.let "
+                "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor "
+                "to None."
+            )
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if num_workers > 0 and prefetch_factor == 0:
+            raise ValueError("prefetch_factor must be greater than 0 for multi-process "
+                             "loading (num_workers > 0)")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if batch_size is not None and (not isinstance(batch_size, int)
+                                       or isinstance(batch_size, bool) or batch_size < 1):
             raise ValueError(f"batch_size should be a positive integer, got {batch_size!r}")
-        if num_workers < 0:
-            raise ValueError(f"num_workers must be non-negative, got {num_workers}")
+        shuffle = bool(shuffle)
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with "
+                                 "batch_size, shuffle, sampler, and drop_last")
+            batch_size = None
+            drop_last = False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually "
+                             "exclusive with drop_last")
+        if multiprocessing_context is not None and num_workers == 0:
+            raise ValueError(
+                "multiprocessing_context can only be used with multi-process loading "
+                f"(num_workers > 0), but got num_workers={num_workers}"
+            )
+        rng = None if generator is None else make_rng(generator)
+        if sampler is None:
+            sampler = (RandomSampler(dataset, generator=rng) if shuffle
+                       else SequentialSampler(dataset))
+        if batch_size is not None and batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+
         self.dataset = dataset
         self.batch_size = batch_size
-        self.shuffle = shuffle
         self.drop_last = drop_last
-        self.collate_fn = collate_fn
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.generator = rng
         self.num_workers = num_workers
-        # without a generator each shuffled epoch draws its seed from minigrad's generator
-        # (so minigrad.manual_seed makes the order repeat, as torch.manual_seed does)
-        self._rng = None if generator is None else make_rng(generator)
+        self.collate_fn = collate_fn if collate_fn is not None else (
+            default_collate if batch_sampler is not None else default_convert)
+        self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = (
+            None if num_workers == 0 else _start_method_context(multiprocessing_context))
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
+        self._workers: Any = None  # the persistent worker pool
+        self._initialized = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self.__dict__.get("_initialized") and name in self._frozen:
+            raise ValueError(f"{name} attribute should not be set after "
+                             f"{type(self).__name__} is initialized")
+        super().__setattr__(name, value)
+
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None
+
+    @property
+    def _index_sampler(self) -> Iterable[Any]:
+        return self.batch_sampler if self.batch_sampler is not None else self.sampler
 
     def __len__(self) -> int:
-        n = len(self.dataset)
-        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        return len(self._index_sampler)  # type: ignore[arg-type]
 
-    def _batches(self) -> Iterator[Any]:
-        n = len(self.dataset)
-        if self.shuffle:
-            order = (self._rng if self._rng is not None else make_rng(None)).permutation(n)
-        else:
-            order = numpy.arange(n)
-        stop = n - n % self.batch_size if self.drop_last else n
-        for start in range(0, stop, self.batch_size):
-            yield order[start:start + self.batch_size]
+    def _fetcher(self) -> Fetcher:
+        return Fetcher(self.dataset, self._auto_collation, self.collate_fn)
+
+    def _base_seed(self) -> int:
+        return draw_seed(self.generator)
 
     def __iter__(self) -> Iterator[Any]:
-        fast = batch_fn(self.dataset) if self.collate_fn is None else None
-        for idx in self._batches():
-            batch = fast(idx) if fast is not None else None
-            if batch is not None:
-                yield tuple(_to_current(t) if isinstance(t, Tensor) else t for t in batch)
-                continue
-            samples = [self.dataset[int(i)] for i in idx]
-            collate = self.collate_fn or default_collate
-            yield collate(samples)
+        if self.num_workers == 0:
+            return self._single_process_batches(self._base_seed())
+        from minigrad.data.multiprocess import MultiProcessIterator, WorkerPool
+
+        if self.persistent_workers:
+            if self._workers is None or not self._workers.alive:
+                self._workers = WorkerPool(self, self._base_seed())
+            return MultiProcessIterator(self, self._workers, owns_pool=False)
+        return MultiProcessIterator(self, WorkerPool(self, self._base_seed()), owns_pool=True)
+
+    def _single_process_batches(self, base_seed: int) -> Iterator[Any]:
+        # base_seed is drawn (and unused) as in PyTorch, so that the random stream after
+        # an epoch does not depend on num_workers
+        del base_seed
+        fetch = self._fetcher()
+        for indices in self._index_sampler:
+            yield fetch(indices)
+
+    def __del__(self) -> None:
+        workers = self.__dict__.get("_workers")
+        if workers is not None:
+            workers.shutdown()

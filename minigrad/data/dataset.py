@@ -11,7 +11,9 @@ import numpy
 
 from minigrad.tensor import Tensor
 
-__all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "make_rng", "random_split"]
+__all__ = [
+    "ConcatDataset", "Dataset", "Subset", "TensorDataset", "draw_seed", "make_rng", "random_split",
+]
 
 
 def make_rng(generator: Any) -> numpy.random.Generator:
@@ -23,15 +25,22 @@ def make_rng(generator: Any) -> numpy.random.Generator:
     if isinstance(generator, numpy.random.Generator):
         return generator
     if generator is None:
-        from minigrad.creation import randint
-
-        generator = int(randint(0, 2**62, ()).item())
+        generator = draw_seed(None)
     if isinstance(generator, int) and not isinstance(generator, bool):
         return numpy.random.default_rng(generator)
     raise TypeError(
         f"generator must be None, an int seed or a numpy.random.Generator, got "
         f"{type(generator).__name__}"
     )
+
+
+def draw_seed(generator: numpy.random.Generator | None) -> int:
+    """A fresh 62-bit seed from ``generator``, or from minigrad's generator for ``None``."""
+    if generator is not None:
+        return int(generator.integers(0, 2**62))
+    from minigrad.creation import randint
+
+    return int(randint(0, 2**62, ()).item())
 
 
 def batch_fn(dataset: Any) -> Any:

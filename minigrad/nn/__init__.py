@@ -56,17 +56,20 @@ from minigrad.nn.pooling import (
     MinPool2d,
 )
 from minigrad.nn.sparse import Embedding
+from minigrad.nn.sync_batchnorm import SyncBatchNorm
 
 __all__ = [
     "ELU", "GELU", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BCELoss",
     "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d", "ConvTranspose2d",
-    "CrossEntropyLoss", "Dropout", "Dropout2d", "Embedding", "Flatten", "GlobalAvgPool2d",
-    "GlobalMaxPool2d", "Identity", "L1Loss", "LPPool2d", "LayerNorm", "LeakyReLU", "Linear",
+    "CrossEntropyLoss", "DataParallel", "Dropout", "Dropout2d", "Embedding", "Flatten",
+    "GlobalAvgPool2d", "GlobalMaxPool2d", "Identity", "L1Loss", "LPPool2d", "LayerNorm",
+    "LeakyReLU", "Linear",
     "LogSoftmax", "MSELoss", "MaxPool2d", "MaxUnpool2d", "MinPool2d", "Module", "ModuleDict",
     "ModuleList", "NLLLoss", "Parameter", "ReLU", "RemovableHandle", "Sequential", "Sigmoid",
-    "SmoothL1Loss", "Softmax", "Tanh", "Unflatten", "functional", "init", "utils",
+    "SmoothL1Loss", "Softmax", "SyncBatchNorm", "Tanh", "Unflatten", "functional", "init",
+    "parallel", "utils",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
-    "LazyLinear", "UninitializedBuffer", "UninitializedParameter", "DataParallel", "parallel",
+    "LazyLinear", "UninitializedBuffer", "UninitializedParameter",
 ]
 
 if not TYPE_CHECKING:

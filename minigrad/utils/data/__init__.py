@@ -12,28 +12,19 @@ Examples
 [[0, 1], [2, 3], [4]]
 """
 
+import sys
 from typing import TYPE_CHECKING
 
-from minigrad.data import (
-    ConcatDataset,
-    DataLoader,
-    Dataset,
-    Subset,
-    TensorDataset,
-    default_collate,
-    random_split,
-)
-from minigrad.unknown_names import module_getattr as _module_getattr
+from minigrad.data import *  # noqa: F403
+from minigrad.data import __all__ as _data_all
+from minigrad.data import distributed
 
-__all__ = [
-    "ConcatDataset",
-    "DataLoader",
-    "Dataset",
-    "Subset",
-    "TensorDataset",
-    "default_collate",
-    "random_split",
-]
+__all__ = [*_data_all]
+
+# PyTorch's path torch.utils.data.distributed: the very module minigrad.data.distributed
+sys.modules[__name__ + ".distributed"] = distributed
 
 if not TYPE_CHECKING:
+    from minigrad.unknown_names import module_getattr as _module_getattr
+
     __getattr__ = _module_getattr(__name__, "torch.utils.data")

@@ -1,0 +1,201 @@
+"""Samplers: the order in which a :class:`~minigrad.data.DataLoader` reads a dataset.
+
+A sampler is an iterable of dataset indices with a length; a batch sampler is an iterable
+of lists of indices. These are ``torch.utils.data``'s samplers; random orders come from
+NumPy generators (an int seed, a ``numpy.random.Generator``, or minigrad's generator when
+none is given, so :func:`minigrad.manual_seed` makes them repeat).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence, Sized
+from typing import Any
+
+import numpy
+
+from minigrad.data.dataset import make_rng
+
+__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
+           "SubsetRandomSampler"]
+
+
+class Sampler:
+    """Base class: subclasses define ``__iter__`` (indices) and usually ``__len__``.
+
+    Examples
+    --------
+    >>> from minigrad.data import Sampler
+    >>> class EvenFirst(Sampler):
+    ...     def __init__(self, n):
+    ...         self.n = n
+    ...     def __iter__(self):
+    ...         return iter([*range(0, self.n, 2), *range(1, self.n, 2)])
+    ...     def __len__(self):
+    ...         return self.n
+    >>> list(EvenFirst(5))
+    [0, 2, 4, 1, 3]
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(f"{type(self).__name__} must define __iter__")
+
+
+class SequentialSampler(Sampler):
+    """Indices ``0, 1, ..., len(data_source) - 1`` in order.
+
+    Examples
+    --------
+    >>> from minigrad.data import SequentialSampler
+    >>> list(SequentialSampler(range(4)))
+    [0, 1, 2, 3]
+    """
+
+    def __init__(self, data_source: Sized) -> None:
+        self.data_source = data_source
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """Indices in a random order (a new one every epoch), or drawn with replacement.
+
+    Parameters
+    ----------
+    data_source : sized
+        The dataset.
+    replacement : bool
+        Draw ``num_samples`` indices independently instead of permuting.
+    num_samples : int, optional
+        How many indices per epoch (default ``len(data_source)``); without replacement,
+        more than that chains several permutations.
+    generator : int or numpy.random.Generator, optional
+        Seed or generator of the orders. Without one each epoch takes its seed from
+        minigrad's generator.
+
+    Raises
+    ------
+    ValueError
+        If ``num_samples`` is not a positive integer.
+    TypeError
+        If ``replacement`` is not a bool.
+
+    Examples
+    --------
+    >>> from minigrad.data import RandomSampler
+    >>> sorted(RandomSampler(range(5), generator=0))
+    [0, 1, 2, 3, 4]
+    """
+
+    def __init__(self, data_source: Sized, replacement: bool = False,
+                 num_samples: int | None = None, generator: Any = None) -> None:
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got "
+                            f"replacement={replacement}")
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = None if generator is None else make_rng(generator)
+        if not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool) or \
+                self.num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={self.num_samples}")
+
+    @property
+    def num_samples(self) -> int:
+        """Indices per epoch."""
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self) -> Iterator[int]:
+        n = len(self.data_source)
+        rng = self.generator if self.generator is not None else make_rng(None)
+        if self.replacement:
+            yield from rng.integers(0, n, self.num_samples).tolist()
+            return
+        for _ in range(self.num_samples // n):
+            yield from rng.permutation(n).tolist()
+        yield from rng.permutation(n)[: self.num_samples % n].tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices, in a random order each epoch.
+
+    Examples
+    --------
+    >>> from minigrad.data import SubsetRandomSampler
+    >>> sorted(SubsetRandomSampler([7, 3, 5], generator=1))
+    [3, 5, 7]
+    """
+
+    def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
+        self.indices = indices
+        self.generator = None if generator is None else make_rng(generator)
+
+    def __iter__(self) -> Iterator[int]:
+        rng = self.generator if self.generator is not None else make_rng(None)
+        for i in rng.permutation(len(self.indices)).tolist():
+            yield self.indices[i]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class BatchSampler(Sampler):
+    """Group the indices of ``sampler`` into lists of ``batch_size``.
+
+    Parameters
+    ----------
+    sampler : iterable of int
+        Where the indices come from.
+    batch_size : int
+        Indices per batch.
+    drop_last : bool
+        Drop the last batch if it is short.
+
+    Raises
+    ------
+    ValueError
+        If ``batch_size`` is not a positive integer or ``drop_last`` not a bool.
+
+    Examples
+    --------
+    >>> from minigrad.data import BatchSampler, SequentialSampler
+    >>> list(BatchSampler(SequentialSampler(range(5)), batch_size=2, drop_last=False))
+    [[0, 1], [2, 3], [4]]
+    """
+
+    def __init__(self, sampler: Iterable[int], batch_size: int, drop_last: bool) -> None:
+        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got "
+                             f"batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got "
+                             f"drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batch: list[int] = []
+        for index in self.sampler:
+            batch.append(index)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)  # type: ignore[arg-type]
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+def as_index_array(indices: Sequence[int]) -> numpy.ndarray[Any, Any]:
+    """A batch of indices as an int64 array (for the datasets' whole-batch fast path)."""
+    return numpy.asarray(indices, dtype=numpy.int64)
