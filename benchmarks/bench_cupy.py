@@ -51,8 +51,8 @@ import numpy
 import minigrad
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling benchmark modules
-import bench_lenet  # noqa: E402
-import bench_overhead  # noqa: E402
+import bench_lenet
+import bench_overhead
 
 RESULTS = Path(__file__).resolve().parent / "results"
 LENET_TRAIN_BATCH, LENET_INFER_BATCH = 64, 256
@@ -262,13 +262,15 @@ def load_torch(device: str) -> tuple[Any, str]:
 
 
 def describe_device(device: str, backend: Any) -> str:
-    if device == "cuda":
-        xp = backend.xp
-        props = xp.cuda.runtime.getDeviceProperties(xp.cuda.Device().id)
-        name = props["name"]
+    if device == "cpu":
+        return f"the CPU ({os.cpu_count()} cores)"
+    xp = backend.xp
+    try:
+        name = xp.cuda.runtime.getDeviceProperties(xp.cuda.Device().id)["name"]
         name = name.decode() if isinstance(name, bytes) else str(name)
-        return f"{name}, CuPy {xp.__version__}"
-    return f"CPU ({platform.machine()}, {os.cpu_count()} cores), NumPy backend"
+    except Exception as exc:  # an emulated CuPy (benchmarks/emulated_cupy) has no device
+        name = f"unknown GPU ({type(exc).__name__})"
+    return f"{name}, CuPy {xp.__version__}"
 
 
 def report(cases: list[Case], header: str, torch_note: str) -> str:
@@ -344,10 +346,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {case.key}: {timings}  ({time.perf_counter() - t0:.1f} s)", flush=True)
 
     header = (
-        f"minigrad ({device_backend(device)} backend) vs PyTorch on {describe_device(device, backend)}; "
-        f"float32; {platform.machine()}, Python {platform.python_version()}, NumPy "
-        f"{numpy.__version__}; median of {args.rounds} rounds, each timed between two "
-        "device synchronisations."
+        f"minigrad ({device_backend(device)} backend) vs PyTorch on "
+        f"{describe_device(device, backend)}; float32; {platform.machine()}, Python "
+        f"{platform.python_version()}, NumPy {numpy.__version__}; median of {args.rounds} "
+        "rounds, each timed between two device synchronisations."
     )
     text = report(cases, header, torch_note)
     print()

@@ -6,6 +6,11 @@
 #   benchmarks/gpu_check.sh --dry-run    # anywhere: the same steps on the CPU (NumPy backend
 #                                        # against PyTorch CPU); also chosen by
 #                                        # MINIGRAD_BACKEND=numpy or when nvidia-smi finds no GPU
+#   benchmarks/gpu_check.sh --emulate    # a dry run whose tests and LeNet-5 job use the real
+#                                        # CuPy backend on an emulated CuPy (NumPy + the CUDA
+#                                        # kernels built with g++, benchmarks/emulated_cupy):
+#                                        # finds tests that assume the NumPy default before
+#                                        # spending GPU time
 #
 # Run it from anywhere; it works in the repository root. Steps (each under `timeout`, so a
 # hang in one still leaves the others' results; a failing step does not stop the others):
@@ -26,15 +31,19 @@
 #   gpu_check.log  cupy_tests.log  cupy_junit.xml  baseline_junit.xml  tests_report.txt
 #   cupy.md  results.tar.gz (results .md/.json, LeNet-5 logs, baseline log, hang dumps)
 # Exit status: 0 when every step passed. Budgets (seconds) can be changed with the variables
-# GPU_CHECK_T_{DEVICE,INSTALL,TESTS,LENET,BENCH}; their sum, 450 s, is the worst case.
+# GPU_CHECK_T_{DEVICE,INSTALL,TESTS,LENET,BENCH}; on a GPU machine their sum, 450 s, is the
+# worst case (a rehearsal without a GPU gets twice as long for the last three). Also:
+# LENET_EPOCHS (default: the example's 20; 3 with --emulate), GPU_CHECK_WORKERS and
+# GPU_CHECK_BASE_WORKERS (pytest-xdist workers of the two test runs), PYTHON (python3).
 
 set -u
 
 usage() { sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; }
-DRY=0
+DRY=0 EMULATE=0
 for arg in "$@"; do
     case $arg in
         --dry-run) DRY=1 ;;
+        --emulate) DRY=1 EMULATE=1 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "gpu_check.sh: unknown argument $arg (try --help)" >&2; exit 2 ;;
     esac
@@ -50,28 +59,38 @@ mkdir -p "$WORK/results" "$WORK/hung"
 exec > >(tee -a "$OUT/gpu_check.log") 2>&1
 TEE_PID=$!
 
-T_DEVICE=${GPU_CHECK_T_DEVICE:-20}
-T_INSTALL=${GPU_CHECK_T_INSTALL:-60}
-T_TESTS=${GPU_CHECK_T_TESTS:-180}
-T_LENET=${GPU_CHECK_T_LENET:-90}
-T_BENCH=${GPU_CHECK_T_BENCH:-100}
-DEADLINE=${GPU_CHECK_TEST_DEADLINE:-60}  # per test phase, seconds
-
 if [ "${MINIGRAD_BACKEND:-}" = numpy ]; then DRY=1; fi
 if [ $DRY = 0 ] && ! timeout 20 nvidia-smi -L >/dev/null 2>&1; then
     echo "nvidia-smi finds no GPU here: doing a dry run on the CPU"
     DRY=1
 fi
+# BACKEND: the backend under test; DEVICE_PATH: added to PYTHONPATH for its runs only.
+BACKEND=cupy BENCH_DEVICE=cuda DEVICE_PATH=""
+WORKERS=${GPU_CHECK_WORKERS:-8} BASE_WORKERS=${GPU_CHECK_BASE_WORKERS:-6}
 if [ $DRY = 1 ]; then
     BACKEND=numpy BENCH_DEVICE=cpu
     WORKERS=${GPU_CHECK_WORKERS:-2} BASE_WORKERS=${GPU_CHECK_BASE_WORKERS:-1}
-else
-    BACKEND=cupy BENCH_DEVICE=cuda
-    WORKERS=${GPU_CHECK_WORKERS:-8} BASE_WORKERS=${GPU_CHECK_BASE_WORKERS:-6}
 fi
+if [ $EMULATE = 1 ]; then BACKEND=cupy DEVICE_PATH="$REPO/benchmarks/emulated_cupy"; fi
+# Budgets in seconds: on the GPU machine (16 cores) they sum to 450; a rehearsal on a small
+# CPU machine gets more, and the emulated LeNet-5 job (slow on the host) fewer epochs.
+SLOW=$([ $DRY = 1 ] && echo 2 || echo 1)
+T_DEVICE=${GPU_CHECK_T_DEVICE:-20}
+T_INSTALL=${GPU_CHECK_T_INSTALL:-60}
+T_TESTS=${GPU_CHECK_T_TESTS:-$((210 * SLOW))}
+T_LENET=${GPU_CHECK_T_LENET:-$((80 * SLOW))}
+T_BENCH=${GPU_CHECK_T_BENCH:-$((80 * SLOW))}
+DEADLINE=${GPU_CHECK_TEST_DEADLINE:-60}  # per test phase
+if [ $EMULATE = 1 ]; then LENET_EPOCHS=${LENET_EPOCHS:-3}; fi
+REF_THREADS=$([ "$(nproc)" -ge 8 ] && echo 4 || echo 1)  # BLAS threads of the CPU reference
 export PYTHONUNBUFFERED=1 MPLBACKEND=Agg TQDM_DISABLE=1
 echo "gpu_check: $(date -u +%FT%TZ), repo $REPO ($(git rev-parse --short HEAD 2>/dev/null ||
-    echo 'no git')), dry run: $DRY, backend under test: $BACKEND, out: $OUT"
+    echo 'no git')), dry run: $DRY, emulated CuPy: $EMULATE, backend under test: $BACKEND,"\
+    "out: $OUT"
+
+# joined A B...: the non-empty arguments joined by ":" (for PYTHONPATH).
+joined() { local IFS=:; local parts=(); for p in "$@"; do [ -n "$p" ] && parts+=("$p"); done
+    echo "${parts[*]}"; }
 
 STATUS=()
 FAILED=0
@@ -169,11 +188,13 @@ print('backends:', [(i.name, i.usable, i.reason[:80]) for i in minigrad.backends
 
 step_tests() {
     local budget=$1 rc base_rc report_rc
-    local plugin_path="$REPO/benchmarks${PYTHONPATH:+:$PYTHONPATH}"
+    local plugin_path device_path
+    plugin_path=$(joined "$REPO/benchmarks" "${PYTHONPATH:-}")
+    device_path=$(joined "$plugin_path" "$DEVICE_PATH")
     local pytest=(-m pytest -p pytest_deadline --test-deadline "$DEADLINE"
                   --test-deadline-dump "$WORK/hung" -q --tb=short -ra -p no:cacheprovider
                   -o junit_family=xunit2)
-    MINIGRAD_BACKEND=$BACKEND "$PY" -c "import minigrad
+    MINIGRAD_BACKEND=$BACKEND PYTHONPATH=$device_path "$PY" -c "import minigrad
 backend = minigrad.backends.current()
 print('default backend under MINIGRAD_BACKEND=$BACKEND:', backend)
 assert backend.name == '$BACKEND'" || NOTE="default backend is not $BACKEND; "
@@ -184,7 +205,7 @@ assert backend.name == '$BACKEND'" || NOTE="default backend is not $BACKEND; "
             --junitxml "$OUT/baseline_junit.xml" >"$WORK/baseline_tests.log" 2>&1
     ) &
     local base_pid=$!
-    MINIGRAD_BACKEND=$BACKEND PYTHONPATH=$plugin_path timed "$budget" "$PY" "${pytest[@]}" \
+    MINIGRAD_BACKEND=$BACKEND PYTHONPATH=$device_path timed "$budget" "$PY" "${pytest[@]}" \
         -n "$WORKERS" --basetemp "$WORK/tmp-gpu" --junitxml "$OUT/cupy_junit.xml" 2>&1 |
         tee "$OUT/cupy_tests.log"
     rc=${PIPESTATUS[0]}
@@ -211,13 +232,15 @@ lenet_accuracy() { grep -oE 'test accuracy [0-9.]+' "$1" 2>/dev/null | tail -n 1
 step_lenet() {
     local budget=$1 rc ref_rc=0 ref_pid="" acc ref
     local job=("$PY" examples/lenet5.py --seed 0 ${LENET_EPOCHS:+--epochs $LENET_EPOCHS})
-    if [ $DRY = 0 ]; then  # the CPU reference, same seed, beside the GPU run
-        CUDA_VISIBLE_DEVICES="" MINIGRAD_BACKEND=numpy OMP_NUM_THREADS=4 \
-            OPENBLAS_NUM_THREADS=4 MKL_NUM_THREADS=4 timed "$budget" "${job[@]}" \
+    if [ $BACKEND != numpy ]; then  # the CPU reference, same seed, beside the GPU run
+        CUDA_VISIBLE_DEVICES="" MINIGRAD_BACKEND=numpy OMP_NUM_THREADS=$REF_THREADS \
+            OPENBLAS_NUM_THREADS=$REF_THREADS MKL_NUM_THREADS=$REF_THREADS \
+            timed "$budget" "${job[@]}" \
             --out "$WORK/lenet5-cpu" >"$WORK/results/lenet5_cpu.log" 2>&1 &
         ref_pid=$!
     fi
-    MINIGRAD_BACKEND=$BACKEND timed "$budget" "${job[@]}" --out "$WORK/lenet5-$BACKEND" 2>&1 |
+    MINIGRAD_BACKEND=$BACKEND PYTHONPATH=$(joined "${PYTHONPATH:-}" "$DEVICE_PATH") \
+        timed "$budget" "${job[@]}" --out "$WORK/lenet5-$BACKEND" 2>&1 |
         tee "$WORK/results/lenet5_$BACKEND.log"
     rc=${PIPESTATUS[0]}
     acc=$(lenet_accuracy "$WORK/results/lenet5_$BACKEND.log")
@@ -243,15 +266,20 @@ step_lenet() {
 }
 
 step_bench() {
-    local budget=$1 rc out
-    if [ $DRY = 1 ]; then out="$OUT/cupy.md"; else out="$REPO/benchmarks/results/cupy.md"; fi
-    MINIGRAD_BACKEND=$BACKEND timed "$budget" "$PY" benchmarks/bench_cupy.py \
-        --device "$BENCH_DEVICE" --out "$out"
+    local budget=$1 rc out threads=()
+    if [ "$BENCH_DEVICE" = cuda ]; then
+        out="$REPO/benchmarks/results/cupy.md"
+    else  # a dry run leaves the committed results alone; one BLAS thread, as PyTorch's
+        out="$WORK/results/cupy.md"
+        threads=(OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1)
+    fi
+    env "${threads[@]}" MINIGRAD_BACKEND="$([ "$BENCH_DEVICE" = cuda ] && echo cupy || echo numpy)" \
+        timeout -s INT -k 15 "$budget" "$PY" benchmarks/bench_cupy.py --device "$BENCH_DEVICE" \
+        --out "$out"
     rc=$?
     if [ -f "$out" ]; then
-        [ "$out" = "$OUT/cupy.md" ] || cp "$out" "$OUT/cupy.md"
-        cp "${out%.md}.json" "$WORK/results/" 2>/dev/null
-        cp "$out" "$WORK/results/"
+        cp "$out" "$OUT/cupy.md"
+        [ "$out" = "$WORK/results/cupy.md" ] || cp "$out" "${out%.md}.json" "$WORK/results/"
         NOTE="$(grep -m1 'LeNet-5 training' "$out" | awk -F'|' '{print "LeNet-5 train" $5}')"
     fi
     return "$rc"

@@ -182,8 +182,8 @@ def fake_cupy(host: HostKernels) -> tuple[types.ModuleType, types.ModuleType]:
 class _AtomicAdd:
     """``cupy.add``, whose ``at`` (like CuPy 14's) takes only dtypes with CUDA atomics."""
 
-    dtypes = {np.dtype(t) for t in ("int32", "int64", "uint32", "uint64", "float16",
-                                    "float32", "float64")}
+    dtypes = frozenset(np.dtype(t) for t in ("int32", "int64", "uint32", "uint64", "float16",
+                                             "float32", "float64"))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return np.add(*args, **kwargs)

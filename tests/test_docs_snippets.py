@@ -72,10 +72,13 @@ def run_page(page: Path) -> dict[str, object]:
 
 @pytest.fixture
 def clean_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A temporary working directory, and global settings restored after the page."""
+    """A temporary working directory, the NumPy backend as the default (the pages describe
+    a default installation, even when the suite runs with ``MINIGRAD_BACKEND=cupy``), and
+    global settings restored after the page."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     backend = minigrad.backends.current()
+    minigrad.set_backend("numpy")
     dtype = minigrad.get_default_dtype()
     grad_mode = minigrad.is_grad_enabled()
     yield tmp_path
