@@ -261,6 +261,8 @@ step_lenet() {
             [ "$rc" != 0 ] || rc=1
         fi
     fi
+    printf '{"backend": "%s", "epochs": "%s", "test_accuracy": %s, "cpu_test_accuracy": %s}\n' \
+        "$BACKEND" "${LENET_EPOCHS:-20}" "${acc:-null}" "${ref:-null}" >"$WORK/results/lenet5.json"
     [ -n "$acc" ] || { [ "$rc" != 0 ] || rc=1; }
     return "$rc"
 }
