@@ -63,8 +63,9 @@ def minigrad_cases(train_batch: int, infer_batch: int) -> dict[str, Callable[[],
     return {"train": train_step, "inference": inference}
 
 
-def torch_cases(train_batch: int, infer_batch: int) -> dict[str, Callable[[], None]] | None:
-    """The same two cases in PyTorch, or ``None`` when it is not installed."""
+def torch_cases(train_batch: int, infer_batch: int, device: str = "cpu"
+                ) -> dict[str, Callable[[], None]] | None:
+    """The same two cases in PyTorch on ``device``, or ``None`` when it is not installed."""
     try:
         import torch
     except ImportError:
@@ -76,11 +77,11 @@ def torch_cases(train_batch: int, infer_batch: int) -> dict[str, Callable[[], No
         tnn.Conv2d(6, 16, 5), tnn.Tanh(), tnn.MaxPool2d(2),
         tnn.Flatten(), tnn.Linear(400, 120), tnn.Tanh(), tnn.Linear(120, 84), tnn.Tanh(),
         tnn.Linear(84, 10),
-    )
+    ).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x = torch.randn(train_batch, 1, 32, 32)
-    y = torch.randint(0, 10, (train_batch,))
-    xi = torch.randn(infer_batch, 1, 32, 32)
+    x = torch.randn(train_batch, 1, 32, 32, device=device)
+    y = torch.randint(0, 10, (train_batch,), device=device)
+    xi = torch.randn(infer_batch, 1, 32, 32, device=device)
 
     def train_step() -> None:
         opt.zero_grad()

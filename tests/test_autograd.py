@@ -241,7 +241,7 @@ def test_mixed_backends_error_message() -> None:
         def __init__(self) -> None:
             super().__init__(numpy)
 
-    a = minigrad.ones(2)
+    a = minigrad.ones(2, device="cpu")
     b = minigrad.tensor([1.0, 2.0], device=Other())
     with pytest.raises(RuntimeError, match=r"different backends.*'numpy'.*'other'"):
         a + b

@@ -289,8 +289,8 @@ def test_seed_reaches_backends_loaded_later(toy: Path) -> None:
 
 
 def test_mixed_backends_raise_naming_both(toy: Path) -> None:
-    a = minigrad.ones(3)
-    b = minigrad.ones(3).to("toy")
+    a = minigrad.ones(3, device="cpu")
+    b = a.to("toy")
     with pytest.raises(RuntimeError, match=r"different backends \('numpy' and 'toy'\)"):
         a + b
     with pytest.raises(RuntimeError, match=r"'toy' and 'numpy'"):
@@ -298,7 +298,7 @@ def test_mixed_backends_raise_naming_both(toy: Path) -> None:
 
 
 def test_to_moves_and_gradients_flow_back(toy: Path) -> None:
-    x = minigrad.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    x = minigrad.tensor([1.0, -2.0, 3.0], requires_grad=True, device="cpu")
     y = x.to("toy")
     assert y.backend.name == "toy" and str(y.device) == "cpu" and y.grad_fn is not None
     assert y.grad_fn.name == "MoveBackward"

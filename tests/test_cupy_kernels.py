@@ -170,13 +170,31 @@ def fake_cupy(host: HostKernels) -> tuple[types.ModuleType, types.ModuleType]:
     )
     cupy.asnumpy = lambda a: np.array(a)  # type: ignore[attr-defined]
     cupy.cuda = types.SimpleNamespace(  # type: ignore[attr-defined]
-        Device=lambda: types.SimpleNamespace(id=0),
+        Device=lambda: types.SimpleNamespace(id=0, synchronize=lambda: None),
         runtime=types.SimpleNamespace(getDeviceCount=lambda: 1),
         get_current_stream=lambda: types.SimpleNamespace(synchronize=lambda: None),
     )
-    cupyx = types.ModuleType("cupyx")
-    cupyx.scatter_add = np.add.at  # type: ignore[attr-defined]
+    cupy.add = _AtomicAdd()  # type: ignore[attr-defined]
+    cupyx = types.ModuleType("cupyx")  # no scatter_add: deprecated in CuPy 14, unused
     return cupy, cupyx
+
+
+class _AtomicAdd:
+    """``cupy.add``, whose ``at`` (like CuPy 14's) takes only dtypes with CUDA atomics."""
+
+    dtypes = frozenset(np.dtype(t) for t in ("int32", "int64", "uint32", "uint64", "float16",
+                                             "float32", "float64"))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return np.add(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(np.add, name)
+
+    def at(self, a: Any, indices: Any, b: Any) -> None:
+        if a.dtype not in self.dtypes:
+            raise TypeError(f"cupy.add.at does not support {a.dtype}")
+        np.add.at(a, indices, b)
 
 
 @pytest.fixture(scope="module")
@@ -273,6 +291,48 @@ def test_pool_kernels_match_generic(emulated: Any, case: Any, dtype: Any) -> Non
                  "minigrad_pool2d_gather", "minigrad_sum_pool2d",
                  "minigrad_sum_pool2d_backward"):
         assert calls[name] == 1, name
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_gradients_for_an_input_larger_than_its_windows(emulated: Any, dtype: Any) -> None:
+    # conv_transpose2d with output_padding asks for the gradient of an input with rows and
+    # columns that no window of grad_out reaches: they get zero gradient.
+    rng = np.random.default_rng(5)
+    grad = rng.standard_normal((2, 4, 3, 3)).astype(dtype)
+    weight = rng.standard_normal((4, 1, 2, 2)).astype(dtype)
+    geometry = ((2, 1), (1, 2), 2)  # stride, dilation, groups
+    mine = emulated.conv2d_grad_input(grad, weight, (8, 6), *geometry)
+    _close(mine, kernels.conv2d_grad_input(np, grad, weight, (8, 6), *geometry), dtype)
+    assert not mine[:, :, 6:].any()  # rows 6 and 7 are in no window
+    x = rng.standard_normal((2, 2, 8, 6)).astype(dtype)
+    _close(emulated.conv2d_grad_weight(grad, x, (2, 2), *geometry),
+           kernels.conv2d_grad_weight(np, grad, x[:, :, :6, :5], (2, 2), *geometry), dtype)
+    with pytest.raises(ValueError, match="do not fit in an input of size"):
+        emulated.conv2d_grad_input(grad, weight, (5, 6), *geometry)
+    assert emulated._im2col.host.calls == {"minigrad_col2im": 1, "minigrad_im2col": 1}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_values_only_pool_uses_the_pool_kernels(emulated: Any, dtype: Any) -> None:
+    x = np.random.default_rng(6).integers(-3, 4, (2, 3, 9, 8)).astype(dtype)
+    x[1, 2, 4, 4] = np.nan
+    for largest in (True, False):
+        np.testing.assert_array_equal(
+            emulated.pool2d(x, (3, 2), (2, 2), (1, 2), largest),
+            pool_kernels.pool2d(np, x, (3, 2), (2, 2), (1, 2), largest))
+    calls = emulated._im2col.host.calls
+    assert calls == {"minigrad_max_pool2d": 1, "minigrad_min_pool2d": 1}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int8, np.uint8, np.int16, np.bool_])
+def test_index_add_for_dtypes_without_atomics(emulated: Any, dtype: Any) -> None:
+    target = np.zeros(4, dtype)
+    index, values = np.array([0, 2, 2, 3]), np.ones(4, dtype)
+    emulated.index_add(target, index, values)
+    expected = np.zeros(4, dtype)
+    np.add.at(expected, index, values)
+    assert target.dtype == dtype
+    np.testing.assert_array_equal(target, expected)
 
 
 def test_non_contiguous_inputs(emulated: Any) -> None:

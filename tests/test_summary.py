@@ -167,6 +167,7 @@ def test_needs_a_module():
 
 
 def test_dtype_and_device_of_the_input():
-    rows = summary(nn.Linear(2, 2).double(), (1, 2), dtype=minigrad.float64, device="cpu",
+    rows = summary(nn.Linear(2, 2, device="cpu").double(), (1, 2), dtype=minigrad.float64,
+                   device="cpu",
                    verbose=False)
     assert rows.input_bytes == 2 * 8 and rows.param_bytes == 6 * 8

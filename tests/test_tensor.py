@@ -72,11 +72,17 @@ def test_attributes_and_conversion(backend: minigrad.backends.Backend) -> None:
         w.numpy()
 
 
+def device_suffix(backend: minigrad.backends.Backend) -> str:
+    """What PyTorch's repr adds for a tensor off the CPU: ``, device='cuda:0'``."""
+    return "" if backend.device == "cpu" else f", device='{backend.device}'"
+
+
 def test_repr(backend: minigrad.backends.Backend) -> None:
+    on = device_suffix(backend)
     assert repr(minigrad.tensor([1.0, 2.0], requires_grad=True)) == (
-        "tensor([1., 2.], requires_grad=True)")
+        f"tensor([1., 2.]{on}, requires_grad=True)")
     y = minigrad.tensor([1.0], requires_grad=True) * 2
-    assert repr(y) == "tensor([2.], grad_fn=<MulBackward>)"
+    assert repr(y) == f"tensor([2.]{on}, grad_fn=<MulBackward>)"
     assert "dtype=minigrad.float64" in repr(minigrad.zeros(1, dtype=minigrad.float64))
 
 
@@ -250,9 +256,10 @@ def test_more_shape_errors(backend: minigrad.backends.Backend) -> None:
 
 
 def test_repr_matches_pytorch_layout(backend: minigrad.backends.Backend) -> None:
-    assert repr(minigrad.tensor([1.5, 2.0, 3.25])) == "tensor([1.5000, 2.0000, 3.2500])"
-    assert repr(minigrad.tensor([1e-8, 1.0])) == "tensor([1.0000e-08, 1.0000e+00])"
-    assert repr(minigrad.zeros(0, 3)) == "tensor([], size=(0, 3))"
+    on = device_suffix(backend)
+    assert repr(minigrad.tensor([1.5, 2.0, 3.25])) == f"tensor([1.5000, 2.0000, 3.2500]{on})"
+    assert repr(minigrad.tensor([1e-8, 1.0])) == f"tensor([1.0000e-08, 1.0000e+00]{on})"
+    assert repr(minigrad.zeros(0, 3)) == f"tensor([]{on}, size=(0, 3))"  # device first
 
 
 def test_assert_close_checks_dtypes_and_nan() -> None:

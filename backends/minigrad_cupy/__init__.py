@@ -7,9 +7,10 @@ listing backends works on machines without it.
 CuPy 14 no longer ships cuDNN, so convolution is im2col (an ElementwiseKernel, see
 :mod:`minigrad_cupy.cuda_kernels`) followed by one cuBLAS GEMM per group through
 ``cupy.matmul``; col2im and the pooling kernels are ElementwiseKernels too, and
-scatter-adds use ``cupyx.scatter_add``. The fast kernels handle float32 and float64;
-other dtypes use the generic kernels (which run on CuPy as well). Nothing here copies
-data to the host, and no kernel waits for the GPU.
+scatter-adds use ``cupy.add.at`` (atomics; ``cupyx.scatter_add`` is deprecated in CuPy
+14 and warns on every call). The fast kernels handle float32 and float64; other dtypes
+use the generic kernels (which run on CuPy as well). Nothing here copies data to the
+host, and no kernel waits for the GPU.
 """
 
 from __future__ import annotations
@@ -31,6 +32,32 @@ INSTALL_HINT = (
     'pip install "minigrad-cnn[cuda13]" (CUDA 13.x)'
 )
 _FAST_DTYPES = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
+# The dtypes ``cupy.add.at`` accumulates with CUDA atomics; others go through int64.
+_ATOMIC_ADD_DTYPES = frozenset(
+    numpy.dtype(t) for t in ("int32", "int64", "uint32", "uint64", "float16", "float32",
+                             "float64")
+)
+
+
+def _windows(
+    input_size: Pair, kernel_size: Pair, stride: Pair, dilation: Pair, out_hw: Pair | None
+) -> Pair:
+    """``out_hw`` (all windows that fit when ``None``), checked to fit in ``input_size``.
+
+    A convolution's gradient may come for fewer windows than its input holds: a transposed
+    convolution with ``output_padding`` asks for an input larger than its windows cover,
+    and the positions no window reaches get zero gradient.
+    """
+    most = output_size(input_size, kernel_size, stride, dilation)
+    if out_hw is None:
+        return most
+    if not (0 < out_hw[0] <= most[0] and 0 < out_hw[1] <= most[1]):
+        raise ValueError(
+            f"{out_hw[0]}x{out_hw[1]} windows (kernel {kernel_size}, stride {stride}, "
+            f"dilation {dilation}) do not fit in an input of size {input_size}, which holds "
+            f"at most {most[0]}x{most[1]}"
+        )
+    return (int(out_hw[0]), int(out_hw[1]))
 
 
 class CupyBackend(Backend):
@@ -49,7 +76,6 @@ class CupyBackend(Backend):
     def __init__(self) -> None:
         cupy = importlib.import_module("cupy")
         self._cupy: Any = cupy  # CuPy's own functions beyond the array API (asnumpy, cuda)
-        self._cupyx = importlib.import_module("cupyx")
         super().__init__(cupy)
         self.device = f"cuda:{cupy.cuda.Device().id}"
 
@@ -94,8 +120,8 @@ class CupyBackend(Backend):
         return host
 
     def synchronize(self) -> None:
-        """Wait for all work queued on the current CUDA stream."""
-        self._cupy.cuda.get_current_stream().synchronize()
+        """Wait until the current GPU has finished all queued work, on every stream."""
+        self._cupy.cuda.Device().synchronize()
 
     def device_name(self) -> str:
         """The GPU's model name, from the CUDA runtime."""
@@ -108,9 +134,21 @@ class CupyBackend(Backend):
         self._cupy.get_default_memory_pool().free_all_blocks()
         self._cupy.get_default_pinned_memory_pool().free_all_blocks()
 
+    def erf(self, x: Array) -> Array:
+        return importlib.import_module("cupyx.scipy.special").erf(x).astype(x.dtype, copy=False)
+
     def index_add(self, target: Array, index: Any, values: Array) -> None:
-        """``target[index] += values`` with atomics (``cupyx.scatter_add``)."""
-        self._cupyx.scatter_add(target, index, values)
+        """``target[index] += values`` with atomics (``cupy.add.at``).
+
+        CUDA has no atomic add for bool and 8/16-bit integers: those add through an int64
+        copy (bool ends up as logical or, as ``numpy.add.at`` gives).
+        """
+        if target.dtype in _ATOMIC_ADD_DTYPES:
+            self.xp.add.at(target, index, values)
+            return
+        wide = target.astype(self.xp.int64)
+        self.xp.add.at(wide, index, self.xp.asarray(values).astype(self.xp.int64))
+        target[...] = wide.astype(target.dtype)
 
     # --- helpers -------------------------------------------------------------------
     @staticmethod
@@ -119,11 +157,13 @@ class CupyBackend(Backend):
         return dtype in _FAST_DTYPES and all(a.dtype == dtype for a in arrays[1:])
 
     def _cols(
-        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, batch_first: bool
+        self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, batch_first: bool,
+        out_hw: Pair | None = None,
     ) -> Array:
-        """im2col into ``(N, C, kh, kw, oh, ow)`` or, batch second, ``(C, kh, kw, N, oh, ow)``."""
+        """im2col into ``(N, C, kh, kw, oh, ow)`` or, batch second, ``(C, kh, kw, N, oh, ow)``
+        (the first ``out_hw`` windows; all of them by default)."""
         n, c, h, w = x.shape
-        oh, ow = output_size((h, w), kernel_size, stride, dilation)
+        oh, ow = _windows((h, w), kernel_size, stride, dilation, out_hw)
         kh, kw = kernel_size
         shape = (n, c, kh, kw, oh, ow) if batch_first else (c, kh, kw, n, oh, ow)
         cols = self.xp.empty(shape, dtype=x.dtype)
@@ -135,11 +175,11 @@ class CupyBackend(Backend):
 
     def _image(
         self, cols: Array, batch: int, channels: int, input_size: Pair, kernel_size: Pair,
-        stride: Pair, dilation: Pair, batch_first: bool,
+        stride: Pair, dilation: Pair, batch_first: bool, out_hw: Pair | None = None,
     ) -> Array:
         """col2im from either :meth:`_cols` layout into ``(N, C, H, W)``."""
         h, w = input_size
-        oh, ow = output_size(input_size, kernel_size, stride, dilation)
+        oh, ow = _windows(input_size, kernel_size, stride, dilation, out_hw)
         kh, kw = kernel_size
         if cols.size != batch * channels * kh * kw * oh * ow:
             raise ValueError(
@@ -209,7 +249,8 @@ class CupyBackend(Backend):
         # (G, K, O/G) @ (G, O/G, N*L) is laid out as (C, kh, kw, N, oh, ow).
         dcols = self.xp.matmul(weight.reshape(groups, o // groups, k).transpose(0, 2, 1), g3)
         return self._image(
-            dcols, n, cg * groups, input_size, (kh, kw), stride, dilation, batch_first=False
+            dcols, n, cg * groups, input_size, (kh, kw), stride, dilation, batch_first=False,
+            out_hw=(oh, ow),
         )
 
     def conv2d_grad_weight(
@@ -225,12 +266,7 @@ class CupyBackend(Backend):
         kh, kw = kernel_size
         _check_groups(c, o, c // groups, groups)
         k = (c // groups) * kh * kw
-        cols = self._cols(x, kernel_size, stride, dilation, batch_first=False)
-        if cols.shape[4:] != (oh, ow):
-            raise ValueError(
-                f"grad_out spatial size {(oh, ow)} does not match the output size "
-                f"{cols.shape[4:]} of the input {x.shape}"
-            )
+        cols = self._cols(x, kernel_size, stride, dilation, batch_first=False, out_hw=(oh, ow))
         g3 = grad_out.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
         # The batch is summed inside the GEMM: (G, O/G, N*L) @ (G, N*L, K).
         dw = self.xp.matmul(g3, cols.reshape(groups, k, n * oh * ow).transpose(0, 2, 1))
@@ -249,13 +285,12 @@ class CupyBackend(Backend):
         )
         return pooled, arg
 
-    def erf(self, x: Array) -> Array:
-        return importlib.import_module("cupyx.scipy.special").erf(x)
-
     def pool2d(
         self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool = True,
         return_indices: bool = False,
     ) -> Any:
+        """Window maxima or minima (and their indices) in one kernel launch; without
+        ``return_indices`` the indices the kernel also writes are dropped."""
         if not self._fast(x):
             return super().pool2d(x, kernel_size, stride, dilation, largest, return_indices)
         kernel = self._max_pool if largest else self._min_pool
@@ -269,7 +304,7 @@ class CupyBackend(Backend):
         h, w = input_size
         flat = self._flat_index(indices.astype(self.xp.int64, copy=False), h * w, oh * ow)
         out = self.xp.zeros(n * c * h * w, dtype=grad_out.dtype)
-        self._cupyx.scatter_add(out, flat, grad_out)
+        self.xp.add.at(out, flat, grad_out)
         return out.reshape(n, c, h, w)
 
     def pool2d_gather(self, x: Array, indices: Array) -> Array:

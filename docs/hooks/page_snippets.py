@@ -69,9 +69,13 @@ def python_blocks(text: str) -> list[Block]:
 
 @contextlib.contextmanager
 def page_state() -> Iterator[Path]:
-    """Run a page's code in a fresh temporary folder with minigrad seeded with 0; restore
-    the working folder, backend, default dtype and grad mode afterwards."""
+    """Run a page's code in a fresh temporary folder with minigrad seeded with 0, on the
+    NumPy backend (the pages describe a default install, even when the suite runs with
+    ``MINIGRAD_BACKEND=cupy``); restore the working folder, backend, default dtype, grad
+    mode and PyTorch-style flags afterwards."""
     backend = minigrad.backends.current()
+    minigrad.set_backend("numpy")
+    flags = dict(vars(minigrad.backends.cudnn))
     dtype = minigrad.get_default_dtype()
     grad_mode = minigrad.is_grad_enabled()
     old_cwd = Path.cwd()
@@ -87,6 +91,7 @@ def page_state() -> Iterator[Path]:
             minigrad.set_backend(backend)
             minigrad.set_default_dtype(dtype)
             minigrad.set_grad_enabled(grad_mode)
+            vars(minigrad.backends.cudnn).update(flags)
             if old_mpl is None:
                 os.environ.pop("MPLBACKEND", None)
             else:
