@@ -10,7 +10,7 @@ tensor([2., 4., 6.])
 """
 
 from minigrad.tensor import Tensor, tensor  # noqa: I001  (tensor must load first)
-from minigrad import backends, testing
+from minigrad import backends, testing, threads
 from minigrad.autograd import (
     backward,
     enable_grad,
@@ -50,6 +50,7 @@ from minigrad.dtypes import (
     set_default_dtype,
 )
 from minigrad.serialization import load, save
+from minigrad.threads import get_num_threads, set_num_threads
 from minigrad.ops import (
     abs,
     amax,
@@ -110,9 +111,10 @@ __all__ = [
     "sin", "softmax", "split", "sqrt", "squeeze", "stack", "std", "sum", "tanh", "tensor",
     "testing", "nn", "optim", "data",
     "transpose", "unsqueeze", "use_backend", "var", "where", "zeros", "zeros_like",
-    "load", "save",
+    "load", "save", "get_num_threads", "set_num_threads",
 ]
 
 from minigrad import data, nn, optim  # noqa: E402  (after the core they build on)
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later
+threads.apply_default()  # one BLAS thread unless the environment says otherwise
