@@ -43,7 +43,7 @@ class Shape(NamedTuple):
         return self.kernel // 2
 
     def describe(self) -> str:
-        text = (f"{self.label} {self.kernel}x{self.kernel}, {self.cin}->{self.cout}, "
+        text = (f"{self.label}{self.kernel}x{self.kernel}, {self.cin}->{self.cout}, "
                 f"{self.size}x{self.size}, batch {self.batch}")
         if self.stride > 1:
             text += f", stride {self.stride}"
@@ -52,16 +52,16 @@ class Shape(NamedTuple):
         return text
 
 
-ISSUE = Shape("issue 16:", 32, 64, 64, 32, 3)
+ISSUE = Shape("issue 16: ", 32, 64, 64, 32, 3)
 GRID_SHAPES = [
-    ("1x1", 64, 64, 32, 1, 1, 1),
-    ("3x3", 64, 64, 32, 3, 1, 1),
-    ("3x3 first layer", 3, 32, 32, 3, 1, 1),
-    ("3x3", 128, 128, 8, 3, 1, 1),
-    ("5x5", 32, 32, 32, 5, 1, 1),
-    ("3x3 strided", 64, 128, 32, 3, 2, 1),
-    ("3x3 grouped", 64, 64, 32, 3, 1, 8),
-    ("3x3 depthwise", 64, 64, 32, 3, 1, 64),
+    ("", 64, 64, 32, 1, 1, 1),
+    ("", 64, 64, 32, 3, 1, 1),
+    ("first layer ", 3, 32, 32, 3, 1, 1),
+    ("", 128, 128, 8, 3, 1, 1),
+    ("", 32, 32, 32, 5, 1, 1),
+    ("strided ", 64, 128, 32, 3, 2, 1),
+    ("grouped ", 64, 64, 32, 3, 1, 8),
+    ("depthwise ", 64, 64, 32, 3, 1, 64),
 ]
 GRID = [Shape(label, batch, cin, cout, size, k, stride, groups)
         for batch in (1, 64)
@@ -176,8 +176,8 @@ def main() -> None:
     args = parser.parse_args()
     torch = harness.one_thread()
     if args.algorithms:
-        extra = [Shape("3x3", 64, c, c, size, 3) for c in (8, 16, 32)
-                 for size in (8, 16, 32)]
+        extra = [Shape("", batch, c, c, size, 3) for batch in (1, 8, 64)
+                 for c in (8, 16, 32, 64) for size in (8, 16, 32)]
         body, raw = algorithm_table([ISSUE, *GRID, *extra], args.rounds)
         harness.write("conv_algorithms", "minigrad's convolution algorithms, ms per kernel "
                       "call", body, {"machine": harness.machine(), "ms": raw})

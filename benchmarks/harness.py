@@ -21,8 +21,6 @@ from typing import Any
 
 import numpy
 
-import minigrad
-
 RESULTS = Path(__file__).parent / "results"
 MINIGRAD = "minigrad"
 PYTORCH = "pytorch"
@@ -31,6 +29,8 @@ PYTORCH = "pytorch"
 def one_thread() -> Any:
     """Limit minigrad (NumPy's BLAS) and PyTorch to one thread each; return the ``torch``
     module, or ``None`` when PyTorch is not installed."""
+    import minigrad
+
     minigrad.set_num_threads(1)
     try:
         import torch
@@ -83,6 +83,8 @@ def measure(workloads: list[Workload], rounds: int = 5, seconds: float = 0.1) ->
 
 def machine() -> str:
     """One line naming the machine and the library versions."""
+    import minigrad
+
     versions = f"minigrad {minigrad.__version__}, NumPy {numpy.__version__}"
     try:
         import torch

@@ -254,21 +254,26 @@ def test_use_algorithm_nests_and_restores() -> None:
 
 
 # --- the selection rule -------------------------------------------------------------------
+W4, GEMM = "winograd_4x4", "gemm"
+
+
 @pytest.mark.parametrize("x_shape, w_shape, stride, groups, dtype, expected", [
-    ((32, 64, 34, 34), (64, 64, 3, 3), (1, 1), 1, numpy.float32, "winograd_4x4"),
-    ((64, 128, 10, 10), (128, 128, 3, 3), (1, 1), 1, numpy.float64, "winograd_4x4"),
-    ((64, 3, 34, 34), (32, 3, 3, 3), (1, 1), 1, numpy.float32, "gemm"),   # few channels
-    ((64, 64, 34, 34), (64, 64, 3, 3), (2, 2), 1, numpy.float32, "gemm"),  # strided
-    ((64, 64, 34, 34), (64, 1, 3, 3), (1, 1), 64, numpy.float32, "gemm"),  # depthwise
-    ((64, 64, 5, 5), (64, 64, 3, 3), (1, 1), 1, numpy.float32, "gemm"),    # 3x3 output
-    ((64, 64, 34, 34), (64, 64, 3, 3), (1, 1), 1, numpy.float16, "gemm"),
-    ((64, 64, 36, 36), (64, 64, 5, 5), (1, 1), 1, numpy.float32, "gemm"),
+    ((32, 64, 34, 34), (64, 64, 3, 3), (1, 1), 1, numpy.float32, (W4, W4, W4)),
+    ((64, 128, 10, 10), (128, 128, 3, 3), (1, 1), 1, numpy.float64, (W4, W4, W4)),
+    ((1, 128, 10, 10), (128, 128, 3, 3), (1, 1), 1, numpy.float32, (GEMM,) * 3),  # 64 positions
+    ((8, 16, 34, 34), (16, 16, 3, 3), (1, 1), 1, numpy.float32, (GEMM, GEMM, W4)),
+    ((64, 3, 34, 34), (32, 3, 3, 3), (1, 1), 1, numpy.float32, (GEMM,) * 3),   # few channels
+    ((64, 64, 34, 34), (64, 64, 3, 3), (2, 2), 1, numpy.float32, (GEMM,) * 3),  # strided
+    ((64, 64, 34, 34), (64, 1, 3, 3), (1, 1), 64, numpy.float32, (GEMM,) * 3),  # depthwise
+    ((64, 64, 5, 5), (64, 64, 3, 3), (1, 1), 1, numpy.float32, (GEMM,) * 3),    # 3x3 output
+    ((64, 64, 34, 34), (64, 64, 3, 3), (1, 1), 1, numpy.float16, (GEMM,) * 3),
+    ((64, 64, 36, 36), (64, 64, 5, 5), (1, 1), 1, numpy.float32, (GEMM,) * 3),
 ])
 def test_select(x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: tuple[int, int],
-                groups: int, dtype: Any, expected: str) -> None:
-    for kernel in convolution.KERNELS:
-        assert convolution.select(kernel, x_shape, w_shape, stride, (1, 1), groups,
-                                  dtype) == expected
+                groups: int, dtype: Any, expected: tuple[str, str, str]) -> None:
+    picked = tuple(convolution.select(kernel, x_shape, w_shape, stride, (1, 1), groups, dtype)
+                   for kernel in convolution.KERNELS)
+    assert picked == expected
 
 
 def test_float16_runs_through_gemm() -> None:
@@ -342,9 +347,9 @@ def test_winograd_matrices_other_sizes() -> None:
 
 # --- errors ---------------------------------------------------------------------------------
 def test_errors() -> None:
-    with pytest.raises(ValueError, match="use_algorithm: unknown convolution algorithm"):
-        with convolution.use_algorithm("fft"):
-            pass
+    with pytest.raises(ValueError, match="use_algorithm: unknown convolution algorithm"), \
+            convolution.use_algorithm("fft"):
+        pass
     with pytest.raises(ValueError, match="applies: unknown convolution algorithm 'direct'"):
         convolution.applies("direct", (3, 3), (1, 1), (1, 1), numpy.float32)
     with pytest.raises(ValueError, match="select: kernel must be one of"):

@@ -7,48 +7,54 @@ already padded, ``(h, w)`` pairs for stride and dilation.
 
 Algorithms
 ----------
-``"gemm"`` (every shape)
-    im2col followed by one GEMM per group. The batch is processed in chunks whose columns
-    fit in a core's L2 cache (about 1.5 MiB); the column buffer is allocated once per call
-    and reused by every chunk, and the GEMM of a chunk reads it while it is still cached.
-    For stride 1 the columns come from the *flat shift* layout: in a ``(H, W)`` plane
-    flattened row by row, kernel tap ``(i, j)`` sees the positions ``p + i*W + j``, so the
-    columns of one tap are a single contiguous slice of the plane. The GEMM then computes
-    ``W - ow`` extra positions at the end of every output row, which are dropped when the
-    result is copied into NCHW. Strided convolutions use the classic strided im2col.
-    A 1x1 stride-1 convolution needs no columns at all: it is one GEMM on the input.
-    The input gradient of a stride-1 convolution is itself a stride-1 convolution (of the
-    zero-padded output gradient with the flipped, transposed kernel), so it runs through
-    the same forward code; with a larger stride it is a GEMM followed by col2im.
-``"winograd_2x2"``, ``"winograd_4x4"`` (3x3 kernel, stride 1, dilation 1; float32/64)
-    Winograd's minimal filtering F(m x m, 3 x 3) with ``m = 2`` or ``4``: the image is cut
-    into overlapping ``(m + 2)``-square tiles, and tiles and kernel are transformed so that
-    the convolution becomes ``(m + 2)**2`` independent GEMMs over channels, with
-    ``(m + 2)**2 / m**2`` multiplications per output instead of 9 (2.25x and 4x fewer).
-    The transforms are small matrix products themselves. The input gradient runs as the
-    forward of the flipped kernel; the weight gradient is the exact adjoint of the forward
-    algorithm (output gradient transformed by ``A``, one GEMM per tile position, summed
-    over the batch inside the GEMM). The transform matrices are built from their
-    interpolation points by :func:`winograd_matrices`.
+``"gemm"``: im2col + GEMM, every shape
+    The batch is processed in chunks of about 1.5 MiB of im2col columns, so that a chunk's
+    columns are still in the core's L2 cache when its GEMM reads them; the buffers are
+    allocated once per call and reused by every chunk. For stride 1 the columns are *flat
+    shifts*: in a plane flattened row by row, kernel tap ``(i, j)`` reads position
+    ``p + i*W + j`` for output position ``p``, so each tap's columns are one contiguous
+    slice, copied in one pass, and the GEMM computes ``W - ow`` extra positions per output
+    row that are dropped when the result is written as NCHW. A 1x1 kernel uses the planes
+    themselves. With a stride the columns are the strided windows (classic im2col). The
+    weight gradient is one GEMM per sample against the same columns. The input gradient is
+    ``weight^T @ grad_out`` followed by col2im (each tap's columns added into the part of
+    the image it reads) or, for stride 1 with at least half as many input as output
+    channels, the convolution of the zero-padded output gradient with the kernel rotated by
+    180 degrees, which copies fewer columns.
+``"winograd_4x4"``, ``"winograd_2x2"``: 3x3 kernels, stride 1, dilation 1, float32/64
+    Winograd's minimal filtering F(m x m, 3 x 3): the output is cut into ``m x m`` tiles
+    whose ``(m + 2)``-square input tiles are transformed (``V = BT d B``), as is the kernel
+    (``U = G g G^T``), so that the convolution becomes ``(m + 2)**2`` independent GEMMs over
+    channels, ``M = U V``, transformed back by ``Y = AT M A``: 4x (m = 4) or 2.25x (m = 2)
+    fewer multiplications than im2col. Both gradients are the exact adjoints of this
+    algorithm (the input gradient transforms the output gradient's tiles by ``A``, multiplies
+    by ``U^T`` and sums the overlapping input tiles; the weight gradient is one GEMM per tile
+    position with the batch summed inside it). The transforms come from their interpolation
+    points (:func:`winograd_matrices`).
+
+An FFT algorithm was measured too (NumPy's pocketfft on the planes and complex GEMMs over the
+channels per frequency): it lost to the ones above on every shape of ``bench_conv.py``, by
+3x to 10x for 3x3 and 5x5 kernels, so there is none.
 
 Which algorithm runs
 --------------------
-:func:`select` decides per call from the shapes, with thresholds measured on a 2-core
-x86-64 machine (AVX-512, OpenBLAS, one BLAS thread) by ``benchmarks/bench_conv.py``:
-Winograd F(4x4) wins for 3x3 stride-1 convolutions once both channel counts (per group)
-are at least :data:`WINOGRAD_MIN_CHANNELS` and the output is at least 4 x 4; below that
-the transforms cost more than the multiplications they save and im2col + GEMM is used.
-F(2x2) is never chosen automatically (it was slower than F(4x4) on every measured shape)
-but can be forced. Forcing an algorithm (:func:`use_algorithm`) makes every conv kernel
-use it wherever it applies; shapes it cannot compute (a 5x5 kernel under Winograd) fall
-back to ``"gemm"``.
+:func:`select` decides per call and kernel, by a rule measured with
+``benchmarks/bench_conv.py --algorithms`` (one BLAS thread, OpenBLAS on AVX-512): Winograd
+F(4x4) for 3x3 stride-1 convolutions with at least :data:`WINOGRAD_MIN_CHANNELS` input and
+output channels per group (32 for the forward pass and the input gradient, 16 for the weight
+gradient), at least :data:`WINOGRAD_MIN_POSITIONS` output positions in the batch and an
+output of at least 4 x 4 (there it was 1.1x to 2.6x faster than im2col + GEMM); im2col +
+GEMM everywhere else, where the tile transforms and the kernel's transform cost more than
+the multiplications they save. F(2x2) was slower than F(4x4) on every measured shape and is
+only used when forced. :func:`use_algorithm` forces an algorithm for a block of code; where
+it does not apply (a 5x5 kernel under Winograd) the kernels fall back to ``"gemm"``.
 
 Accuracy
 --------
-``"gemm"`` sums in the GEMM's order, like any BLAS-based convolution. Winograd adds
-rounding in the transforms: measured against a float64 reference, F(2x2) in float32 stays
-within ``1e-5`` and F(4x4) within ``1e-4`` of the output's largest magnitude for up to
-256 input channels; in float64 both agree with the reference to ``1e-12``.
+``"gemm"`` rounds like any float32 GEMM. Winograd's transforms add rounding: against a
+float64 reference, float32 results stay within ``1e-5`` (F(2x2)) and ``1e-4`` (F(4x4)) of
+the largest output magnitude, measured up to 256 input channels; in float64 every algorithm
+agrees with the reference to ``1e-10``.
 """
 
 from __future__ import annotations
@@ -68,6 +74,7 @@ __all__ = [
     "ALGORITHMS",
     "KERNELS",
     "WINOGRAD_MIN_CHANNELS",
+    "WINOGRAD_MIN_POSITIONS",
     "applies",
     "conv2d",
     "conv2d_grad_input",
@@ -82,9 +89,15 @@ ALGORITHMS = ("gemm", "winograd_2x2", "winograd_4x4")
 
 KERNELS = ("forward", "grad_input", "grad_weight")
 
-WINOGRAD_MIN_CHANNELS = 16
-"""Both ``C / groups`` and ``O / groups`` must reach this for :func:`select` to pick
-Winograd: with fewer channels the tile transforms outweigh the GEMMs they shrink."""
+WINOGRAD_MIN_CHANNELS = {"forward": 32, "grad_input": 32, "grad_weight": 16}
+"""Per kernel, the channels (both ``C / groups`` and ``O / groups``) from which
+:func:`select` picks Winograd: with fewer, the tile transforms outweigh the GEMMs they
+shrink. The weight gradient's threshold is lower because its im2col GEMM is the least
+efficient of the three."""
+
+WINOGRAD_MIN_POSITIONS = 512
+"""Output positions (``N * oh * ow``) from which :func:`select` picks Winograd: below, the
+kernel's transform and the per-call setup are not paid back."""
 
 # The stride-1 input gradient as a convolution copies O*kh*kw columns per position; as GEMM
 # then col2im it adds C*kh*kw: with this many times fewer input than output channels, col2im.
@@ -172,7 +185,7 @@ def select(
     Parameters
     ----------
     kernel : {"forward", "grad_input", "grad_weight"}
-        Which of the three kernels asks (all three follow the same rule today).
+        Which of the three kernels asks; each has its own thresholds.
     x_shape : sequence of int
         ``(N, C, H, W)`` of the padded input of the forward convolution.
     weight_shape : sequence of int
@@ -205,8 +218,12 @@ def select(
     if not applies("winograd_4x4", kernel_size, stride, dilation, dtype):
         return "gemm"
     out_h, out_w = x_shape[2] - 2, x_shape[3] - 2
-    per_group_in, per_group_out = weight_shape[1], weight_shape[0] // groups
-    if min(per_group_in, per_group_out) >= WINOGRAD_MIN_CHANNELS and min(out_h, out_w) >= 4:
+    channels = min(weight_shape[1], weight_shape[0] // groups)
+    if (
+        channels >= WINOGRAD_MIN_CHANNELS[kernel]
+        and x_shape[0] * out_h * out_w >= WINOGRAD_MIN_POSITIONS
+        and min(out_h, out_w) >= 4
+    ):
         return "winograd_4x4"
     return "gemm"
 
