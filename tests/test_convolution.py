@@ -111,15 +111,15 @@ def arrays(case: Case, dtype: Any, seed: int = 0) -> tuple[Any, Any, Any]:
     return x, w, gy
 
 
-def run_kernels(case: Case, x: Any, w: Any, gy: Any) -> tuple[Any, Any, Any]:
+def run_kernels(case: Case, x: Any, w: Any, gy: Any, xp: Any = numpy) -> tuple[Any, Any, Any]:
     s, d, g = case.stride, case.dilation, case.groups
     # the reach of the windows, plus the rows and columns of case.extra
     in_hw = (case.h + case.extra[0], case.w + case.extra[1])
     x_wide = numpy.zeros((*x.shape[:2], *in_hw), dtype=x.dtype)
     x_wide[:, :, : case.h, : case.w] = x
-    y = convolution.conv2d(numpy, x, w, s, d, g)
-    gx = convolution.conv2d_grad_input(numpy, gy, w, in_hw, s, d, g)
-    gw = convolution.conv2d_grad_weight(numpy, gy, x_wide, case.kernel, s, d, g)
+    y = convolution.conv2d(xp, x, w, s, d, g)
+    gx = convolution.conv2d_grad_input(xp, gy, w, in_hw, s, d, g)
+    gw = convolution.conv2d_grad_weight(xp, gy, x_wide, case.kernel, s, d, g)
     assert gx.shape == x_wide.shape
     assert not gx[:, :, case.h :].any() and not gx[:, :, :, case.w :].any()
     return y, gx[:, :, : case.h, : case.w], gw
@@ -318,6 +318,24 @@ def test_non_contiguous_inputs() -> None:
         with convolution.use_algorithm(algorithm):
             got = run_kernels(case, x_t, w, gy_t)
         for mine, exact in zip(got, expected):
+            assert_matches(mine, exact, FLOAT64_TOLERANCE, algorithm)
+
+
+class OtherNamespace:
+    """NumPy under another name: the kernels then take the code paths written for any array
+    namespace (CuPy's), instead of the NumPy-only byte-row copies."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(numpy, name)
+
+
+@pytest.mark.parametrize("algorithm", convolution.ALGORITHMS)
+def test_generic_namespace_paths(algorithm: str) -> None:
+    for case in (Case(2, 4, 6, 9, 10, (3, 3), extra=(1, 1)), Case(3, 4, 4, 8, 8, (3, 3))):
+        x, w, gy = arrays(case, numpy.float64)
+        with convolution.use_algorithm(algorithm):
+            got = run_kernels(case, x, w, gy, xp=OtherNamespace())
+        for mine, exact in zip(got, reference(case, x, w, gy)):
             assert_matches(mine, exact, FLOAT64_TOLERANCE, algorithm)
 
 

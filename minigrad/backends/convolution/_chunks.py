@@ -1,8 +1,9 @@
 """The batch in cache-sized chunks: a zero-bordered view of the input served chunk by
-chunk, and scratch buffers that every chunk reuses."""
+chunk, and scratch buffers that every chunk, and every later call, reuses."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy
@@ -15,6 +16,33 @@ NO_PAD: Pad4 = (0, 0, 0, 0)
 CHUNK_BYTES = 3 << 19
 """Scratch per chunk of the batch (1.5 MiB): a chunk's im2col columns or Winograd tiles stay
 in a core's L2 cache between being written and being read by the GEMM."""
+
+
+POOL_LIMIT = 1 << 24
+"""Scratch buffers up to this many bytes (16 MiB) are kept per thread for the next call:
+allocating them afresh each call costs a page fault per 4 KiB on first touch, which is
+a large part of a small convolution's time. Larger ones are allocated per call."""
+
+_pool = threading.local()
+
+
+def pooled(xp: Any, dtype: Any, name: str, size: int, zero: bool = False) -> Array:
+    """A 1-D scratch array of ``size`` elements, the same memory as the last call's buffer
+    of that ``name`` when it is large enough; zero-filled with ``zero``. Valid until the
+    next request of the same name in this thread."""
+    buffers: dict[tuple[str, str, str], Array] | None = getattr(_pool, "buffers", None)
+    if buffers is None:
+        buffers = _pool.buffers = {}
+    key = (getattr(xp, "__name__", str(id(xp))), numpy.dtype(dtype).str, name)
+    buffer = buffers.get(key)
+    if buffer is None or buffer.size < size:
+        buffer = xp.empty(size, dtype=dtype)
+        if buffer.nbytes <= POOL_LIMIT:
+            buffers[key] = buffer
+    view = buffer[:size]
+    if zero:
+        view[...] = 0
+    return view
 
 
 def batch_chunk(n: int, per_sample_bytes: int) -> int:
@@ -76,7 +104,9 @@ class Source:
         if self.pad == NO_PAD:
             return self.xp.ascontiguousarray(self.x[start:stop])
         if self._buffer is None:
-            self._buffer = self.xp.zeros((size, *self.shape[1:]), dtype=self.dtype)
+            shape = (size, *self.shape[1:])
+            self._buffer = pooled(self.xp, self.dtype, "padded", prod(shape), zero=True)
+            self._buffer = self._buffer.reshape(shape)
         top, _, left, _ = self.pad
         h, w = self.x.shape[2:]
         block = self._buffer[: stop - start]
@@ -86,16 +116,16 @@ class Source:
 
 class Scratch:
     """Flat buffers by name, sized for the largest chunk and handed out as contiguous
-    prefixes, so that the last (smaller) chunk of the batch reuses the same memory."""
+    prefixes, so that the last (smaller) chunk of the batch reuses the same memory; the
+    buffers come from the per-thread pool (:func:`pooled`)."""
 
     def __init__(self, xp: Any, dtype: Any) -> None:
         self.xp, self.dtype = xp, dtype
         self._buffers: dict[str, Array] = {}
 
     def reserve(self, name: str, shape: tuple[int, ...], zero: bool = False) -> None:
-        """Allocate ``name`` for ``shape`` (zero-filled with ``zero``)."""
-        make = self.xp.zeros if zero else self.xp.empty
-        self._buffers[name] = make(prod(shape), dtype=self.dtype)
+        """Provide ``name`` for ``shape`` (zero-filled with ``zero``), from the pool."""
+        self._buffers[name] = pooled(self.xp, self.dtype, name, prod(shape), zero)
 
     def view(self, name: str, shape: tuple[int, ...]) -> Array:
         """The first ``prod(shape)`` elements of ``name``, shaped."""

@@ -25,6 +25,8 @@ from minigrad.backends.convolution._chunks import (
     Source,
     batch_chunk,
     out_size,
+    pooled,
+    prod,
 )
 
 __all__ = ["POINTS", "forward", "grad_input", "grad_weight", "winograd_matrices"]
@@ -173,9 +175,8 @@ class _Winograd:
         self._input_plane: Array = None
         self.spread: Array = None
         if not self.whole:
-            self.spread = xp.zeros(
-                (self.size, out_channels, self.th * tile, self.tw * tile), dtype=dtype
-            )
+            shape = (self.size, out_channels, self.th * tile, self.tw * tile)
+            self.spread = pooled(xp, dtype, "spread", prod(shape), zero=True).reshape(shape)
 
     def chunks(self) -> Iterator[tuple[int, int]]:
         for start in range(0, self.batch, self.size):
@@ -225,8 +226,9 @@ class _Winograd:
         """A ``(m, C, *plane)`` buffer for the input gradient when the tiles do not cover
         the input exactly (every position is written by :func:`_overlap_add`)."""
         if self._input_plane is None:
-            self._input_plane = self.xp.empty((self.size, channels, *self.plane),
-                                              dtype=self.dtype)
+            shape = (self.size, channels, *self.plane)
+            self._input_plane = pooled(self.xp, self.dtype, "input_plane",
+                                       prod(shape)).reshape(shape)
         return self._input_plane[:m]
 
     def products(self, channels: int, p: int) -> Array:
@@ -271,7 +273,8 @@ def _overlap_add(xp: Any, tiles: Array, plane: Array, tile: int) -> None:
     # rows a < tile of every tile land on distinct plane rows
     _overlap_add_rows(xp, tiles, 0, plane, tile)
     # rows a >= tile fall on the first two rows of the next tile row: sum them apart
-    tail = xp.empty((m, c, th * 2, plane.shape[3]), dtype=plane.dtype)
+    shape = (m, c, th * 2, plane.shape[3])
+    tail = pooled(xp, plane.dtype, "overlap_tail", prod(shape)).reshape(shape)
     _overlap_add_rows(xp, tiles, tile, tail, 2)
     tail = tail.reshape(m, c, th, 2, plane.shape[3])
     for r in range(2):
