@@ -32,9 +32,10 @@ Algorithms
     position with the batch summed inside it). The transforms come from their interpolation
     points (:func:`winograd_matrices`).
 
-An FFT algorithm was measured too (NumPy's pocketfft on the planes and complex GEMMs over the
-channels per frequency): it lost to the ones above on every shape of ``bench_conv.py``, by
-3x to 10x for 3x3 and 5x5 kernels, so there is none.
+An FFT algorithm was measured too (NumPy's pocketfft on planes padded to 2-3-5-smooth sizes,
+complex GEMMs over the channels per frequency): it lost to im2col + GEMM for 5x5, 7x7 and
+11x11 kernels (by 1.4x to 2x) and won by about 10% only for 9x9 kernels on 64 channels, so
+there is none.
 
 Which algorithm runs
 --------------------

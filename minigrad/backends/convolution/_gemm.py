@@ -1,15 +1,13 @@
-"""im2col + GEMM for every convolution shape, on flattened (and, for strides, phase-split)
-image planes.
+"""im2col + GEMM for every convolution shape.
 
 Flattened row by row, an ``(H, W)`` plane turns a kernel tap ``(i, j)`` of a stride-1
-convolution into a plain shift: the tap reads position ``p + i*W + j`` for output position
-``p`` (in a grid of ``oh`` rows of ``W``). So each tap's im2col columns are one contiguous
-slice of the plane, and the GEMM computes ``W - ow`` extra positions at the end of every
-output row, which are dropped when the result is written as NCHW. A stride ``(s, t)`` is
-first taken out by splitting the plane into its ``s * t`` phases (rows ``a::s``, columns
-``b::t``): tap ``(i, j)`` then reads phase ``(i % s, j % t)`` shifted by ``(i // s, j // t)``,
-again a contiguous slice (dilation multiplies ``i`` and ``j``). The batch is processed in
-chunks whose columns fit in L2 cache, with buffers reused from chunk to chunk.
+convolution into a plain shift: the tap reads position ``p + i*dh*W + j*dw`` for output
+position ``p`` (in a grid of ``oh`` rows of ``W``). So each tap's im2col columns are one
+contiguous slice of the plane (:class:`_Flat`), and the GEMM computes ``W - ow`` extra
+positions at the end of every output row, which are dropped when the result is written as
+NCHW. With a stride, each tap's columns are the strided window it reads (:class:`_Windows`,
+classic im2col). The batch is processed in chunks whose columns fit in the L2 cache, with
+buffers reused from chunk to chunk and call to call; every GEMM is one per sample and group.
 """
 
 from __future__ import annotations
@@ -153,20 +151,20 @@ def forward(xp: Any, source: Source, weight: Array, stride: Pair, dilation: Pair
     n, c, h, w = source.shape
     o, cg, kh, kw = weight.shape
     og = o // groups
-    flat = _layout((h, w), (kh, kw), stride, dilation, "conv2d")
-    oh, ow, row, length = flat.oh, flat.ow, flat.row, flat.length
-    size = _chunk_size(n, flat, c, 0 if flat.direct else o * oh * row, source.dtype)
+    layout = _layout((h, w), (kh, kw), stride, dilation, "conv2d")
+    oh, ow, row, length = layout.oh, layout.ow, layout.row, layout.length
+    size = _chunk_size(n, layout, c, 0 if layout.direct else o * oh * row, source.dtype)
     scratch = Scratch(xp, source.dtype)
-    flat.reserve(scratch, size, c)
-    if not flat.direct:
+    layout.reserve(scratch, size, c)
+    if not layout.direct:
         scratch.reserve("result", (size, o, oh * row))
     w3 = weight.reshape(groups, og, cg * kh * kw)
     out = xp.empty((n, o, oh, ow), dtype=source.dtype)
     for start, stop in chunks(n, size):
         m = stop - start
-        cols = flat.columns(source.chunk(start, stop, size), scratch)
+        cols = layout.columns(source.chunk(start, stop, size), scratch)
         operand = cols.reshape(m, groups, cg * kh * kw, length)
-        if flat.direct:
+        if layout.direct:
             xp.matmul(w3, operand, out=out[start:stop].reshape(m, groups, og, length))
         else:
             result = scratch.view("result", (m, groups, og, oh * row))
@@ -182,21 +180,21 @@ def grad_weight(xp: Any, grad_out: Array, source: Source, kernel_size: Pair, str
     n, c, h, w = source.shape
     o = grad_out.shape[1]
     cg, og = c // groups, o // groups
-    flat = _layout((h, w), kernel_size, stride, dilation, "conv2d_grad_weight")
-    k = cg * flat.taps
-    size = _chunk_size(n, flat, c, 0 if flat.direct else o * flat.oh * flat.row,
+    layout = _layout((h, w), kernel_size, stride, dilation, "conv2d_grad_weight")
+    k = cg * layout.taps
+    size = _chunk_size(n, layout, c, 0 if layout.direct else o * layout.oh * layout.row,
                        source.dtype)
     scratch = Scratch(xp, source.dtype)
-    flat.reserve(scratch, size, c)
-    if not flat.direct:
-        scratch.reserve("spread", (size, o, flat.oh, flat.row), zero=True)
+    layout.reserve(scratch, size, c)
+    if not layout.direct:
+        scratch.reserve("spread", (size, o, layout.oh, layout.row), zero=True)
     grad_out = xp.ascontiguousarray(grad_out)
     total: Array = None
     for start, stop in chunks(n, size):
         m = stop - start
-        cols = flat.columns(source.chunk(start, stop, size), scratch)
-        g = flat.spread(grad_out[start:stop], scratch).reshape(m, groups, og, flat.length)
-        part = xp.matmul(g, cols.reshape(m, groups, k, flat.length).transpose(0, 1, 3, 2))
+        cols = layout.columns(source.chunk(start, stop, size), scratch)
+        g = layout.spread(grad_out[start:stop], scratch).reshape(m, groups, og, layout.length)
+        part = xp.matmul(g, cols.reshape(m, groups, k, layout.length).transpose(0, 1, 3, 2))
         chunk_sum = part.sum(axis=0) if m > 1 else part[0]
         if total is None:
             total = chunk_sum
