@@ -12,7 +12,7 @@ tensor([2., 4., 6.])
 import os as _os
 from typing import TYPE_CHECKING
 
-from minigrad import accelerator, autograd, backends, cuda, functional, optable, xpu
+from minigrad import accelerator, autograd, backends, cuda, functional, optable, threads, xpu
 from minigrad.autograd import (
     backward,
     enable_grad,
@@ -63,6 +63,7 @@ from minigrad.dtypes import (
 from minigrad.serialization import load, save
 from minigrad.size import Size
 from minigrad.tensor import Tensor, tensor
+from minigrad.threads import get_num_threads, set_num_threads
 from minigrad.types import ValuesIndices
 
 globals().update(functional.torch_namespace())  # minigrad.exp, minigrad.conv2d, ...
@@ -85,11 +86,12 @@ __all__ = [
     "randint", "randn", "randn_like", "save", "set_backend", "set_default_dtype",
     "set_grad_enabled", "tensor", "testing", "use_backend", "utils", "zeros", "zeros_like",
     "Size", "accelerator", "cuda", "device", "dtype", "int8", "int16", "short", "uint8", "xpu",
-    "as_tensor", "from_dlpack", "from_numpy",
+    "as_tensor", "from_dlpack", "from_numpy", "get_num_threads", "set_num_threads",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later
+threads.apply_default()  # one BLAS thread unless the environment says otherwise
 if _os.environ.get("MINIGRAD_GRAPH"):  # the picture of the first backward (minigrad.viz)
     from minigrad.viz import env_hook as _env_hook  # noqa: F401
 

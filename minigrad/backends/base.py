@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy
 
-from minigrad.backends import kernels, pool_kernels
+from minigrad.backends import convolution, kernels, pool_kernels
 from minigrad.backends.array_api import ArrayNamespace
 
 Array = Any
@@ -266,10 +266,13 @@ class Backend:
         overlapping entries summed."""
         return kernels.fold(self.xp, cols, input_size, kernel_size, stride, dilation)
 
+    # --- convolution: minigrad.backends.convolution picks im2col + GEMM or Winograd per
+    # shape (perf branch; this block is the only change to base.py) ---------------------
     def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int) -> Array:
         """Cross-correlation of ``x (N, C, H, W)`` with ``weight (O, C/groups, kh, kw)``,
-        giving ``(N, O, oh, ow)`` (no bias)."""
-        return kernels.conv2d(self.xp, x, weight, stride, dilation, groups)
+        giving ``(N, O, oh, ow)`` (no bias). The algorithm is chosen per shape by
+        :func:`minigrad.backends.convolution.select`."""
+        return convolution.conv2d(self.xp, x, weight, stride, dilation, groups)
 
     def conv2d_grad_input(
         self, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
@@ -277,7 +280,7 @@ class Backend:
     ) -> Array:
         """Gradient of :meth:`conv2d` with respect to its (padded) input of size
         ``input_size``: ``(N, O, oh, ow) -> (N, C, H, W)``."""
-        return kernels.conv2d_grad_input(
+        return convolution.conv2d_grad_input(
             self.xp, grad_out, weight, input_size, stride, dilation, groups
         )
 
@@ -286,9 +289,10 @@ class Backend:
         groups: int,
     ) -> Array:
         """Gradient of :meth:`conv2d` with respect to its weight: ``(O, C/groups, kh, kw)``."""
-        return kernels.conv2d_grad_weight(
+        return convolution.conv2d_grad_weight(
             self.xp, grad_out, x, kernel_size, stride, dilation, groups
         )
+    # --- end of the convolution block ---------------------------------------------------
 
     def pool2d(
         self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool = True,
