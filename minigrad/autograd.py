@@ -145,7 +145,9 @@ class Function:
         ``isnan``...): they run through the same door but never record a node.
     is_view : bool
         Class attribute. The output may share memory with the first input, so it shares
-        that input's version counter: an in-place change through either is seen by both.
+        that input's version counter: an in-place change through either is seen by both,
+        and an in-place op on the view rewrites the input's graph (PyTorch's semantics).
+        ``forward`` sets ``ctx.copied = True`` when it had to copy instead.
     parents : tuple
         For each input: its ``grad_fn`` node, the input itself if it is a leaf that
         requires grad, or ``None``.
@@ -163,6 +165,7 @@ class Function:
     backend: Backend
     xp: ArrayNamespace
     output_backend: Backend | None = None  # set by forward when the result lives elsewhere
+    copied = False  # set by the forward of an is_view op that had to copy
 
     parents: tuple[Function | Tensor | None, ...] = ()
     needs_input_grad: tuple[bool, ...]
@@ -189,6 +192,8 @@ class Function:
         ctx.backend = backend
         ctx.xp = backend.xp
         if len(inputs) == 1:
+            if first._base is not None and first._graph_version != first._version_cell[0]:
+                refresh_view(first)
             needs: tuple[bool, ...] = (first._requires_grad,)
             record = needs[0]
             arrays: Any = (first._data,)
@@ -201,6 +206,8 @@ class Function:
                         f"({backend.name!r} and {t._backend.name!r}); move them with "
                         ".to() first"
                     )
+                if t._base is not None and t._graph_version != t._version_cell[0]:
+                    refresh_view(t)
                 record = record or t._requires_grad
             needs = tuple([t._requires_grad for t in inputs])
             arrays = [t._data for t in inputs]
@@ -220,8 +227,8 @@ class Function:
                 ctx._record(inputs, attrs, outs[0], data[0])
             return tuple(outs)  # type: ignore[return-value]
         out = _Tensor._new(_as_array(data, out_backend), out_backend)
-        if cls.is_view:
-            out._version_cell = first._version_cell
+        if cls.is_view and not ctx.copied:  # forward may find that it had to copy
+            _make_view(out, first, cls, attrs)
         if record:
             ctx._record(inputs, attrs, out, data)
         return out
@@ -329,6 +336,35 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name}>"
+
+
+def _make_view(out: Tensor, source: Tensor, cls: type, attrs: dict[str, Any]) -> None:
+    """Record that ``out`` shows ``source``'s memory through the op ``cls(**attrs)``."""
+    out._version_cell = source._version_cell
+    if source._base is None:
+        out._base, out._view_ops = source, ((cls, attrs),)
+    else:
+        out._base, out._view_ops = source._base, (*source._view_ops, (cls, attrs))
+    out._graph_version = source._version_cell[0]
+
+
+def replay_view(view: Tensor, start: Tensor | None = None) -> Tensor:
+    """``view``'s ops run again on its base, or on ``start`` (a tensor of the base's
+    shape); recorded when grad mode is on."""
+    result = start if start is not None else view._base
+    assert result is not None
+    for cls, attrs in view._view_ops:
+        result = cls.apply(result, **attrs)  # type: ignore[attr-defined]
+    return result
+
+
+def refresh_view(view: Tensor) -> None:
+    """Rebuild the grad_fn of a view whose memory changed in place since it was made
+    (through its base or another view), so gradients see the change."""
+    if _mode.enabled and view._base is not None and view._base._requires_grad:
+        rebuilt = replay_view(view)
+        view._grad_fn, view._requires_grad = rebuilt._grad_fn, True
+    view._graph_version = view._version_cell[0]
 
 
 class AccumulateGrad:

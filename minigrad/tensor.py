@@ -58,11 +58,14 @@ class Tensor(TensorMethods):
     __slots__ = (
         "__weakref__",
         "_backend",
+        "_base",
         "_data",
         "_grad_fn",
+        "_graph_version",
         "_hooks",
         "_requires_grad",
         "_version_cell",
+        "_view_ops",
         "grad",
     )
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
@@ -74,11 +77,18 @@ class Tensor(TensorMethods):
     _version_cell: list[int]  # one cell shared by a tensor, its views and detach()
     _hooks: dict[int, Hook] | None
     grad: Tensor | None
+    # A view knows the tensor whose memory it shows (its base, never itself a view), the
+    # ops that made it from the base and the version its grad_fn was built at: an in-place
+    # change through the view rewrites the base's graph, and a view whose memory changed
+    # since (through the base or a sibling view) rebuilds its grad_fn from the base.
+    _base: Tensor | None
+    _view_ops: tuple[tuple[type, dict[str, Any]], ...]
+    _graph_version: int
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         made = tensor(data, requires_grad=requires_grad)
         for name in ("_data", "_backend", "_requires_grad", "_grad_fn", "_version_cell",
-                     "_hooks"):
+                     "_hooks", "_base"):
             setattr(self, name, getattr(made, name))
         self.grad = None
 
@@ -92,6 +102,7 @@ class Tensor(TensorMethods):
         t._grad_fn = None
         t._version_cell = [0]
         t._hooks = None
+        t._base = None
         t.grad = None
         return t
 
@@ -200,8 +211,10 @@ class Tensor(TensorMethods):
         version counter and graph position."""
         made = object.__new__(cls)
         for name in ("_data", "_backend", "_requires_grad", "_grad_fn", "_version_cell",
-                     "_hooks", "grad"):
+                     "_hooks", "grad", "_base"):
             setattr(made, name, getattr(self, name))
+        if self._base is not None:
+            made._view_ops, made._graph_version = self._view_ops, self._graph_version
         return made
 
     @property

@@ -72,9 +72,6 @@ def test_in_place_through_a_view_changes_the_base_while_recording() -> None:
         leaf.add_(1)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: an in-place op on a view (other than an "
-                   "assignment or addition) does not reach the base's gradient yet; "
-                   "docs/pytorch.md says so; update it when this passes")
 def test_multiplying_a_view_in_place_reaches_the_base_gradient() -> None:
     x = minigrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     y = x * 2

@@ -50,6 +50,8 @@ class ArrayNamespace(Protocol):
     pad: Any
     take_along_axis: Any
     nonzero: Any
+    unique: Any
+    may_share_memory: Any
 
     # math (elementwise ufuncs)
     abs: Any

@@ -19,11 +19,15 @@ from minigrad.types import Array
 
 
 class GetItem(Function):
-    is_view = True
+    is_view = True  # for basic indices; an index array makes a copy, as in NumPy
 
     def forward(ctx, a: Array, index: Any = None) -> Array:
         ctx.shape = a.shape
-        return a[index]
+        if not _is_basic(index):
+            ctx.copied = True
+            return a[index]
+        # with an Ellipsis, picking single elements gives a 0-d view instead of a scalar
+        return a[index if any(i is Ellipsis for i in index) else (*index, Ellipsis)]
 
     def backward(ctx, g: Tensor) -> Tensor:
         return IndexAdd.apply(g, shape=ctx.shape, index=ctx.attrs["index"])

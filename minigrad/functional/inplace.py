@@ -15,7 +15,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.autograd import is_grad_enabled
+from minigrad.autograd import is_grad_enabled, no_grad, refresh_view, replay_view
 from minigrad.functional.arithmetic import where
 from minigrad.functional.indexing import IndexPut, normalize_index
 from minigrad.functional.operands import constant
@@ -58,13 +58,27 @@ def assign(t: Tensor, result: Tensor, what: str) -> Tensor:
     """Make ``t`` hold ``result``: its values in ``t``'s memory and, when ``result`` was
     recorded, its place in the graph. Returns ``t``.
 
+    When ``t`` is a view, the graph of its base is rewritten too (PyTorch's semantics): the
+    base becomes "the old base with the view's elements replaced by ``result``", so a
+    gradient through the base sees the in-place op, and ``t`` is again a view of that.
+
     Raises
     ------
     RuntimeError
-        If ``t`` is a leaf that requires grad and the update is recorded, if ``result``
-        has another shape, or if a floating result would go into an integer tensor.
+        If ``t`` (or the base of the view ``t``) is a leaf that requires grad and the update
+        is recorded, if ``result`` has another shape, if a floating result would go into an
+        integer tensor, or if ``t`` repeats elements of its base (an expanded view).
     """
-    if result.requires_grad and t.requires_grad and t.grad_fn is None and is_grad_enabled():
+    recorded = result.requires_grad and is_grad_enabled()
+    base = t._base
+    leaf = base if base is not None else t
+    if recorded and leaf.requires_grad and leaf.grad_fn is None:
+        if base is not None:
+            raise RuntimeError(
+                f"{what}: a view of a leaf tensor that requires grad is being changed in "
+                "place while its ops are recorded; wrap the update in `with "
+                "minigrad.no_grad():` or change a clone"
+            )
         raise RuntimeError(
             f"{what}: a leaf tensor of shape {t.shape} that requires grad can't be changed in "
             "place while its ops are recorded; wrap the update in `with minigrad.no_grad():`"
@@ -81,11 +95,38 @@ def assign(t: Tensor, result: Tensor, what: str) -> Tensor:
         )
     if result.dtype != t.dtype:
         result = result.to(t.dtype)
+    positions = _positions_in_base(t, what) if base is not None else None
     _store(t, result.array)
-    if result.requires_grad and is_grad_enabled():
+    if recorded and base is not None and positions is not None:
+        # the base is the old base with the view's elements replaced by the result
+        flat = IndexPut.apply(base.reshape(-1), result.reshape(-1), index=(positions,))
+        rewritten = flat.reshape(base.shape)
+        base._grad_fn, base._requires_grad = rewritten.grad_fn, True
+        t.bump_version()
+        refresh_view(t)  # t is again a view of the (new) base
+        return t
+    if recorded:
         t._grad_fn, t._requires_grad = result.grad_fn, True
     t.bump_version()
+    if base is not None:
+        t._graph_version = t._version_cell[0]  # t's own graph already holds the change
     return t
+
+
+def _positions_in_base(view: Tensor, what: str) -> Array:
+    """The flat positions in its base of the view's elements (each at most once)."""
+    base = view._base
+    assert base is not None
+    xp = base.backend.xp
+    with no_grad():
+        numbered = Tensor.from_array(xp.arange(base.numel()).reshape(base.shape), base.backend)
+        positions = replay_view(view, numbered).array.reshape(-1)
+    if positions.size != xp.unique(positions).size:
+        raise RuntimeError(
+            f"{what}: unsupported operation: more than one element of the written-to tensor "
+            "refers to a single memory location (it is an expanded view); clone() it first"
+        )
+    return positions
 
 
 def in_place(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:

@@ -25,7 +25,9 @@ class Reshape(Function):
 
     def forward(ctx, a: Array, shape: tuple[int, ...] = ()) -> Array:
         ctx.shape = a.shape
-        return a.reshape(shape)
+        out = a.reshape(shape)
+        ctx.copied = not ctx.xp.may_share_memory(out, a)  # strided input: a copy
+        return out
 
     def backward(ctx, g: Tensor) -> Tensor:
         return g.reshape(ctx.shape)
