@@ -191,28 +191,33 @@ class Function:
         ctx = object.__new__(cls)
         ctx.backend = backend
         ctx.xp = backend.xp
-        if len(inputs) == 1:
-            if first._base is not None and first._graph_version != first._version_cell[0]:
-                refresh_view(first)
+        n = len(inputs)
+        if first._base is not None and first._graph_version != first._version_cell[0]:
+            refresh_view(first)
+        if n == 1:
             needs: tuple[bool, ...] = (first._requires_grad,)
             record = needs[0]
             arrays: Any = (first._data,)
+        elif n == 2:  # binary ops: the common case, without loops
+            second = inputs[1]
+            if second._backend is not backend:
+                _different_backends(cls, backend, second)
+            if second._base is not None and second._graph_version != second._version_cell[0]:
+                refresh_view(second)
+            needs = (first._requires_grad, second._requires_grad)
+            record = needs[0] or needs[1]
+            arrays = (first._data, second._data)
         else:
             record = False
             for t in inputs:
                 if t._backend is not backend:
-                    raise RuntimeError(
-                        f"{cls.__name__}: tensors are on different backends "
-                        f"({backend.name!r} and {t._backend.name!r}); move them with "
-                        ".to() first"
-                    )
+                    _different_backends(cls, backend, t)
                 if t._base is not None and t._graph_version != t._version_cell[0]:
                     refresh_view(t)
                 record = record or t._requires_grad
             needs = tuple([t._requires_grad for t in inputs])
             arrays = [t._data for t in inputs]
         record = record and cls.differentiable and _mode.enabled
-        n = len(inputs)
         ctx.needs_input_grad = needs if record else (
             _NOTHING_NEEDED[n] if n < len(_NOTHING_NEEDED) else (False,) * n)
         try:
@@ -226,11 +231,26 @@ class Function:
             if record:
                 ctx._record(inputs, attrs, outs[0], data[0])
             return tuple(outs)  # type: ignore[return-value]
-        out = _Tensor._new(_as_array(data, out_backend), out_backend)
+        out = _Tensor._new(
+            data if data.__class__ is out_backend.array_type else out_backend.xp.asarray(data),
+            out_backend)
         if cls.is_view and not ctx.copied:  # forward may find that it had to copy
             _make_view(out, first, cls, attrs)
-        if record:
-            ctx._record(inputs, attrs, out, data)
+        if record:  # _record, written out: this runs for every recorded op
+            out._requires_grad = True
+            out._grad_fn = ctx
+            ctx.attrs = attrs
+            ctx._out_shape = out._data.shape  # edge labels of graph pictures (minigrad.viz)
+            if n == 1:
+                ctx.parents = (first._grad_fn or (first if needs[0] else None),)
+            elif n == 2:
+                ctx.parents = (first._grad_fn or (first if needs[0] else None),
+                               second._grad_fn or (second if needs[1] else None))
+            else:
+                ctx.parents = tuple([t._grad_fn or (t if t._requires_grad else None)
+                                     for t in inputs])
+            if ctx._to_save:
+                ctx._resolve_saved(inputs, data, out)
         return out
 
     def _record(self, inputs: Sequence[Tensor], attrs: dict[str, Any], out: Tensor,
@@ -257,24 +277,23 @@ class Function:
         saved: list[Any] = []
         versions: list[int] = []
         for item in self._to_save:
-            found: Tensor | None = None
-            if item is returned:
-                found = out
-            else:
+            if item is None:
+                saved.append(None)
+                versions.append(-1)
+                continue
+            found: Tensor | None = out if item is returned else None
+            if found is None:
                 for t in inputs:
                     # when two inputs share one array (x * x.detach()), prefer the one
                     # without a gradient: the saved factor is then a constant, as written
                     if t._data is item and (found is None or not t._requires_grad):
                         found = t
-            if found is not None:
-                saved.append(found)
-                versions.append(found._version_cell[0])
-            elif item is None:
-                saved.append(None)
-                versions.append(-1)
-            else:
+            if found is None:  # an array of forward's own: a constant
                 saved.append(_Tensor._new(_as_array(item, self.backend), self.backend))
                 versions.append(-1)
+            else:
+                saved.append(found)
+                versions.append(found._version_cell[0])
         self._to_save = ()
         self._saved = tuple(saved)
         self._versions = tuple(versions)
@@ -338,6 +357,13 @@ class Function:
         return f"<{self.name}>"
 
 
+def _different_backends(cls: type, backend: Backend, other: Tensor) -> None:
+    raise RuntimeError(
+        f"{cls.__name__}: tensors are on different backends ({backend.name!r} and "
+        f"{other._backend.name!r}); move them with .to() first"
+    )
+
+
 def _make_view(out: Tensor, source: Tensor, cls: type, attrs: dict[str, Any]) -> None:
     """Record that ``out`` shows ``source``'s memory through the op ``cls(**attrs)``."""
     out._version_cell = source._version_cell
@@ -399,25 +425,21 @@ def add_hook(hooks: dict[int, Hook], hook: Hook) -> RemovableHandle:
 
 
 # --- the engine ------------------------------------------------------------------------------
-def _topological_order(roots: Sequence[Function]) -> list[Function]:
-    """Nodes reachable from ``roots``, each before every node it depends on."""
-    order: list[Function] = []
-    visited: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(r, False) for r in roots]
+def _consumer_counts(roots: Sequence[Function]) -> dict[int, int]:
+    """For every node reachable from ``roots``, how many edges lead into it (how many
+    gradients it waits for); nodes nothing leads into are left out."""
+    counts: dict[int, int] = {}
+    stack = list(roots)
+    seen = {id(r) for r in roots}
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node.parents:
-            if isinstance(parent, Function) and id(parent) not in visited:
-                stack.append((parent, False))
-    order.reverse()
-    return order
+        for parent in stack.pop().parents:
+            if isinstance(parent, Function):
+                key = id(parent)
+                counts[key] = counts.get(key, 0) + 1
+                if key not in seen:
+                    seen.add(key)
+                    stack.append(parent)
+    return counts
 
 
 def _accumulate(store: dict[int, Tensor], key: int, g: Tensor) -> None:
@@ -475,31 +497,47 @@ def _run_backward(
         captured_nodes = {id(t._grad_fn): t for t in capture if t._grad_fn is not None}
     captured: dict[int, Tensor] = {}
 
+    # Kahn's order: a node runs once every node that feeds it a gradient has run
+    waiting = _consumer_counts(roots)
+    ready = [r for r in dict.fromkeys(roots) if id(r) not in waiting]
     with set_grad_enabled(create_graph):
-        for node in _topological_order(roots):
+        while ready:
+            node = ready.pop()
             pending = node_grads.pop(id(node), None)
-            if pending is None:
-                continue
-            g = _run_hooks(node._hooks, pending)
-            if node._retained is not None and capture is None:
-                node._retained.grad = g if create_graph else g.detach()
-            if id(node) in captured_nodes:
-                captured[id(captured_nodes[id(node)])] = g
-            if node._saved is None:
-                _ = node.saved  # raises the "backward through the graph a second time" error
-            grads = node.backward(g)
-            if not isinstance(grads, tuple):
-                grads = (grads,)
-            for parent, parent_grad in zip(node.parents, grads):
-                if parent is None or parent_grad is None:
+            if pending is not None:
+                g = _run_hooks(node._hooks, pending) if node._hooks else pending
+                if node._retained is not None and capture is None:
+                    node._retained.grad = g if create_graph else g.detach()
+                if captured_nodes and id(node) in captured_nodes:
+                    captured[id(captured_nodes[id(node)])] = g
+                if node._saved is None:
+                    _ = node.saved  # raises "backward through the graph a second time"
+                grads = node.backward(g)
+                if grads.__class__ is not tuple:
+                    grads = (grads,)
+            else:  # no gradient reached this node: its parents still wait for it
+                grads = ()
+            for parent, parent_grad in zip(node.parents, grads or (None,) * len(node.parents)):
+                if parent is None:
                     continue
+                key = id(parent)
                 if isinstance(parent, Function):
-                    _accumulate(node_grads, id(parent), parent_grad)
-                else:
-                    leaves[id(parent)] = parent
-                    _accumulate(leaf_grads, id(parent), parent_grad)
-            if not retain_graph:
-                node.release()
+                    if parent_grad is not None:
+                        previous = node_grads.get(key)
+                        node_grads[key] = (parent_grad if previous is None
+                                           else previous + parent_grad)
+                    left = waiting[key] - 1
+                    if left:
+                        waiting[key] = left
+                    else:
+                        del waiting[key]
+                        ready.append(parent)
+                elif parent_grad is not None:
+                    leaves[key] = parent
+                    previous = leaf_grads.get(key)
+                    leaf_grads[key] = parent_grad if previous is None else previous + parent_grad
+            if not retain_graph and node._saved:
+                node._saved = None  # release(), written out
 
         for key, g in leaf_grads.items():
             leaf = leaves[key]

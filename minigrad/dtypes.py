@@ -102,6 +102,8 @@ def promote_tensor_types(
 
 def scalar_dtype(tensor_dtype: numpy.dtype[Any], scalar: Any) -> numpy.dtype[Any]:
     """Result dtype of an op between a tensor and a Python (or NumPy) scalar, as PyTorch."""
+    if scalar.__class__ is float:  # the common case first
+        return tensor_dtype if tensor_dtype.kind == "f" else _default_float
     if isinstance(scalar, numpy.generic):
         scalar = scalar.item()
     if isinstance(scalar, bool):

@@ -45,7 +45,7 @@ class Sigmoid(Function):
 
     def backward(ctx, g: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
-        return g * out * (1 - out)
+        return SlopeFromOutput.apply(g, out, kind="sigmoid")
 
 
 class Tanh(Function):
@@ -56,7 +56,27 @@ class Tanh(Function):
 
     def backward(ctx, g: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        return SlopeFromOutput.apply(g, out, kind="tanh")
+
+
+class SlopeFromOutput(Function):
+    """The backward of tanh and sigmoid as one node: ``g * f'(y)`` from their output ``y``
+    (``1 - y**2`` and ``y (1 - y)``). Its own gradients are written in tensor ops, so
+    higher orders keep working."""
+
+    def forward(ctx, g: Array, y: Array, kind: str = "tanh") -> Array:
+        ctx.save(g, y)
+        return g * (1 - y * y) if kind == "tanh" else g * y * (1 - y)
+
+    def backward(ctx, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g, y = ctx.saved_tensors
+        tanh = ctx.attrs["kind"] == "tanh"
+        d_g = d_y = None
+        if ctx.needs_input_grad[0]:
+            d_g = SlopeFromOutput.apply(gg, y, kind=ctx.attrs["kind"])
+        if ctx.needs_input_grad[1]:  # d/dy of g f'(y): -2 g y for tanh, g (1 - 2 y) for sigmoid
+            d_y = gg * g * (y * -2 if tanh else 1 - y * 2)
+        return d_g, d_y
 
 
 class LogSigmoid(Function):
@@ -125,8 +145,8 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return Relu.apply(input)
 
 
-@op("sigmoid", Sigmoid, method=True, inplace="sigmoid_", torch=True, functional=True,
-    samples=[S((6,)), S((2, 3), transposed=True)],
+@op("sigmoid", Sigmoid, SlopeFromOutput, method=True, inplace="sigmoid_", torch=True,
+    functional=True, samples=[S((6,)), S((2, 3), transposed=True)],
     reference=lambda a: 1 / (1 + numpy.exp(-a)))
 def sigmoid(input: Tensor) -> Tensor:
     """Elementwise logistic function ``1 / (1 + exp(-x))``, computed stably."""

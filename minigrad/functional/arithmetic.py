@@ -63,16 +63,18 @@ class Mul(Function):
 class Div(Function):
     def forward(ctx, a: Array, b: Array) -> Array:
         ctx.shapes = (a.shape, b.shape)
-        ctx.save(a if ctx.needs_input_grad[1] else None, b)
-        return a / b
+        out = a / b
+        ctx.save(b, out if ctx.needs_input_grad[1] else None)
+        return out
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        a, b = ctx.saved
+        b, out = ctx.saved
         assert b is not None
         sa, sb = ctx.shapes
+        g_over_b = g / b  # d(a/b)/da = 1/b and d(a/b)/db = -(a/b)/b: one division for both
         return (
-            unbroadcast(g / b, sa) if ctx.needs_input_grad[0] else None,
-            None if a is None else unbroadcast(-g * a / (b * b), sb),
+            unbroadcast(g_over_b, sa) if ctx.needs_input_grad[0] else None,
+            None if out is None else unbroadcast(-(g_over_b * out), sb),
         )
 
 

@@ -21,14 +21,23 @@ def constant(like: Tensor, value: Any, dtype: Any = None) -> Tensor:
     return Tensor.from_array(array, backend)
 
 
+def _scalar(like: Tensor, value: Scalar, dtype: Any) -> Tensor:
+    backend = like._backend
+    return Tensor._new(backend.xp.asarray(value, dtype=dtype), backend)
+
+
 def floating(input: Tensor) -> Tensor:
     """``input``, converted to the default float dtype unless it is floating already."""
     return input if input.dtype.kind == "f" else input.to(get_default_dtype())
 
 
+# The two helpers below run for every binary op and its backward: they read the array's
+# shape and dtype directly (the properties make a Size and a dtype lookup each time).
+
+
 def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Sum ``grad`` over the axes that broadcasting added or stretched, back to ``shape``."""
-    if grad.shape == shape:
+    if grad._data.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(
@@ -40,19 +49,19 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
 def as_operands(a: Tensor | Scalar, b: Tensor | Scalar) -> tuple[Tensor, Tensor]:
     """Turn a pair of tensors/scalars into two tensors of the promoted dtype."""
     if isinstance(a, Tensor):
-        da = a.dtype
+        da = a._data.dtype
         if isinstance(b, Tensor):
-            db = b.dtype
+            db = b._data.dtype
             if da == db:
                 return a, b
             dtype = promote_tensor_types(da, a.ndim, db, b.ndim)
             return (a if da == dtype else a.to(dtype)), (b if db == dtype else b.to(dtype))
         dtype = scalar_dtype(da, b)
-        return (a if da == dtype else a.to(dtype)), constant(a, b, dtype)
+        return (a if da == dtype else a.to(dtype)), _scalar(a, b, dtype)
     if isinstance(b, Tensor):
-        db = b.dtype
+        db = b._data.dtype
         dtype = scalar_dtype(db, a)
-        return constant(b, a, dtype), (b if db == dtype else b.to(dtype))
+        return _scalar(b, a, dtype), (b if db == dtype else b.to(dtype))
     raise TypeError(f"expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}")
 
 
