@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from minigrad.utils.hooks import RemovableHandle
 
@@ -76,7 +76,7 @@ class _GradModeContext:
             with set_grad_enabled(mode):
                 return fn(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
 
 class no_grad(_GradModeContext):
@@ -184,73 +184,47 @@ class Function:
         Returns the output tensor; for ops with several outputs, a tuple of tensors
         (callers ``typing.cast`` it).
         """
-        # The hottest path of the framework: every op of every model goes through here,
-        # so it avoids generator expressions and repeated attribute lookups.
+        # the hottest path of the framework: unary and binary ops are written out (no
+        # loops or comprehensions, which cost a function call each in Python 3.11)
         first = inputs[0]
         backend = first._backend
         ctx = object.__new__(cls)
-        ctx.backend = backend
-        ctx.xp = backend.xp
+        ctx.backend, ctx.xp = backend, backend.xp
         n = len(inputs)
         if first._base is not None and first._graph_version != first._version_cell[0]:
             refresh_view(first)
         if n == 1:
             needs: tuple[bool, ...] = (first._requires_grad,)
-            record = needs[0]
             arrays: Any = (first._data,)
-        elif n == 2:  # binary ops: the common case, without loops
+        elif n == 2:
             second = inputs[1]
             if second._backend is not backend:
                 _different_backends(cls, backend, second)
             if second._base is not None and second._graph_version != second._version_cell[0]:
                 refresh_view(second)
             needs = (first._requires_grad, second._requires_grad)
-            record = needs[0] or needs[1]
             arrays = (first._data, second._data)
         else:
-            record = False
-            for t in inputs:
-                if t._backend is not backend:
-                    _different_backends(cls, backend, t)
-                if t._base is not None and t._graph_version != t._version_cell[0]:
-                    refresh_view(t)
-                record = record or t._requires_grad
-            needs = tuple([t._requires_grad for t in inputs])
-            arrays = [t._data for t in inputs]
-        record = record and cls.differentiable and _mode.enabled
-        ctx.needs_input_grad = needs if record else (
-            _NOTHING_NEEDED[n] if n < len(_NOTHING_NEEDED) else (False,) * n)
+            needs, arrays = _check_inputs(cls, inputs, backend)
+        record = (needs[0] or True in needs) and cls.differentiable and _mode.enabled
+        ctx.needs_input_grad = needs if record else _nothing_needed(n)
         try:
             data = ctx.forward(*arrays, **attrs)
-        except (ValueError, IndexError, TypeError) as exc:  # name the op and its inputs
-            described = ", ".join(f"{tuple(t._data.shape)} {t._data.dtype}" for t in inputs)
-            raise type(exc)(f"{cls.__name__} on inputs {described}: {exc}") from exc
+        except (ValueError, IndexError, TypeError) as exc:
+            raise _naming_the_op(cls, inputs, exc) from exc
         out_backend = ctx.output_backend or backend
         if data.__class__ is tuple:  # several outputs: only the first is differentiable
             outs = [_Tensor._new(_as_array(d, out_backend), out_backend) for d in data]
             if record:
                 ctx._record(inputs, attrs, outs[0], data[0])
-            return tuple(outs)  # type: ignore[return-value]
+            return cast("Tensor", tuple(outs))  # a tuple: see the docstring
         out = _Tensor._new(
             data if data.__class__ is out_backend.array_type else out_backend.xp.asarray(data),
             out_backend)
         if cls.is_view and not ctx.copied:  # forward may find that it had to copy
             _make_view(out, first, cls, attrs)
-        if record:  # _record, written out: this runs for every recorded op
-            out._requires_grad = True
-            out._grad_fn = ctx
-            ctx.attrs = attrs
-            ctx._out_shape = out._data.shape  # edge labels of graph pictures (minigrad.viz)
-            if n == 1:
-                ctx.parents = (first._grad_fn or (first if needs[0] else None),)
-            elif n == 2:
-                ctx.parents = (first._grad_fn or (first if needs[0] else None),
-                               second._grad_fn or (second if needs[1] else None))
-            else:
-                ctx.parents = tuple([t._grad_fn or (t if t._requires_grad else None)
-                                     for t in inputs])
-            if ctx._to_save:
-                ctx._resolve_saved(inputs, data, out)
+        if record:
+            ctx._record(inputs, attrs, out, data)
         return out
 
     def _record(self, inputs: Sequence[Tensor], attrs: dict[str, Any], out: Tensor,
@@ -260,7 +234,16 @@ class Function:
         out._grad_fn = self
         self.attrs = attrs
         self._out_shape = out._data.shape  # edge labels of graph pictures (minigrad.viz)
-        self.parents = tuple([t._grad_fn or (t if t._requires_grad else None) for t in inputs])
+        if len(inputs) == 1:
+            t = inputs[0]
+            self.parents = (t._grad_fn or (t if t._requires_grad else None),)
+        elif len(inputs) == 2:
+            t, u = inputs
+            self.parents = (t._grad_fn or (t if t._requires_grad else None),
+                            u._grad_fn or (u if u._requires_grad else None))
+        else:
+            self.parents = tuple([t._grad_fn or (t if t._requires_grad else None)
+                                  for t in inputs])
         if self._to_save:
             self._resolve_saved(inputs, returned, out)
 
@@ -305,7 +288,7 @@ class Function:
         saved = self.saved
         if any(t is None for t in saved):
             raise RuntimeError(f"{self.name}: saved_tensors holds None; read ctx.saved")
-        return saved  # type: ignore[return-value]  # checked just above
+        return cast("tuple[Tensor, ...]", saved)  # no None: checked just above
 
     @property
     def saved(self) -> tuple[Tensor | None, ...]:
@@ -364,7 +347,8 @@ def _different_backends(cls: type, backend: Backend, other: Tensor) -> None:
     )
 
 
-def _make_view(out: Tensor, source: Tensor, cls: type, attrs: dict[str, Any]) -> None:
+def _make_view(out: Tensor, source: Tensor, cls: type[Function], attrs: dict[str, Any]
+               ) -> None:
     """Record that ``out`` shows ``source``'s memory through the op ``cls(**attrs)``."""
     out._version_cell = source._version_cell
     if source._base is None:
@@ -380,7 +364,7 @@ def replay_view(view: Tensor, start: Tensor | None = None) -> Tensor:
     result = start if start is not None else view._base
     assert result is not None
     for cls, attrs in view._view_ops:
-        result = cls.apply(result, **attrs)  # type: ignore[attr-defined]
+        result = cls.apply(result, **attrs)
     return result
 
 
@@ -409,7 +393,28 @@ class AccumulateGrad:
         return "<AccumulateGrad>"
 
 
-_NOTHING_NEEDED = [(False,) * n for n in range(64)]
+_NOTHING_NEEDED = [(False,) * n for n in range(8)]
+
+
+def _nothing_needed(n: int) -> tuple[bool, ...]:
+    return _NOTHING_NEEDED[n] if n < 8 else (False,) * n
+
+
+def _check_inputs(cls: type, inputs: Sequence[Tensor], backend: Backend
+                  ) -> tuple[tuple[bool, ...], list[Any]]:
+    """``apply``'s checks for ops with more than two inputs; their needs and arrays."""
+    for t in inputs:
+        if t._backend is not backend:
+            _different_backends(cls, backend, t)
+        if t._base is not None and t._graph_version != t._version_cell[0]:
+            refresh_view(t)
+    return tuple([t._requires_grad for t in inputs]), [t._data for t in inputs]
+
+
+def _naming_the_op(cls: type, inputs: Sequence[Tensor], exc: Exception) -> Exception:
+    """``exc`` again, its message naming the op and its inputs' shapes and dtypes."""
+    described = ", ".join(f"{tuple(t._data.shape)} {t._data.dtype}" for t in inputs)
+    return type(exc)(f"{cls.__name__} on inputs {described}: {exc}")
 
 
 def _as_array(data: Any, backend: Backend) -> Any:

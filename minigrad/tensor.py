@@ -82,7 +82,7 @@ class Tensor(TensorMethods):
     # change through the view rewrites the base's graph, and a view whose memory changed
     # since (through the base or a sibling view) rebuilds its grad_fn from the base.
     _base: Tensor | None
-    _view_ops: tuple[tuple[type, dict[str, Any]], ...]
+    _view_ops: tuple[tuple[type[Function], dict[str, Any]], ...]
     _graph_version: int
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
@@ -162,7 +162,8 @@ class Tensor(TensorMethods):
     @property
     def dtype(self) -> np.dtype[Any]:
         """The element type (``minigrad.float32``, ``minigrad.int64``, ...)."""
-        return self._data.dtype  # type: ignore[no-any-return]
+        dtype: np.dtype[Any] = self._data.dtype
+        return dtype
 
     @property
     def backend(self) -> Backend:

@@ -101,14 +101,14 @@ class Backend:
 
     name: str = ""
     device: str = "cpu"
-    xp: ArrayNamespace = None  # type: ignore[assignment]  # set by every subclass
+    xp: ArrayNamespace  # a class attribute of every subclass, or set by __init__
 
     def __init__(self, xp: Any = None) -> None:
         if not self.name:
             self.name = type(self).__name__
         if xp is not None:
             self.xp = xp
-        if self.xp is None:
+        if getattr(self, "xp", None) is None:
             raise TypeError(
                 f"{type(self).__name__} has no array namespace: set the class attribute "
                 "xp (e.g. xp = numpy) or call Backend.__init__(self, xp) from __init__"
@@ -195,7 +195,7 @@ class Backend:
         """
         host = self.to_numpy(x)
         try:
-            from scipy.special import erf  # type: ignore[import-untyped]
+            from scipy.special import erf
         except ImportError:
             result = numpy.vectorize(math.erf, otypes=[host.dtype])(host)
         else:
