@@ -12,7 +12,17 @@ tensor([2., 4., 6.])
 import os as _os
 from typing import TYPE_CHECKING
 
-from minigrad import accelerator, autograd, backends, cuda, functional, optable, threads, xpu
+from minigrad import (
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    custom_function,  # noqa: F401  PyTorch-style Functions; torch.autograd.function
+    functional,
+    optable,
+    threads,
+    xpu,
+)
 from minigrad.autograd import (
     backward,
     enable_grad,

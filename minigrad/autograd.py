@@ -177,6 +177,13 @@ class Function:
     _hooks: dict[int, Hook] | None = None
     _retained: Tensor | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("forward"), staticmethod):  # PyTorch's style
+            from minigrad.custom_function import apply_custom
+
+            cls.apply = classmethod(apply_custom)  # type: ignore[assignment,method-assign]
+
     @classmethod
     def apply(cls, *inputs: Tensor, **attrs: Any) -> Tensor:
         """Run the op on tensors and, when grad mode is on, record its node.

@@ -220,7 +220,10 @@ def _minigrad_functions() -> set[type]:
     for module in pkgutil.walk_packages(minigrad.__path__, "minigrad."):
         if not module.name.startswith("minigrad.viz"):
             importlib.import_module(module.name)
-    return {f for f in _all_functions() if f.__module__.startswith("minigrad.")}
+    # the nodes of PyTorch-style user Functions are the user's ops, not minigrad's
+    user_nodes = {"minigrad.custom_function"}
+    return {f for f in _all_functions()
+            if f.__module__.startswith("minigrad.") and f.__module__ not in user_nodes}
 
 
 def _node_types(outputs: Any) -> set[type]:

@@ -5,8 +5,8 @@ Each program runs for a few steps and must train (its recorded losses go down) o
 programs without a training loop, run to the end. Programs that are deterministic given
 their random draws also run under PyTorch (when installed) with both frameworks drawing
 from one NumPy stream, and the losses must agree. A program that needs something minigrad
-does not have yet is a strict xfail naming it (tests/ports/NEEDED.md): it turns into a
-failure, to be unmarked, the day it runs.
+does not have yet is a strict xfail naming it (``waits_on``): it turns into a failure, to
+be unmarked, the day it runs.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class Program:
     check: str = "trains"  # "trains": losses go down; "runs": it finishes
     compare: bool = False  # deterministic given the random draws: compare with PyTorch
     rtol: float = 1e-5
-    waits_on: tuple[str, ...] = ()  # entries of tests/ports/NEEDED.md
+    waits_on: tuple[str, ...] = ()  # the missing names, as the xfail reason
     # compare only the first steps: float32 rounding that differs in the last bit (a fused
     # linear node sums in another order than addmm) grows over hundreds of steps, and a
     # loop that stops at a loss threshold then stops at another step
@@ -50,6 +50,7 @@ PROGRAMS = [
     Program("tutorials_polynomial_nn", compare=True),
     Program("tutorials_polynomial_optim", compare=True),
     Program("tutorials_polynomial_module", compare=True),
+    Program("tutorials_polynomial_custom_function", compare=True),
     # x**5 terms of size 3e2 and sums of 2000 of them: float32 rounding reaches 2e-5
     Program("tutorials_dynamic_net", compare=True, rtol=1e-4),
     Program("tutorials_neural_networks", check="runs"),

@@ -1,8 +1,7 @@
 """PyTorch's non-op API in minigrad: devices, accelerator queries, Size, dtype aliases,
 utils.data, lazy layers, DataParallel, and errors for names minigrad lacks.
 
-The last part lists what the ported programs still need from the tensor core
-(tests/ports/NEEDED.md), each as a strict xfail that turns green when the op-table row lands.
+The last part checks the tensor-core names the ported programs (tests/ports) first waited on.
 """
 
 from __future__ import annotations
@@ -247,7 +246,7 @@ def test_unknown_names_suggest_a_close_match_and_private_names_stay_plain() -> N
     assert "PyTorch" not in str(info.value)
 
 
-# --- what the ported programs still need from the core (tests/ports/NEEDED.md) ------------
+# --- what the ported programs needed from the core ------------------------------------------
 def test_to_device_object() -> None:
     d = minigrad.device("cpu")
     assert str(minigrad.ones(2).to(d).device) == "cpu"
