@@ -70,8 +70,9 @@ def main() -> None:
     ]
     lines += [f"| {name} | {fwd:.2f} | {fb:.2f} | {fwd / base_f:.2f}x |" for name, fwd, fb in rows]
     if torch is not None:
+        torch_f, torch_fb = rows[-1][1], rows[-1][2]
         lines += ["", f"Ratio minigrad (no trace open) / PyTorch: forward "
-                      f"{base_f / rows[-1][1]:.2f}x, forward+backward {base_fb / rows[-1][2]:.2f}x."]
+                      f"{base_f / torch_f:.2f}x, forward+backward {base_fb / torch_fb:.2f}x."]
     text = "\n".join(lines) + "\n"
     print(text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ def test_function_docstring_has_a_shape_section(fn: Callable[..., Any]) -> None:
     doc = fn.__doc__ or ""
     assert "\n    Shape\n    -----\n" in doc, f"{fn.__name__} documents no output shape"
     section = doc.split("\n    Shape\n    -----\n")[1].split("\n    Examples\n")[0]
-    assert "input" in section and "output" in section or "becomes" in section
+    assert ("input" in section and "output" in section) or "becomes" in section
 
 
 def formula(fn: Callable[..., Any], name: str, ceil_mode: bool = False) -> Callable[..., int]:

@@ -470,6 +470,7 @@ def test_lenet_example_renders_collapsed_and_expanded_svgs(tmp_path):
         texts[path.name] = {el.text for el in root.iter() if el.tag.endswith("text")}
     assert {"conv1: Conv2d", "conv1.weight (6, 1, 5, 5)", "fc3: Linear"} <= texts[collapsed.name]
     assert "Conv2dBackward" not in texts[collapsed.name]
+    assert "CrossEntropyBackward" in texts[collapsed.name]  # the loss: one node
     assert {"conv1: Conv2d", "conv1.weight (6, 1, 5, 5)", "Conv2dBackward",
             "kernel_size=(5, 5)", "padding=(2, 2, 2, 2)"} <= texts[expanded.name]
     assert len(texts[expanded.name]) > len(texts[collapsed.name])

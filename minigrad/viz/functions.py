@@ -125,8 +125,9 @@ def _start() -> None:
     with _lock:
         if _depth == 0:
             _refresh_rows()  # ops declared since the last trace count too
+            # every recorded node now passes through _note, until the last trace closes
             _original_record = Function.__dict__["_record"]
-            Function._record = _record_and_note  # type: ignore[method-assign]
+            setattr(Function, "_record", _record_and_note)  # noqa: B010
         _depth += 1
 
 
@@ -137,7 +138,7 @@ def _stop() -> None:
             return
         _depth -= 1
         if _depth == 0:
-            Function._record = _original_record  # type: ignore[method-assign]
+            setattr(Function, "_record", _original_record)  # noqa: B010
             _open.calls = {}
 
 

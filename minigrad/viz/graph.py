@@ -447,7 +447,8 @@ def _node_line(item: _Item, indent: str) -> str:
     return f'{indent}{item.name} [label="{label}" fillcolor="{NODE_COLORS[item.kind]}"{extra}]\n'
 
 
-_STYLES = {"op": "filled,rounded", "function": "filled,rounded", "saved": "filled,dashed", "hidden": "dashed"}
+_STYLES = {"op": "filled,rounded", "function": "filled,rounded", "saved": "filled,dashed",
+           "hidden": "dashed"}
 
 
 def _emit(drawing: _Drawing, rankdir: str) -> Any:

@@ -47,21 +47,21 @@ def live_model_names(leaves: Sequence[Tensor]) -> dict[int, str]:
     position = {id(t): i for i, t in enumerate(leaves)}
     owners: list[tuple[int, Module, list[tuple[str, Tensor]]]] = []
     for root in Module.live_roots():
-        params = list(root.named_parameters())
+        params: list[tuple[str, Tensor]] = list(root.named_parameters())
         used = [position[id(p)] for _, p in params if id(p) in position]
         if used:
             owners.append((min(used), root, params))
     owners.sort(key=lambda owner: owner[0])  # the model nearest the outputs first
     class_names = [type(root).__name__ for _, root, _ in owners]
     names: dict[int, str] = {}
-    for k, (_, root, params) in enumerate(owners):
+    for k, (_, _, used_params) in enumerate(owners):
         prefix = ""
         if len(owners) > 1:
             prefix = class_names[k]
             if class_names.count(prefix) > 1:
                 prefix += f"#{class_names[:k + 1].count(prefix)}"
             prefix += "."
-        for name, param in params:
+        for name, param in used_params:
             if id(param) in position:
                 names.setdefault(id(param), prefix + name)
     return names
