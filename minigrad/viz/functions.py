@@ -114,9 +114,9 @@ def _note(node: Function) -> None:
     _CALLS[node] = tuple(chain)
 
 
-def _record_and_note(self: Function, *args: Any) -> None:
+def _record_and_note(self: Function, inputs: Any, attrs: Any, out: Any, returned: Any) -> None:
     assert _original_record is not None
-    _original_record(self, *args)
+    _original_record(self, inputs, attrs, out, returned)
     _note(self)
 
 
