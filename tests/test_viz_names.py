@@ -365,3 +365,25 @@ def test_minigrad_graph_folds_the_loss_and_names_the_parameters(tmp_path):
     text = target.read_text()
     assert "CrossEntropyBackward" in text and "LogSoftmaxBackward" not in text
     assert 'label="0.weight (2, 1, 3, 3)"' in text and 'label="3.bias (3,)"' in text
+
+
+@pytest.mark.parametrize(("call", "title"), [
+    (lambda x: x.amax(0), "AmaxBackward"), (lambda x: x.amin(0), "AminBackward"),
+    (lambda x: minigrad.maximum(x, x.detach() * 0), "MaximumBackward"),
+    (lambda x: minigrad.minimum(x, x.detach() * 0), "MinimumBackward"),
+    (lambda x: x.floor(), "FloorBackward"), (lambda x: x.sign(), "SignBackward"),
+    (lambda x: x.round(), "RoundBackward"),
+], ids=["amax", "amin", "maximum", "minimum", "floor", "sign", "round"])
+def test_shared_node_classes_are_named_after_the_function(call, title):
+    x = minigrad.randn(3, 4, requires_grad=True)
+    assert op_names(draw_graph(call(x))) == [title]  # no trace needed
+
+
+def test_collapse_function_accepts_a_traced_graph_made_by_no_op_function():
+    from minigrad.functional.conversion import Cast
+
+    x = minigrad.randn(3, requires_grad=True)
+    with trace_functions():
+        y = Cast.apply(x, dtype="float64")  # an op applied directly, outside any function
+    assert op_names(draw_graph(y, collapse="function")) == ["CastBackward"]
+    assert op_names(draw_graph(x, collapse="function")) == []  # a leaf: nothing to fold

@@ -19,7 +19,7 @@ from typing import Any
 
 from minigrad.autograd import Function, register_backward_callback
 from minigrad.tensor import Tensor
-from minigrad.viz.functions import function_calls_of, trace_functions
+from minigrad.viz.functions import trace_functions, was_traced
 from minigrad.viz.render import save_graph
 
 __all__ = ["ENV_VAR", "MAX_NODES", "install"]
@@ -29,9 +29,8 @@ MAX_NODES = 2000  # beyond this the picture is cut: laying out a bigger one take
 
 
 def _collapse(outputs: Sequence[Tensor]) -> str | None:
-    """``"function"`` when the record names the function of some node of the graph
-    (``collapse="function"`` refuses a graph without one, such as ops made by
-    ``Function.apply`` directly)."""
+    """``"function"`` when the record saw the graph being made (a graph built in another
+    thread, or before the record opened, is drawn as it is)."""
     stack: list[Any] = [t.grad_fn for t in outputs if t.grad_fn is not None]
     seen: set[int] = set()
     while stack:
@@ -39,7 +38,7 @@ def _collapse(outputs: Sequence[Tensor]) -> str | None:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if function_calls_of(node):
+        if was_traced(node):
             return "function"
         stack.extend(p for p in node.parents if isinstance(p, Function))
     return None

@@ -26,7 +26,7 @@ from typing import Any
 from minigrad.autograd import Function
 from minigrad.optable import TABLE, OpDef
 
-__all__ = ["FunctionCall", "function_calls_of", "trace_functions"]
+__all__ = ["FunctionCall", "function_calls_of", "trace_functions", "tracing", "was_traced"]
 
 
 @dataclass(frozen=True, eq=False)  # each call is its own event: compared by identity
@@ -53,6 +53,11 @@ def function_calls_of(node: Function) -> tuple[FunctionCall, ...]:
     """The op-table function calls that were running when ``node`` was recorded,
     outermost (the one the user called) first; empty if no trace was open."""
     return _CALLS.get(node, ())
+
+
+def was_traced(node: Function) -> bool:
+    """Whether ``node`` was recorded while a trace was open (even if by no op function)."""
+    return node in _CALLS
 
 
 class _Open(threading.local):
@@ -99,8 +104,9 @@ def _note(node: Function) -> None:
             found.append((frame, row))
         frame = frame.f_back
     running = _open.calls
-    if not found:
+    if not found:  # made outside every op function (by Function.apply itself)
         running.clear()
+        _CALLS[node] = ()
         return
     live: dict[int, tuple[FrameType, FunctionCall]] = {}
     chain: list[FunctionCall] = []

@@ -17,7 +17,7 @@ import numpy
 
 from minigrad.autograd import Function
 from minigrad.tensor import Tensor
-from minigrad.viz.functions import FunctionCall, function_calls_of
+from minigrad.viz.functions import FunctionCall, function_calls_of, was_traced
 from minigrad.viz.modules import ModuleCall, module_call_of
 from minigrad.viz.node_names import function_title, node_name
 from minigrad.viz.parameters import parameter_names
@@ -58,6 +58,7 @@ class _Item:
 class _Drawing:
     items: list[_Item] = field(default_factory=list)
     edges: list[tuple[str, str, str, bool]] = field(default_factory=list)  # src, dst, label, saved
+    traced: bool = False  # whether some op was made while trace_functions was open
 
 
 def _shape_text(shape: tuple[int, ...] | None) -> str:
@@ -176,6 +177,7 @@ def _build(
 ) -> _Drawing:
     drawing = _Drawing()
     order = _walk(outputs)
+    drawing.traced = any(was_traced(node) for node in order if isinstance(node, Function))
     names = parameter_names(params, [node for node in order if isinstance(node, Tensor)])
     op_names = _op_names(order)
     kept = order if max_nodes is None else order[:max_nodes]
@@ -412,7 +414,7 @@ def draw_graph(
 
 def _collapsed(drawing: _Drawing, collapse: str) -> _Drawing:
     has_modules = any(item.group is not None for item in drawing.items)
-    has_functions = any(item.fold is not None for item in drawing.items)
+    has_functions = drawing.traced or not any(item.kind == "op" for item in drawing.items)
     if collapse == "module" and not has_modules:
         raise ValueError(
             "draw_graph: collapse='module' needs to know which module made each op; run "

@@ -31,6 +31,9 @@ def _window_sum(attrs: dict[str, Any]) -> str:
 SHARED_NODES: dict[str, Callable[[dict[str, Any]], str]] = {
     "Conv2dGradInput": lambda attrs: "ConvTranspose2d",  # conv2d's input gradient IS it
     "WindowSum": _window_sum,
+    "Extremum": lambda attrs: "Amax" if attrs.get("largest", True) else "Amin",
+    "Select": lambda attrs: "Maximum" if attrs.get("largest", True) else "Minimum",
+    "PiecewiseConstant": lambda attrs: str(attrs.get("mode", "floor")).capitalize(),
 }
 """Node class name -> function of the node's attributes giving its picture name (without
 ``Backward``), for classes that several public functions use."""
