@@ -1,4 +1,4 @@
-"""Draw the graph of one LeNet-5 training step, collapsed by module and expanded.
+"""Draw the graph of one LeNet-5 training step, collapsed to modules and expanded.
 
 Usage::
 
@@ -6,10 +6,12 @@ Usage::
 
 writes ``lenet_step_collapsed.svg`` and ``lenet_step_expanded.svg`` (default folder:
 ``graphs``). The forward pass runs inside ``minigrad.viz.trace_modules(model)`` so the
-pictures know which module made each op; the graph is drawn before ``backward()``, which
-then runs as usual, followed by one SGD update. Needs ``pip install 'minigrad-cnn[viz]'`` and
-the Graphviz ``dot`` program (``apt-get install graphviz`` / ``brew install graphviz``);
-without them the script says so in one line and writes nothing.
+pictures know which module and which function made each op: collapsed, each module call is
+one box and the loss one ``CrossEntropyBackward`` node. The graph is drawn before
+``backward()``, which then runs as usual, followed by one SGD update. Needs
+``pip install 'minigrad-cnn[viz]'`` and the Graphviz ``dot`` program (``apt-get install
+graphviz`` / ``brew install graphviz``); without them the script says so in one line and
+writes nothing.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def draw(out_dir: str | Path = "graphs", batch_size: int = 8) -> list[Path]:
     with trace_modules(model):
         loss = F.cross_entropy(model(images), labels)
     svgs = {
-        "lenet_step_collapsed.svg": draw_graph(loss, params=model, collapse="module"),
+        "lenet_step_collapsed.svg": draw_graph(loss, params=model, collapse="all"),
         "lenet_step_expanded.svg": draw_graph(loss, params=model),
     }
     pictures = {name: graph.pipe(format="svg") for name, graph in svgs.items()}
@@ -87,7 +89,7 @@ def draw(out_dir: str | Path = "graphs", batch_size: int = 8) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Draw the graph of one LeNet-5 training step, collapsed by module and "
+        description="Draw the graph of one LeNet-5 training step, collapsed to modules and "
                     "expanded, as two SVG files (needs Graphviz's dot program)."
     )
     parser.add_argument("out_dir", nargs="?", default="graphs", type=Path,

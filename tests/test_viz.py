@@ -225,7 +225,9 @@ def test_tensor_draw_returns_a_displayable_digraph():
         ((3.0,), {}, TypeError, "expected Tensors to draw, got float"),
         (None, {"rankdir": "UP"}, ValueError, "rankdir must be one of"),
         (None, {"max_nodes": 0}, ValueError, "max_nodes must be a positive int"),
-        (None, {"collapse": "layer"}, ValueError, "collapse must be None or 'module'"),
+        (None, {"collapse": "layer"}, ValueError, "collapse must be one of"),
+        (None, {"collapse": "function"}, ValueError, "trace_functions"),
+        (None, {"collapse": "all"}, ValueError, "trace_modules"),
         (None, {"collapse": "module"}, ValueError, "trace_modules"),
         (None, {"params": [1, 2]}, TypeError, "params must be a Module or a dict"),
         (None, {"params": {"w": 1.0}}, TypeError, r"params\['w'\] is a float, expected a Tensor"),
@@ -418,7 +420,7 @@ def test_traced_modules_are_drawn_as_cluster_boxes():
     conv = dot.source.split('label="block.conv: Conv2d"')[1].split("}")[0]
     assert "Conv2dBackward" in conv and "block.conv.weight" in conv
     outside = dot.source.split("subgraph")[0]
-    assert "ReshapeBackward\\nshape=(3, 16)" in outside  # Net.forward's flatten stays free
+    assert "FlattenBackward\\nshape=(3, 16)" in outside  # Net.forward's flatten stays free
     assert 'label="fc.weight (16, 16)"' in outside  # used by two calls: outside both boxes
 
 
@@ -432,7 +434,7 @@ def test_collapse_folds_each_module_call_into_one_box():
         "block: Block", "pool: MaxPool2d", "fc: Linear", "fc: Linear (call 2)",
     }
     ops = [label for label, colour in found.values() if colour == NODE_COLORS["op"]]
-    assert [op.split("\\n")[0] for op in ops] == ["SumBackward", "ReshapeBackward"]
+    assert [op.split("\\n")[0] for op in ops] == ["SumBackward", "FlattenBackward"]
     assert "subgraph" not in dot.source
     pairs = [(src, dst) for src, dst, _ in edges(dot)]
     assert len(pairs) == len(set(pairs))  # parallel edges between folded boxes are merged
@@ -468,6 +470,7 @@ def test_lenet_example_renders_collapsed_and_expanded_svgs(tmp_path):
         texts[path.name] = {el.text for el in root.iter() if el.tag.endswith("text")}
     assert {"conv1: Conv2d", "conv1.weight (6, 1, 5, 5)", "fc3: Linear"} <= texts[collapsed.name]
     assert "Conv2dBackward" not in texts[collapsed.name]
+    assert "CrossEntropyBackward" in texts[collapsed.name]  # the loss: one node
     assert {"conv1: Conv2d", "conv1.weight (6, 1, 5, 5)", "Conv2dBackward",
             "kernel_size=(5, 5)", "padding=(2, 2, 2, 2)"} <= texts[expanded.name]
     assert len(texts[expanded.name]) > len(texts[collapsed.name])

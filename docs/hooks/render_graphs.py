@@ -17,7 +17,8 @@ from graphviz_dot import require_dot
 from mkdocs.structure.files import File, Files
 
 import minigrad
-from minigrad.viz import draw_graph
+import minigrad.nn.functional as F
+from minigrad.viz import draw_graph, trace_functions
 
 
 def affine_graph() -> Any:
@@ -46,6 +47,15 @@ def saved_graph() -> Any:
     return draw_graph(loss, params={"x": x}, show_saved=True)
 
 
+def composite_graphs() -> tuple[Any, Any]:
+    """cross_entropy(leaky_relu(logits)) traced: expanded, and each call folded."""
+    minigrad.manual_seed(0)
+    logits = minigrad.randn(4, 3, requires_grad=True)
+    with trace_functions():
+        loss = F.cross_entropy(F.leaky_relu(logits, 0.1), minigrad.tensor([0, 2, 1, 0]))
+    return draw_graph(loss), draw_graph(loss, collapse="function")
+
+
 def _lenet_pictures(config: Any) -> dict[str, bytes]:
     root = Path(config["config_file_path"]).resolve().parent
     script = root / "examples" / "draw_lenet_graph.py"
@@ -65,6 +75,8 @@ SMALL = {
     "images/generated/viz-affine.svg": affine_graph,
     "images/generated/viz-values.svg": values_graph,
     "images/generated/viz-saved.svg": saved_graph,
+    "images/generated/viz-composite-expanded.svg": lambda: composite_graphs()[0],
+    "images/generated/viz-composite-collapsed.svg": lambda: composite_graphs()[1],
 }
 
 

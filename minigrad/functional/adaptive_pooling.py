@@ -80,6 +80,14 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     ValueError
         If ``output_size`` is not positive.
 
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, *output_size)`` (or ``(C, *output_size)``), whatever ``H`` and
+      ``W``; an ``int`` means a square, ``None`` keeps that input size. Output cell ``i``
+      of ``out`` along a side of ``n`` covers inputs ``floor(i * n / out)`` to
+      ``ceil((i + 1) * n / out) - 1``.
+
     Examples
     --------
     >>> import minigrad
@@ -129,6 +137,13 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     ------
     RuntimeError, ValueError
         As for :func:`adaptive_avg_pool2d`.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output (and indices): ``(N, C, *output_size)`` (or ``(C, *output_size)``), whatever
+      ``H`` and ``W``; an ``int`` means a square, ``None`` keeps that input size, and the
+      windows are those of :func:`adaptive_avg_pool2d`.
 
     Examples
     --------

@@ -230,6 +230,20 @@ def conv2d(
     TypeError
         If input and weight dtypes differ or are not floating point.
 
+    Shape
+    -----
+    - input: ``(N, C_in, H, W)``, or ``(C_in, H, W)`` for one image
+    - weight: ``(C_out, C_in // groups, kernel_size[0], kernel_size[1])``
+    - output: ``(N, C_out, H_out, W_out)`` (or ``(C_out, H_out, W_out)``), where
+
+      ``H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)
+      / stride[0]) + 1``
+
+      and ``W_out`` likewise with index 1 (an int argument stands for a pair). ``"valid"``
+      is ``padding=0``; ``"same"`` keeps ``H_out = H`` (stride 1 only); ``"full"`` pads
+      ``dilation * (kernel_size - 1)`` on each side, so ``H_out = H + dilation[0] *
+      (kernel_size[0] - 1)`` for stride 1.
+
     Examples
     --------
     >>> import minigrad
@@ -330,6 +344,14 @@ def conv1d(
     RuntimeError, ValueError, TypeError
         As for :func:`conv2d`.
 
+    Shape
+    -----
+    - input: ``(N, C_in, L)``, or ``(C_in, L)``
+    - weight: ``(C_out, C_in // groups, kernel_size)``
+    - output: ``(N, C_out, L_out)`` (or ``(C_out, L_out)``), where
+      ``L_out = floor((L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1``;
+      ``padding="same"`` keeps ``L_out = L`` (stride 1 only).
+
     Examples
     --------
     >>> import minigrad
@@ -409,6 +431,18 @@ def conv_transpose2d(
         For bad stride/padding/dilation/output_padding/groups values.
     TypeError
         If input and weight dtypes differ or are not floating point.
+
+    Shape
+    -----
+    - input: ``(N, C_in, H, W)``, or ``(C_in, H, W)``
+    - weight: ``(C_in, C_out // groups, kernel_size[0], kernel_size[1])``
+    - output: ``(N, C_out, H_out, W_out)`` (or ``(C_out, H_out, W_out)``), where
+
+      ``H_out = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kernel_size[0] - 1)
+      + output_padding[0] + 1``
+
+      and ``W_out`` likewise with index 1 (an int argument stands for a pair): the sizes
+      a :func:`conv2d` with the same arguments maps back to ``H x W``.
 
     Examples
     --------

@@ -79,6 +79,17 @@ def unfold(
     ValueError
         For bad geometry values.
 
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C * kernel_size[0] * kernel_size[1], L)`` (or without ``N``), where
+      ``L = H_blocks * W_blocks``, the number of window positions, with
+
+      ``H_blocks = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)
+      / stride[0]) + 1``
+
+      and ``W_blocks`` likewise with index 1 (an int argument stands for a pair).
+
     Examples
     --------
     >>> import minigrad
@@ -133,6 +144,18 @@ def fold(
     RuntimeError
         If the column count is not a multiple of ``kh * kw`` or ``L`` is not the number of
         window positions of ``output_size``.
+
+    Shape
+    -----
+    - input: ``(N, C * kernel_size[0] * kernel_size[1], L)``, or without ``N``, where ``L``
+      must be the number of window positions :func:`unfold` finds in an ``output_size``
+      image: ``L = H_blocks * W_blocks`` with
+
+      ``H_blocks = floor((output_size[0] + 2 * padding[0] - dilation[0] * (kernel_size[0]
+      - 1) - 1) / stride[0]) + 1``
+
+      and ``W_blocks`` likewise with index 1 (an int argument stands for a pair)
+    - output: ``(N, C, output_size[0], output_size[1])`` (or without ``N``)
 
     Examples
     --------

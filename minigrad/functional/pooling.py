@@ -231,6 +231,18 @@ def max_pool2d(
     ValueError
         For bad kernel/stride/padding/dilation values, or padding over half the kernel.
 
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, H_out, W_out)`` (or ``(C, H_out, W_out)``), where
+
+      ``H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)
+      / stride[0]) + 1``
+
+      and ``W_out`` likewise with index 1 (an int argument stands for a pair; ``stride``
+      defaults to ``kernel_size``). ``ceil_mode=True`` rounds up instead, dropping a last
+      window that would start in the bottom/right padding.
+
     Examples
     --------
     >>> import minigrad
@@ -274,6 +286,16 @@ def min_pool2d(
     ------
     RuntimeError, ValueError
         As for :func:`max_pool2d`.
+
+    Shape
+    -----
+    As for :func:`max_pool2d`: ``(N, C, H, W)`` (or ``(C, H, W)``) becomes
+    ``(N, C, H_out, W_out)``, where
+
+    ``H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)
+    / stride[0]) + 1``
+
+    and ``W_out`` likewise with index 1; ``ceil_mode=True`` rounds up instead.
 
     Examples
     --------
@@ -363,6 +385,15 @@ def avg_pool2d(
     RuntimeError, ValueError
         As for :func:`max_pool2d`; ``ValueError`` for a divisor_override below 1.
 
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, H_out, W_out)`` (or ``(C, H_out, W_out)``), where
+      ``H_out = floor((H + 2 * padding[0] - kernel_size[0]) / stride[0]) + 1`` and
+      ``W_out`` likewise with index 1 (an int argument stands for a pair; ``stride``
+      defaults to ``kernel_size``); ``ceil_mode=True`` rounds up instead, dropping a
+      last window that would start in the bottom/right padding.
+
     Examples
     --------
     >>> import minigrad
@@ -435,6 +466,14 @@ def lp_pool2d(
         If ``norm_type`` is 0 or a geometry value is bad.
     RuntimeError
         As for :func:`max_pool2d`.
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output: ``(N, C, H_out, W_out)`` (or ``(C, H_out, W_out)``), where
+      ``H_out = floor((H - kernel_size[0]) / stride[0]) + 1`` and ``W_out`` likewise with
+      index 1 (no padding; ``stride`` defaults to ``kernel_size``); ``ceil_mode=True``
+      rounds up instead.
 
     Examples
     --------
@@ -511,6 +550,14 @@ def max_unpool2d(
         outside the output plane.
     ValueError
         For bad geometry values.
+
+    Shape
+    -----
+    - input and indices: ``(N, C, H_in, W_in)``, or ``(C, H_in, W_in)``
+    - output: ``(N, C, H_out, W_out)`` (or ``(C, H_out, W_out)``), where
+      ``H_out = (H_in - 1) * stride[0] - 2 * padding[0] + kernel_size[0]`` and ``W_out``
+      likewise with index 1 (an int argument stands for a pair), unless ``output_size``
+      gives them.
 
     Examples
     --------

@@ -8,8 +8,8 @@ that order (``n0``, ``n1``, ...), which makes the DOT text of identical graphs i
 from __future__ import annotations
 
 import sys
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -17,7 +17,10 @@ import numpy
 
 from minigrad.autograd import Function
 from minigrad.tensor import Tensor
+from minigrad.viz.functions import FunctionCall, function_calls_of, was_traced
 from minigrad.viz.modules import ModuleCall, module_call_of
+from minigrad.viz.node_names import function_title, node_name
+from minigrad.viz.parameters import parameter_names
 from minigrad.viz.render import graph_class, import_graphviz
 
 __all__ = ["NODE_COLORS", "VALUES_MAX_NUMEL", "draw_graph"]
@@ -29,6 +32,7 @@ NODE_COLORS: dict[str, str] = {
     "output": "#fdbf6f",  # light orange: a tensor passed to draw_graph
     "saved": "#cab2d6",  # lavender: a tensor an op saved for backward (show_saved=True)
     "module": "#ffffb3",  # pale yellow: one module call folded into a box (collapse)
+    "function": "#d9d9d9",  # darker grey: one function call folded into a node (collapse)
     "hidden": "#ffffff",  # white: stands for the nodes left out by max_nodes
 }
 """Fill colour of each kind of node in graph pictures."""
@@ -37,6 +41,7 @@ VALUES_MAX_NUMEL = 16
 """``show_values=True`` prints the data and grad of tensors with at most this many elements."""
 
 _RANKDIRS = ("TB", "LR", "BT", "RL")
+_COLLAPSE = (None, "function", "module", "all")
 _Node = Union[Function, Tensor]
 
 
@@ -46,12 +51,14 @@ class _Item:
     kind: str
     lines: list[str]
     group: ModuleCall | None = None
+    fold: FunctionCall | None = None  # the function call (the outermost) that made the op
 
 
 @dataclass
 class _Drawing:
     items: list[_Item] = field(default_factory=list)
     edges: list[tuple[str, str, str, bool]] = field(default_factory=list)  # src, dst, label, saved
+    traced: bool = False  # whether some op was made while trace_functions was open
 
 
 def _shape_text(shape: tuple[int, ...] | None) -> str:
@@ -87,28 +94,6 @@ def _value_lines(label: str, t: Tensor | None) -> list[str]:
     text = numpy.array2string(t.detach().numpy(), precision=4, separator=", ", suppress_small=True)
     first, *rest = text.splitlines()
     return [f"{label} {first}", *("     " + line for line in rest)]
-
-
-def _parameter_names(params: Any) -> dict[int, str]:
-    if params is None:
-        return {}
-    if hasattr(params, "named_parameters"):
-        pairs = list(params.named_parameters())
-    elif isinstance(params, Mapping):
-        pairs = list(params.items())
-    else:
-        raise TypeError(
-            f"draw_graph: params must be a Module or a dict of name -> Tensor, got "
-            f"{type(params).__name__}"
-        )
-    names: dict[int, str] = {}
-    for name, t in pairs:
-        if not isinstance(t, Tensor):
-            raise TypeError(
-                f"draw_graph: params[{name!r}] is a {type(t).__name__}, expected a Tensor"
-            )
-        names.setdefault(id(t), str(name))
-    return names
 
 
 def _is_parameter(t: Tensor) -> bool:
@@ -173,12 +158,28 @@ def _derived_attrs(node: Function) -> dict[str, Any]:
     return {}
 
 
+def _op_names(order: list[_Node]) -> dict[int, str]:
+    """The picture name of every op node, from the function calls traced (if any)."""
+    calls = {id(node): function_calls_of(node) for node in order if isinstance(node, Function)}
+    outer = Counter(chain[0] for chain in calls.values() if chain)
+    inner = Counter(chain[-1] for chain in calls.values() if chain)
+    return {
+        id(node): node_name(node, calls[id(node)],
+                            bool(calls[id(node)]) and outer[calls[id(node)][0]] == 1,
+                            bool(calls[id(node)]) and inner[calls[id(node)][-1]] == 1)
+        for node in order if isinstance(node, Function)
+    }
+
+
 def _build(
-    outputs: list[Tensor], names: dict[int, str], show_shapes: bool, show_saved: bool,
+    outputs: list[Tensor], params: Any, show_shapes: bool, show_saved: bool,
     show_values: bool, max_nodes: int | None,
 ) -> _Drawing:
     drawing = _Drawing()
     order = _walk(outputs)
+    drawing.traced = any(was_traced(node) for node in order if isinstance(node, Function))
+    names = parameter_names(params, [node for node in order if isinstance(node, Tensor)])
+    op_names = _op_names(order)
     kept = order if max_nodes is None else order[:max_nodes]
     ids = {id(node): f"n{i}" for i, node in enumerate(kept)}
 
@@ -214,13 +215,14 @@ def _build(
             drawing.items.append(leaf_items[-1][1])
             continue
         group = module_call_of(node)
-        lines = [node.name]
+        chain = function_calls_of(node)
+        lines = [op_names[id(node)]]
         attrs = {**_derived_attrs(node), **node.attrs}
         lines += [f"{key}={_attr_text(attrs[key])}" for key in sorted(attrs)]
         if show_values and node._retained is not None:
             kept_out = node._retained
             lines += _value_lines("data", kept_out) + _value_lines("grad", kept_out.grad)
-        drawing.items.append(_Item(name, "op", lines, group))
+        drawing.items.append(_Item(name, "op", lines, group, chain[0] if chain else None))
         cut = False
         for parent in node.parents:
             if parent is None:
@@ -256,6 +258,41 @@ def _build(
     return drawing
 
 
+def _renamed_edges(edges: list[tuple[str, str, str, bool]], rename: dict[str, str]
+                   ) -> list[tuple[str, str, str, bool]]:
+    """``edges`` between the renamed nodes, without the loops and repeats renaming made."""
+    kept: list[tuple[str, str, str, bool]] = []
+    seen: set[tuple[str, str, bool]] = set()
+    for src, dst, label, saved in edges:
+        src, dst = rename.get(src, src), rename.get(dst, dst)
+        if src == dst or (src, dst, saved) in seen:
+            continue
+        seen.add((src, dst, saved))
+        kept.append((src, dst, label, saved))
+    return kept
+
+
+def _fold_functions(drawing: _Drawing) -> _Drawing:
+    """Draw each traced call of a function that made several ops as one node."""
+    members: dict[FunctionCall, list[_Item]] = {}
+    for item in drawing.items:
+        if item.fold is not None:
+            members.setdefault(item.fold, []).append(item)
+    rename: dict[str, str] = {}
+    folded = _Drawing()
+    for item in drawing.items:
+        group = members.get(item.fold) if item.fold is not None else None
+        if item.fold is None or group is None or len(group) == 1:
+            folded.items.append(item)
+        elif item is group[0]:
+            title = function_title(item.fold.name) + "Backward"
+            folded.items.append(_Item(item.name, "function", [title], item.group))
+        else:
+            rename[item.name] = group[0].name
+    folded.edges = _renamed_edges(drawing.edges, rename)
+    return folded
+
+
 def _collapse(drawing: _Drawing) -> _Drawing:
     """Fold every module call's ops (and the leaves only it uses) into one box."""
     boxes: dict[ModuleCall, _Item] = {}
@@ -273,13 +310,7 @@ def _collapse(drawing: _Drawing) -> _Drawing:
         if item.kind in ("input", "parameter"):
             box.lines.append(item.lines[0])
         rename[item.name] = box.name
-    seen: set[tuple[str, str, bool]] = set()
-    for src, dst, label, saved in drawing.edges:
-        src, dst = rename.get(src, src), rename.get(dst, dst)
-        if src == dst or (src, dst, saved) in seen:
-            continue
-        seen.add((src, dst, saved))
-        folded.edges.append((src, dst, label, saved))
+    folded.edges = _renamed_edges(drawing.edges, rename)
     return folded
 
 
@@ -297,9 +328,14 @@ def draw_graph(
 
     One node per op (its ``grad_fn`` name and attributes such as ``stride`` or ``dim``) and
     one per leaf tensor that requires grad; each edge carries the shape of the tensor that
-    flows along it, from inputs to outputs. Node colours are listed in
-    :data:`NODE_COLORS`: inputs light blue, parameters light green, outputs light orange,
-    saved tensors lavender, ops grey. The DOT text (``.source``) is the same for identical
+    flows along it, from inputs to outputs. Ops are named after the function that was
+    called where the node alone can't tell (``AvgPool2dBackward`` and ``LPPool2dBackward``
+    for the window sums of average and Lp pooling, ``ConvTranspose2dBackward``); when the
+    forward pass ran inside :class:`minigrad.viz.trace_functions` (or
+    :class:`~minigrad.viz.trace_modules`), every node made by another op's function is
+    named after it (``AdaptiveMaxPool2dBackward``, ``FlattenBackward``). Node colours are
+    listed in :data:`NODE_COLORS`: inputs light blue, parameters light green, outputs light
+    orange, saved tensors lavender, ops grey. The DOT text (``.source``) is the same for identical
     graphs and never needs the Graphviz ``dot`` program; ``.render()`` and
     :func:`minigrad.viz.save_graph` do.
 
@@ -311,7 +347,10 @@ def draw_graph(
         ``create_graph=True`` can be drawn as well: their graph holds the gradient ops.
     params : Module or dict of str to Tensor, optional
         Where parameter names come from: ``model.named_parameters()`` for a Module,
-        the keys of a dict. Named leaves are labelled ``conv1.weight (6, 1, 5, 5)``.
+        the keys of a dict. Named leaves are labelled ``conv1.weight (6, 1, 5, 5)``. By
+        default the names come from the models alive in the program whose parameters the
+        graph uses (one model: its names; several: each prefixed with its model's class
+        name). ``{}`` names nothing.
     show_shapes : bool
         Label edges and leaves with tensor shapes.
     show_saved : bool
@@ -325,11 +364,14 @@ def draw_graph(
     max_nodes : int, optional
         Draw only the first ``max_nodes`` ops and leaves met walking back from the
         outputs; one white node stands for the rest.
-    collapse : {None, "module"}
-        ``"module"`` folds the ops of each module call (and parameters only it uses) into
-        one box. Needs the forward pass to have run inside
-        :class:`minigrad.viz.trace_modules`; without ``collapse``, traced module calls are
-        drawn as cluster boxes around their ops.
+    collapse : {None, "function", "module", "all"}
+        ``"function"`` draws each call of a function that made several ops (``cross_entropy``,
+        ``leaky_relu``, ``std``...) as one node named after it (``CrossEntropyBackward``);
+        it needs the forward pass to have run inside :class:`minigrad.viz.trace_functions`
+        or :class:`~minigrad.viz.trace_modules`. ``"module"`` folds the ops of each module
+        call (and parameters only it uses) into one box; it needs
+        :class:`~minigrad.viz.trace_modules`. Without ``collapse``, traced module calls are
+        drawn as cluster boxes around their ops. ``"all"`` does both.
 
     Returns
     -------
@@ -362,20 +404,38 @@ def draw_graph(
         raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
     if max_nodes is not None and (not isinstance(max_nodes, int) or max_nodes < 1):
         raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
-    if collapse not in (None, "module"):
-        raise ValueError(f"draw_graph: collapse must be None or 'module', got {collapse!r}")
-    drawing = _build(
-        flat, _parameter_names(params), show_shapes, show_saved, show_values, max_nodes
-    )
-    has_groups = any(item.group is not None for item in drawing.items)
-    if collapse == "module":
-        if not has_groups:
-            raise ValueError(
-                "draw_graph: collapse='module' needs to know which module made each op; run "
-                "the forward pass inside `with minigrad.viz.trace_modules(model):`"
-            )
-        drawing = _collapse(drawing)
+    if collapse not in _COLLAPSE:
+        raise ValueError(f"draw_graph: collapse must be one of {_COLLAPSE}, got {collapse!r}")
+    drawing = _build(flat, params, show_shapes, show_saved, show_values, max_nodes)
+    if collapse is not None:
+        drawing = _collapsed(drawing, collapse)
     return _emit(drawing, rankdir)
+
+
+def _collapsed(drawing: _Drawing, collapse: str) -> _Drawing:
+    has_modules = any(item.group is not None for item in drawing.items)
+    has_functions = drawing.traced or not any(item.kind == "op" for item in drawing.items)
+    if collapse == "module" and not has_modules:
+        raise ValueError(
+            "draw_graph: collapse='module' needs to know which module made each op; run "
+            "the forward pass inside `with minigrad.viz.trace_modules(model):`"
+        )
+    if collapse == "function" and not has_functions:
+        raise ValueError(
+            "draw_graph: collapse='function' needs to know which function made each op; "
+            "run the forward pass inside `with minigrad.viz.trace_functions():` (or "
+            "trace_modules)"
+        )
+    if collapse == "all" and not (has_modules or has_functions):
+        raise ValueError(
+            "draw_graph: collapse='all' needs a record of the module and function calls; "
+            "run the forward pass inside `with minigrad.viz.trace_modules(model):`"
+        )
+    if collapse in ("function", "all"):
+        drawing = _fold_functions(drawing)
+    if collapse in ("module", "all"):
+        drawing = _collapse(drawing)
+    return drawing
 
 
 def _escape(text: str) -> str:
@@ -389,7 +449,8 @@ def _node_line(item: _Item, indent: str) -> str:
     return f'{indent}{item.name} [label="{label}" fillcolor="{NODE_COLORS[item.kind]}"{extra}]\n'
 
 
-_STYLES = {"op": "filled,rounded", "saved": "filled,dashed", "hidden": "dashed"}
+_STYLES = {"op": "filled,rounded", "function": "filled,rounded", "saved": "filled,dashed",
+           "hidden": "dashed"}
 
 
 def _emit(drawing: _Drawing, rankdir: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 
 from minigrad.autograd import Function
 from minigrad.tensor import Tensor
+from minigrad.viz.functions import trace_functions
 
 __all__ = ["ModuleCall", "module_call_of", "trace_modules"]
 
@@ -101,6 +102,10 @@ class trace_modules:  # lower-case, like no_grad: used as a context manager
     model : Module
         The model whose submodules are traced (anything with ``named_modules()`` and
         PyTorch-style ``register_forward_pre_hook`` / ``register_forward_hook``).
+    functions : bool
+        Also record which public function made each op, as
+        :class:`~minigrad.viz.trace_functions` does (for ``collapse="function"`` or
+        ``"all"``).
 
     Attributes
     ----------
@@ -120,7 +125,7 @@ class trace_modules:  # lower-case, like no_grad: used as a context manager
     >>> dot = draw_graph(y, params=model, collapse="module")
     """
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, functions: bool = True) -> None:
         if not hasattr(model, "named_modules"):
             raise TypeError(
                 f"trace_modules expects a Module (with named_modules()), got "
@@ -131,6 +136,7 @@ class trace_modules:  # lower-case, like no_grad: used as a context manager
         self._handles: list[Any] = []
         self._counts: dict[str, int] = {}
         self._open: dict[int, list[list[Function]]] = {}
+        self._functions = trace_functions() if functions else None
 
     def _pre_hook(self, path: str) -> Any:
         def hook(module: Any, args: Any) -> None:
@@ -155,6 +161,8 @@ class trace_modules:  # lower-case, like no_grad: used as a context manager
                 continue  # the model itself: its own ops stay expanded
             self._handles.append(module.register_forward_pre_hook(self._pre_hook(path)))
             self._handles.append(module.register_forward_hook(self._post_hook(path)))
+        if self._functions is not None:
+            self._functions.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -162,3 +170,5 @@ class trace_modules:  # lower-case, like no_grad: used as a context manager
             handle.remove()
         self._handles.clear()
         self._open.clear()
+        if self._functions is not None:
+            self._functions.stop()
