@@ -17,29 +17,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from minigrad.onnx.builder import op_names
 from minigrad.onnx.errors import OnnxExporterError, UnsupportedOperatorError
 from minigrad.onnx.export import DEFAULT_OPSET, MIN_OPSET, export
-from minigrad.onnx.table import CONVERTERS
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "OnnxExporterError", "UnsupportedOperatorError",
-           "export", "supported_ops"]
-
-
-def supported_ops() -> list[str]:
-    """The minigrad ops whose graph nodes export to ONNX, by op-table name.
-
-    Composite ops built from these (``leaky_relu``, ``batch_norm``, ``mean``...) export
-    too; an op absent from the list may still be one of them.
-
-    Examples
-    --------
-    >>> import minigrad.onnx
-    >>> "conv2d" in minigrad.onnx.supported_ops()
-    True
-    """
-    names = {name for function in CONVERTERS for name in op_names(function).split("/")}
-    return sorted(names)
+           "export"]
 
 
 if not TYPE_CHECKING:

@@ -38,11 +38,11 @@ def export(
 ) -> Any:
     """Export a model to an ONNX file, as ``torch.onnx.export`` does.
 
-    The model runs once on ``args`` (in eval mode, with every op recorded); each op it ran
-    becomes ONNX nodes (:func:`supported_ops` lists them), parameters and buffers become
-    initializers named as in ``state_dict()``, and everything computed from them alone is
-    folded into constants. The model is checked with ``onnx.checker`` before it is
-    written.
+    The model runs once on ``args`` in eval mode, with every op it calls recorded. Each op
+    becomes ONNX nodes (the ops and their ONNX forms are listed in the docs, page
+    "Interoperability"), parameters and buffers become initializers named as in
+    ``state_dict()``, and whatever is computed from them alone is folded into constants.
+    The result is checked with ``onnx.checker`` before it is written.
 
     Like PyTorch's tracing exporter, the file records the path this run took: Python
     ``if``s and loops are unrolled as they went, and values taken out of tensors
@@ -52,7 +52,7 @@ def export(
     ----------
     model : Module or callable
         What to export. A Module is put in eval mode for the run (BatchNorm uses its
-        running statistics, dropout does nothing) and given its modes back afterwards.
+        running statistics, dropout does nothing), then given back its modes.
     args : Tensor or tuple
         The example input, or a tuple of positional arguments. Tensors become the graph's
         inputs, in order; other arguments are fixed at the values given.
@@ -64,12 +64,12 @@ def export(
         ``output_1``... for several).
     opset_version : int, optional
         The ``ai.onnx`` opset to target, from 13 to the newest the installed ``onnx``
-        knows; 20 by default.
+        knows; 20 (:data:`DEFAULT_OPSET`) by default.
     dynamic_axes : dict, optional
-        Axes whose size is left open, as in PyTorch: ``{"input": {0: "batch"},
-        "output": [0]}`` (a list gets generated names). Axes a reshape keeps in place (a
-        batch dimension) may vary; the others are fixed by the example's sizes wherever
-        the model's ops depend on them.
+        Axes whose size is left open, as in PyTorch: ``{"image": {0: "batch"},
+        "logits": [0]}`` (a list gets generated names). An axis that reshapes keep in
+        place (a batch dimension) may vary; sizes the model's ops depend on otherwise
+        are fixed at the example's.
 
     Returns
     -------
@@ -83,6 +83,9 @@ def export(
     UnsupportedOperatorError
         If the model uses an op with no ONNX form; the message names the op and its
         ``Function`` class.
+    OnnxExporterError
+        If the model changes a value computed from its input in place where no graph
+        records it (under ``no_grad``).
     TypeError, ValueError
         For arguments of the wrong type or value.
 
@@ -91,9 +94,10 @@ def export(
     >>> import minigrad
     >>> from minigrad import nn
     >>> model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 3))
-    >>> onnx_model = minigrad.onnx.export(model, minigrad.randn(1, 1, 4, 4), "model.onnx",
-    ...                                   dynamic_axes={"input": {0: "batch"}})
-    ...                                   # doctest: +SKIP
+    >>> proto = minigrad.onnx.export(model, minigrad.randn(1, 1, 4, 4), "model.onnx",
+    ...                              dynamic_axes={"input": {0: "batch"}})
+    >>> [node.op_type for node in proto.graph.node]
+    ['Conv', 'Relu', 'Reshape', 'Gemm']
     """
     onnx = import_onnx()
     opset = _check_opset(onnx, opset_version)

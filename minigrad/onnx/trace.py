@@ -25,7 +25,6 @@ from typing import Any
 from minigrad.autograd import Function, enable_grad
 from minigrad.functional.shape import Reshape
 from minigrad.tensor import Tensor
-from minigrad.viz.modules import module_call_of, trace_modules
 
 __all__ = ["Call", "Key", "Tape", "Trace", "run", "value_key"]
 
@@ -161,6 +160,8 @@ def run(model: Any, args: tuple[Any, ...]) -> Trace:
     Tensor arguments become the graph's inputs; other arguments are passed as they are
     (and so are fixed in the exported graph).
     """
+    from minigrad.viz.modules import module_call_of, trace_modules  # only when exporting
+
     traced_args = tuple(_traced_input(a) if isinstance(a, Tensor) else a for a in args)
     inputs = [(value_key(t), t) for t in traced_args if isinstance(t, Tensor)]
     modules = trace_modules(model) if hasattr(model, "named_modules") else None
