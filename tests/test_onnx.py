@@ -184,6 +184,7 @@ POOLS = {
 }
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered in power:RuntimeWarning")
 @pytest.mark.parametrize("name", list(POOLS))
 def test_pooling(name: str) -> None:
     assert_exports(nn.Sequential(POOLS[name]), (2, 3, 8, 6))
@@ -269,6 +270,34 @@ def test_opset_versions(opset: int) -> None:
     proto = minigrad.onnx.export(model, x, opset_version=opset)
     assert proto.opset_import[0].version == opset
     numpy.testing.assert_allclose(run_onnx(proto, x)[0], expected(model, x)[0], **TOLERANCE)
+
+
+@pytest.mark.parametrize(("export_params", "do_constant_folding"),
+                         [(True, False), (False, True), (False, False)])
+def test_parameters_as_inputs_and_without_folding(export_params: bool,
+                                                  do_constant_folding: bool,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(8, 3))
+    for _ in range(2):  # running statistics away from 0 and 1
+        model(minigrad.randn(4, 1, 4, 4))
+    x = minigrad.randn(2, 1, 4, 4)
+    proto = minigrad.onnx.export(model, x, export_params=export_params,
+                                 do_constant_folding=do_constant_folding, verbose=True)
+    assert "Conv" in capsys.readouterr().out
+    state = model.state_dict()
+    inputs = [i.name for i in proto.graph.input]
+    initializers = {i.name for i in proto.graph.initializer}
+    if export_params:
+        assert inputs == ["input"] and set(state) - {"1.num_batches_tracked"} <= initializers
+    else:  # in state_dict order, those the model uses
+        assert inputs == ["input", *[k for k in state if k != "1.num_batches_tracked"]]
+        assert not set(state) & initializers
+    assert "Sqrt" in op_types(proto)  # 1 / sqrt(running_var + eps) is computed, not folded
+    session = ort.InferenceSession(proto.SerializeToString())
+    (got,) = session.run(None, {name: (x if name == "input" else state[name]).numpy()
+                                for name in inputs})
+    numpy.testing.assert_allclose(got, expected(model, x)[0], **TOLERANCE)
 
 
 # --- every op of the op table ---------------------------------------------------------------

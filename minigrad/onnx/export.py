@@ -12,7 +12,7 @@ from minigrad.onnx.builder import CallView, GraphBuilder, import_onnx
 from minigrad.onnx.errors import UnsupportedOperatorError
 from minigrad.onnx.graph import Selection, select
 from minigrad.onnx.table import CONVERTERS, NO_ONNX_FORM
-from minigrad.onnx.trace import Key, Trace, run
+from minigrad.onnx.trace import Key, Trace, run, value_key
 from minigrad.tensor import Tensor
 
 __all__ = ["DEFAULT_OPSET", "MIN_OPSET", "export"]
@@ -35,6 +35,9 @@ def export(
     output_names: Sequence[str] | None = None,
     opset_version: int | None = None,
     dynamic_axes: DynamicAxes | None = None,
+    export_params: bool = True,
+    do_constant_folding: bool = True,
+    verbose: bool = False,
 ) -> Any:
     """Export a model to an ONNX file, as ``torch.onnx.export`` does.
 
@@ -70,6 +73,15 @@ def export(
         "logits": [0]}`` (a list gets generated names). An axis that reshapes keep in
         place (a batch dimension) may vary; sizes the model's ops depend on otherwise
         are fixed at the example's.
+    export_params : bool
+        Store the parameters and buffers in the file (the default). With False they
+        become inputs of the graph after the model's own, named and ordered as in
+        ``state_dict()`` (those the model uses), as in PyTorch.
+    do_constant_folding : bool
+        Fold what is computed from the parameters and buffers alone into constants (the
+        default); with False those ops are exported as nodes.
+    verbose : bool
+        Print the exported graph as text.
 
     Returns
     -------
@@ -105,6 +117,9 @@ def export(
     if not any(isinstance(a, Tensor) for a in arguments):
         raise TypeError("export: args must hold at least one Tensor (the example input), got "
                         f"{type(args).__name__}")
+    state = _state_tensors(model)
+    sources = {} if export_params and do_constant_folding else {
+        value_key(t): (name, t) for name, t in state}
     modes = _eval_mode(model)
     try:
         trace = run(model, arguments)
@@ -119,7 +134,23 @@ def export(
     if repeated:
         raise ValueError(f"export: input and output names must differ, got {repeated} twice")
     axes = _check_dynamic_axes(dynamic_axes, trace, names_in, names_out)
-    proto = _build(onnx, opset, model, trace, select(trace), names_in, names_out, axes)
+    selection = select(trace, set(sources))
+    used = {key for call in selection.calls for key in call.input_keys if key in sources}
+    graph_inputs = list(zip(names_in, trace.inputs))
+    builder = GraphBuilder(onnx, opset, {id(t): name for name, t in state})
+    for key, (name, t) in sources.items():
+        if key not in used:
+            continue
+        if export_params:  # not folded, but stored in the file
+            builder.bind(key, builder.constant_tensor(t, key, t._version, name))
+        elif name in names_in + names_out:
+            raise ValueError(f"export: {name!r} names both a parameter (an input of the graph "
+                             "with export_params=False) and an input or output; rename it")
+        else:
+            graph_inputs.append((name, (key, t)))
+    proto = _build(builder, trace, selection, graph_inputs, names_out, axes)
+    if verbose:
+        print(onnx.printer.to_text(proto.graph))
     onnx.checker.check_model(proto, full_check=True)
     if f is not None:
         onnx.save(proto, f)
@@ -128,7 +159,7 @@ def export(
 
 def _check_opset(onnx: Any, opset_version: int | None) -> int:
     newest = int(onnx.defs.onnx_opset_version())
-    opset = DEFAULT_OPSET if opset_version is None else opset_version
+    opset = min(DEFAULT_OPSET, newest) if opset_version is None else opset_version
     if not isinstance(opset, int) or not MIN_OPSET <= opset <= newest:
         raise ValueError(f"export: opset_version must be an int from {MIN_OPSET} to {newest} "
                          f"(the newest the installed onnx knows), got {opset_version!r}")
@@ -203,14 +234,15 @@ def _check_dynamic_axes(dynamic_axes: DynamicAxes | None, trace: Trace, names_in
     return result
 
 
-def _parameter_names(model: Any) -> dict[int, str]:
-    names: dict[int, str] = {}
-    for method in ("named_parameters", "named_buffers"):
-        if hasattr(model, method):
-            for name, t in getattr(model, method)():
-                if t is not None:
-                    names.setdefault(id(t), name)
-    return names
+def _state_tensors(model: Any) -> list[tuple[str, Tensor]]:
+    """The model's parameters and buffers by ``state_dict()`` name (each tensor once)."""
+    found: dict[int, tuple[str, Tensor]] = {}
+    state = model.state_dict(keep_vars=True) if hasattr(model, "state_dict") else {}
+    buffers = model.named_buffers() if hasattr(model, "named_buffers") else []
+    for name, t in [*state.items(), *buffers]:  # non-persistent buffers too
+        if isinstance(t, Tensor):
+            found.setdefault(id(t), (name, t))
+    return list(found.values())
 
 
 def _convert(builder: GraphBuilder, selection: Selection) -> None:
@@ -233,19 +265,20 @@ def _value_info(onnx: Any, name: str, t: Tensor, axes: dict[int, str] | None,
     return onnx.helper.make_tensor_value_info(name, code, dims)
 
 
-def _build(onnx: Any, opset: int, model: Any, trace: Trace, selection: Selection,
-           names_in: list[str], names_out: list[str], axes: dict[str, dict[int, str]]) -> Any:
-    builder = GraphBuilder(onnx, opset, _parameter_names(model))
-    for (key, _), name in zip(trace.inputs, names_in):
+def _build(builder: GraphBuilder, trace: Trace, selection: Selection,
+           graph_inputs: list[tuple[str, tuple[Key, Tensor]]], names_out: list[str],
+           axes: dict[str, dict[int, str]]) -> Any:
+    onnx, opset = builder.onnx, builder.opset
+    for name, (key, _) in graph_inputs:
         builder.bind(key, name)
     _convert(builder, selection)
-    taken = set(names_in)
+    taken = {name for name, _ in graph_inputs}
     for (key, t), name in zip(trace.outputs, names_out):
         _name_output(builder, key, t, name, selection, taken)
-    dynamic = any(axes.get(n) for n in names_in)
+    dynamic = any(axes.get(n) for n, _ in graph_inputs)
     graph = onnx.helper.make_graph(
         builder.nodes, "minigrad",
-        [_value_info(onnx, n, t, axes.get(n)) for n, (_, t) in zip(names_in, trace.inputs)],
+        [_value_info(onnx, n, t, axes.get(n)) for n, (_, t) in graph_inputs],
         [_value_info(onnx, n, t, axes.get(n), shape_known=not dynamic or n in axes)
          for n, (_, t) in zip(names_out, trace.outputs)],
         builder.initializers,

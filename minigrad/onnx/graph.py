@@ -43,8 +43,8 @@ def _changed_in_place(key: Key, dynamic_tensors: set[int]) -> bool:
     return key[0] == "tensor" and key[1] in dynamic_tensors
 
 
-def _mark_dynamic(trace: Trace) -> set[Key]:
-    dynamic = {key for key, _ in trace.inputs}
+def _mark_dynamic(trace: Trace, sources: set[Key]) -> set[Key]:
+    dynamic = {key for key, _ in trace.inputs} | sources
     dynamic_tensors = {key[1] for key in dynamic if key[0] == "tensor"}
     arrays = trace.tape.arrays
     for call in trace.tape.calls:
@@ -68,10 +68,15 @@ def _mark_dynamic(trace: Trace) -> set[Key]:
     return dynamic
 
 
-def select(trace: Trace) -> Selection:
-    """The calls the outputs of ``trace`` need, walking back from them."""
-    dynamic = _mark_dynamic(trace)
-    inputs = {key for key, _ in trace.inputs}
+def select(trace: Trace, sources: set[Key] | None = None) -> Selection:
+    """The calls the outputs of ``trace`` need, walking back from them.
+
+    ``sources`` are values that count as inputs although the model was not given them
+    (its parameters, when they are not folded into constants).
+    """
+    sources = sources or set()
+    dynamic = _mark_dynamic(trace, sources)
+    inputs = {key for key, _ in trace.inputs} | sources
     producers = trace.tape.producers
     needed: set[int] = set()
     stack = [key for key, _ in trace.outputs]
