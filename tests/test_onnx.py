@@ -32,7 +32,7 @@ onnx = pytest.importorskip("onnx", reason=REASON)
 ort = pytest.importorskip("onnxruntime", reason=REASON)
 
 import minigrad.onnx  # noqa: E402
-from minigrad.onnx import UnsupportedOperatorError  # noqa: E402
+from minigrad.onnx import TracerWarning, UnsupportedOperatorError  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-5}
@@ -63,8 +63,10 @@ def assert_exports(model: Any, shape: tuple[int, ...], other_batch: int = 5) -> 
     minigrad.manual_seed(0)
     x = minigrad.randn(*shape)
     modes = [m.training for m in model.modules()]
-    proto = minigrad.onnx.export(model, x, input_names=["input"],
-                                 dynamic_axes={"input": {0: "batch"}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TracerWarning)  # nothing is frozen by these models
+        proto = minigrad.onnx.export(model, x, input_names=["input"],
+                                     dynamic_axes={"input": {0: "batch"}})
     assert [m.training for m in model.modules()] == modes  # export gives the modes back
     for batch in (shape[0], other_batch):
         xb = minigrad.randn(batch, *shape[1:])
@@ -312,6 +314,9 @@ NO_ONNX_FORM = {  # samples whose export is refused, each with a clear error
     ("fold", 0): "fold", ("fold", 1): "fold",
     ("binary_cross_entropy", 0): "loss", ("binary_cross_entropy", 1): "loss",
 }
+# ops that may read a value computed from an input (the export warns): with class weights
+# or ignored targets, the losses test the total weight of the targets in Python
+FROZEN = {"nll_loss", "cross_entropy"}
 ROW_CASES = [pytest.param(row, i, id=f"{row.name}-{i}") for row in TABLE.values()
              if row.context is None for i in range(len(row.samples))]
 
@@ -353,10 +358,13 @@ def test_every_op_sample_exports_or_is_refused_clearly(row: OpDef, i: int) -> No
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # NaN in unused branches, implicit softmax dims
+        if row.name not in FROZEN:
+            warnings.simplefilter("error", TracerWarning)
         want = expected(model, *inputs) if inputs else []
         if not inputs or not all(isinstance(w, numpy.ndarray) for w in want):
             pytest.skip("the sample takes no tensor or returns no tensor")
         if (row.name, i) in NO_ONNX_FORM:
+            warnings.simplefilter("ignore", TracerWarning)  # max_unpool2d checks its indices
             with pytest.raises(UnsupportedOperatorError, match=NO_ONNX_FORM[row.name, i]):
                 minigrad.onnx.export(model, inputs)
             return
@@ -386,12 +394,14 @@ def test_an_op_without_an_onnx_form_is_named() -> None:
 
     with pytest.raises(UnsupportedOperatorError,
                        match=r"'max_unpool2d' \(Function minigrad\.functional\.pooling\."
-                             r"MaxUnpool2d\)"):
+                             r"MaxUnpool2d\)"), pytest.warns(TracerWarning):
         minigrad.onnx.export(unpool, minigrad.randn(1, 1, 4, 4))
+    assert minigrad.Tensor.__dict__["item"] is _ORIGINAL_ITEM
     assert minigrad.autograd.Function.__dict__["apply"] is _ORIGINAL_APPLY  # put back
 
 
 _ORIGINAL_APPLY = minigrad.autograd.Function.__dict__["apply"]
+_ORIGINAL_ITEM = minigrad.Tensor.__dict__["item"]
 
 
 def test_bad_arguments() -> None:
@@ -408,8 +418,23 @@ def test_bad_arguments() -> None:
         minigrad.onnx.export(model, x, input_names=["a"], output_names=["a"])
     with pytest.raises(TypeError, match="at least one Tensor"):
         minigrad.onnx.export(model, 3.0)
-    with pytest.raises(TypeError, match="must return a Tensor"):
+    with pytest.raises(TypeError, match="must return a Tensor"), \
+            pytest.warns(TracerWarning, match=r"Tensor\.item\(\) turned a tensor"):
         minigrad.onnx.export(lambda t: t.sum().item(), x)
+
+
+def test_python_values_taken_from_the_input_are_flagged() -> None:
+    def branchy(x: minigrad.Tensor) -> minigrad.Tensor:
+        return x * 2 if x.sum() > 0 else x - 1  # one branch is traced
+
+    with pytest.warns(TracerWarning, match=r"Tensor\.__bool__\(\)") as caught:
+        minigrad.onnx.export(branchy, minigrad.ones(3))
+    assert len(caught) == 1 and caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TracerWarning)  # parameters may be read freely
+        scale = nn.Linear(2, 2)
+        minigrad.onnx.export(lambda x: scale(x) * float(scale.weight.sum()),
+                             minigrad.randn(1, 2))
 
 
 def test_an_untracked_in_place_change_is_refused() -> None:
@@ -421,6 +446,15 @@ def test_an_untracked_in_place_change_is_refused() -> None:
 
     with pytest.raises(minigrad.onnx.OnnxExporterError, match="changed in place"):
         minigrad.onnx.export(model, minigrad.randn(3))
+
+    def recorded_then_not(x: minigrad.Tensor) -> minigrad.Tensor:
+        y = x * 2
+        with minigrad.no_grad():
+            y.add_(1)  # y keeps its graph node, which says nothing of the + 1
+        return y * x
+
+    with pytest.raises(minigrad.onnx.OnnxExporterError, match="changed in place"):
+        minigrad.onnx.export(recorded_then_not, minigrad.randn(3))
 
 
 def test_the_import_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from minigrad.onnx.errors import OnnxExporterError, UnsupportedOperatorError
+from minigrad.onnx.errors import OnnxExporterError, TracerWarning, UnsupportedOperatorError
 from minigrad.onnx.export import DEFAULT_OPSET, MIN_OPSET, export
 
-__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "OnnxExporterError", "UnsupportedOperatorError",
-           "export"]
+__all__ = ["DEFAULT_OPSET", "MIN_OPSET", "OnnxExporterError", "TracerWarning",
+           "UnsupportedOperatorError", "export"]
 
 
 if not TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["OnnxExporterError", "UnsupportedOperatorError"]
+__all__ = ["OnnxExporterError", "TracerWarning", "UnsupportedOperatorError"]
 
 
 class OnnxExporterError(RuntimeError):
@@ -15,3 +15,10 @@ class UnsupportedOperatorError(OnnxExporterError):
     The message names the minigrad op (its row in the op table) and the ``Function`` class
     of the graph node, and says why.
     """
+
+
+class TracerWarning(UserWarning):
+    """While tracing, a value computed from the model's input was turned into a Python or
+    NumPy value (``item()``, ``bool()``, ``numpy()``...): the exported graph holds this
+    run's value as a constant and follows this run's path (PyTorch's tracer warns the
+    same way)."""

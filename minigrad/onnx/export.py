@@ -49,7 +49,9 @@ def export(
 
     Like PyTorch's tracing exporter, the file records the path this run took: Python
     ``if``s and loops are unrolled as they went, and values taken out of tensors
-    (``.item()``, ``.numpy()``, a boolean mask used as an index) are frozen as constants.
+    (``.item()``, ``.numpy()``, a boolean mask used as an index) are frozen as constants;
+    a :class:`TracerWarning` says when a value computed from the input is turned into a
+    Python or NumPy value.
 
     Parameters
     ----------
@@ -98,6 +100,11 @@ def export(
     OnnxExporterError
         If the model changes a value computed from its input in place where no graph
         records it (under ``no_grad``).
+
+    Warns
+    -----
+    TracerWarning
+        When a value computed from the input is turned into a Python or NumPy value.
     TypeError, ValueError
         For arguments of the wrong type or value.
 
@@ -122,7 +129,7 @@ def export(
         value_key(t): (name, t) for name, t in state}
     modes = _eval_mode(model)
     try:
-        trace = run(model, arguments)
+        trace = run(model, arguments, [t for _, t in sources.values()])
     finally:
         for module, mode in modes:
             module.training = mode
