@@ -68,6 +68,8 @@ def assert_exports(model: Any, shape: tuple[int, ...], other_batch: int = 5) -> 
         proto = minigrad.onnx.export(model, x, input_names=["input"],
                                      dynamic_axes={"input": {0: "batch"}})
     assert [m.training for m in model.modules()] == modes  # export gives the modes back
+    (output,) = proto.graph.output  # its batch axis is open too, found by shape inference
+    assert output.type.tensor_type.shape.dim[0].dim_param
     for batch in (shape[0], other_batch):
         xb = minigrad.randn(batch, *shape[1:])
         for got, want in zip(run_onnx(proto, xb), expected(model, xb), strict=True):
@@ -236,6 +238,24 @@ def test_several_inputs_and_outputs_and_default_names() -> None:
     for got, want in zip(run_onnx(proto, image, extra), expected(model, image, extra),
                          strict=True):
         numpy.testing.assert_allclose(got, want, **TOLERANCE)
+
+
+def test_outputs_that_are_inputs_constants_or_repeated() -> None:
+    table = minigrad.arange(6.0).reshape(2, 3)
+
+    def model(x: minigrad.Tensor) -> tuple[minigrad.Tensor, ...]:
+        y = x + 1
+        return x, table * 2, y, y
+
+    proto = minigrad.onnx.export(model, minigrad.ones(2, 3),
+                                 output_names=["same", "constant", "once", "twice"])
+    assert op_types(proto) == ["Add", "Identity", "Identity", "Identity"]
+    x = minigrad.randn(2, 3)
+    same, constant, once, twice = run_onnx(proto, x)
+    numpy.testing.assert_array_equal(same, x.numpy())
+    numpy.testing.assert_array_equal(constant, (table * 2).numpy())
+    numpy.testing.assert_array_equal(once, (x + 1).numpy())
+    numpy.testing.assert_array_equal(twice, once)
 
 
 def test_embedding_looks_up_the_input_indices() -> None:

@@ -80,6 +80,29 @@ class GraphBuilder:
         self.values[key] = name
         self._used.add(name)
 
+    def is_used(self, name: str) -> bool:
+        """Whether ``name`` names something in the graph already."""
+        return name in self._used
+
+    def made_by_node(self, name: str) -> bool:
+        """Whether a node of the graph outputs ``name``."""
+        return any(name in node.output for node in self.nodes)
+
+    def rename(self, old: str, new: str) -> None:
+        """Call the value ``old`` ``new`` wherever a node makes or uses it."""
+        for node in self.nodes:
+            for values in (node.input, node.output):
+                for i, value in enumerate(values):
+                    if value == old:
+                        values[i] = new
+        self._used.add(new)
+
+    def identity(self, source: str, name: str) -> None:
+        """Copy ``source`` to a new value ``name`` with an ``Identity`` node."""
+        self._used.add(name)
+        self.nodes.append(self.onnx.helper.make_node(
+            "Identity", [source], [name], name=self.fresh(f"/{name}/Identity")))
+
     # --- initializers ------------------------------------------------------------------
     def initializer(self, array: Any, hint: str) -> str:
         """Add ``array`` (a NumPy array) as an initializer; return its name."""

@@ -142,19 +142,9 @@ def export(
         raise ValueError(f"export: input and output names must differ, got {repeated} twice")
     axes = _check_dynamic_axes(dynamic_axes, trace, names_in, names_out)
     selection = select(trace, set(sources))
-    used = {key for call in selection.calls for key in call.input_keys if key in sources}
-    graph_inputs = list(zip(names_in, trace.inputs))
     builder = GraphBuilder(onnx, opset, {id(t): name for name, t in state})
-    for key, (name, t) in sources.items():
-        if key not in used:
-            continue
-        if export_params:  # not folded, but stored in the file
-            builder.bind(key, builder.constant_tensor(t, key, t._version, name))
-        elif name in names_in + names_out:
-            raise ValueError(f"export: {name!r} names both a parameter (an input of the graph "
-                             "with export_params=False) and an input or output; rename it")
-        else:
-            graph_inputs.append((name, (key, t)))
+    graph_inputs = list(zip(names_in, trace.inputs)) + _unfolded_state(
+        builder, selection, sources, export_params, names_in + names_out)
     proto = _build(builder, trace, selection, graph_inputs, names_out, axes)
     if verbose:
         print(onnx.printer.to_text(proto.graph))
@@ -252,6 +242,26 @@ def _state_tensors(model: Any) -> list[tuple[str, Tensor]]:
     return list(found.values())
 
 
+def _unfolded_state(builder: GraphBuilder, selection: Selection,
+                    sources: dict[Key, tuple[str, Tensor]], export_params: bool,
+                    names: list[str]) -> list[tuple[str, tuple[Key, Tensor]]]:
+    """The parameters and buffers the exported ops use, when they are not folded: bound to
+    initializers of their names, or returned as extra graph inputs (``export_params=False``)."""
+    used = {key for call in selection.calls for key in call.input_keys if key in sources}
+    extra = []
+    for key, (name, t) in sources.items():
+        if key not in used:
+            continue
+        if export_params:
+            builder.bind(key, builder.constant_tensor(t, key, t._version, name))
+        elif name in names:
+            raise ValueError(f"export: {name!r} names both a parameter (an input of the graph "
+                             "with export_params=False) and an input or output; rename it")
+        else:
+            extra.append((name, (key, t)))
+    return extra
+
+
 def _convert(builder: GraphBuilder, selection: Selection) -> None:
     for call in selection.calls:
         converter = CONVERTERS.get(call.function)
@@ -259,8 +269,7 @@ def _convert(builder: GraphBuilder, selection: Selection) -> None:
         if converter is None:
             raise view.unsupported(NO_ONNX_FORM.get(
                 call.function, "it has no entry in minigrad's ONNX mapping table"))
-        names = converter(view)
-        builder.bind(call.output_keys[0], names)
+        builder.bind(call.output_keys[0], converter(view))
 
 
 def _value_info(onnx: Any, name: str, t: Tensor, axes: dict[int, str] | None,
@@ -297,7 +306,7 @@ def _build(builder: GraphBuilder, trace: Trace, selection: Selection,
     )
     proto.producer_version = minigrad.__version__
     if dynamic:  # the outputs' open axes follow from the inputs'
-        proto = _infer_output_shapes(onnx, proto, names_out, axes)
+        _infer_output_shapes(onnx, proto, axes)
     return proto
 
 
@@ -311,27 +320,20 @@ def _name_output(builder: GraphBuilder, key: Key, t: Tensor, name: str, selectio
     if current is None:
         why = builder.missing.get(key, "it was not computed by an exported op")
         raise UnsupportedOperatorError(f"export: the output {name!r} has no ONNX form: {why}")
-    if name != current and name in builder._used:
+    if name != current and builder.is_used(name):
         raise ValueError(f"export: the output name {name!r} is already the name of an input or "
                          "a parameter of the graph; choose another")
-    producer = next((node for node in builder.nodes if current in node.output), None)
-    if producer is None or current in taken:
-        builder._used.add(name)
-        builder.nodes.append(builder.onnx.helper.make_node(
-            "Identity", [current], [name], name=builder.fresh(f"/{name}/Identity")))
+    if not builder.made_by_node(current) or current in taken:
+        builder.identity(current, name)
     elif current != name:
-        for node in builder.nodes:
-            for values in (node.input, node.output):
-                for i, value in enumerate(values):
-                    if value == current:
-                        values[i] = name
-        builder._used.add(name)
+        builder.rename(current, name)
         builder.bind(key, name)
     taken.add(name)
 
 
-def _infer_output_shapes(onnx: Any, proto: Any, names_out: list[str],
-                         axes: dict[str, dict[int, str]]) -> Any:
+def _infer_output_shapes(onnx: Any, proto: Any, axes: dict[str, dict[int, str]]) -> None:
+    """Declare the shapes ONNX's shape inference finds for the outputs that ``axes`` does
+    not name (their open axes follow from the inputs')."""
     inferred = onnx.shape_inference.infer_shapes(proto)
     found = {o.name: o for o in inferred.graph.output}
     for output in proto.graph.output:
@@ -339,4 +341,3 @@ def _infer_output_shapes(onnx: Any, proto: Any, names_out: list[str],
             continue
         if found[output.name].type.tensor_type.HasField("shape"):
             output.CopyFrom(found[output.name])
-    return proto
