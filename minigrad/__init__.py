@@ -85,7 +85,7 @@ half = float16
 short = int16
 __version__ = "0.1.0"
 
-from minigrad import data, nn, optim, testing, utils  # noqa: E402  (they build on the core)
+from minigrad import data, nn, onnx, optim, testing, utils  # noqa: E402  (they build on the core)
 
 __all__ = [
     "Tensor", "ValuesIndices", "arange", "autograd", "backends", "backward", "bool",
@@ -94,7 +94,7 @@ __all__ = [
     "half", "int32", "int64", "is_grad_enabled", "linspace", "load", "long", "manual_seed",
     "nn", "no_grad", "normal", "ones", "ones_like", "optable", "optim", "rand", "rand_like",
     "randint", "randn", "randn_like", "save", "set_backend", "set_default_dtype",
-    "set_grad_enabled", "tensor", "testing", "use_backend", "utils", "zeros", "zeros_like",
+    "onnx", "set_grad_enabled", "tensor", "testing", "use_backend", "utils", "zeros", "zeros_like",
     "Size", "accelerator", "cuda", "device", "dtype", "int8", "int16", "short", "uint8", "xpu",
     "as_tensor", "from_dlpack", "from_numpy", "get_num_threads", "set_num_threads",
 ]

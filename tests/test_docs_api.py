@@ -24,8 +24,8 @@ API = Path(__file__).resolve().parent.parent / "docs" / "api"
 PROSE = {
     "bool", "bool_", "long", "double", "half", "float16", "float32", "float64", "int32",
     "int64", "Tensor", "backends", "testing", "nn", "optim", "data", "autograd", "functional",
-    "utils", "ValuesIndices", "optable", "threads", "int8", "int16", "uint8", "short", "dtype",
-    "xpu",
+    "utils", "onnx", "ValuesIndices", "optable", "threads", "int8", "int16", "uint8", "short",
+    "dtype", "xpu",
 }
 
 

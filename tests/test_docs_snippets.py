@@ -22,7 +22,7 @@ import minigrad
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # Packages of optional extras: a page that needs a missing one is skipped, not failed.
-OPTIONAL_PACKAGES = {"safetensors", "tensorboardX"}
+OPTIONAL_PACKAGES = {"safetensors", "tensorboardX", "onnx", "onnxruntime"}
 
 
 def _load(name: str):  # type: ignore[no-untyped-def]

@@ -117,7 +117,7 @@ def test_sdist_and_wheel_contents(dist: Path) -> None:
         assert needed in names, f"the wheel lacks {needed}"
     assert not any(n.startswith(("tests/", "docs/")) for n in names)
     assert "Name: minigrad-cnn\n" in metadata and "License-Expression: MIT\n" in metadata
-    for extra in ("cuda12", "cuda13", "viz", "safetensors", "tensorboard", "dev"):
+    for extra in ("cuda12", "cuda13", "viz", "safetensors", "tensorboard", "onnx", "dev"):
         assert f"Provides-Extra: {extra}\n" in metadata
     assert "numpy = minigrad_numpy:NumpyBackend" in entry_points
 

@@ -1,0 +1,161 @@
+"""Converters of convolutions, padding and pooling.
+
+minigrad keeps 2-D padding as ``(top, bottom, left, right)``; ONNX lists the begins of
+every spatial axis, then the ends: ``[top, left, bottom, right]``. Pooling windows that
+ceil mode keeps are already covered by extra bottom/right padding in the recorded
+attributes, so every ONNX pooling node here runs with ``ceil_mode=0``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy
+
+from minigrad.backends.geometry import adaptive_bounds
+from minigrad.onnx.builder import CallView
+
+__all__ = ["constant_pad", "conv2d", "conv_transpose2d", "pool2d", "pool_gather",
+           "window_sum"]
+
+
+def _pads(padding: Any) -> list[int]:
+    top, bottom, left, right = (int(p) for p in padding)
+    return [top, left, bottom, right]
+
+
+def conv2d(v: CallView) -> str:
+    """``Conv`` with the recorded zero padding, stride, dilation, groups and bias."""
+    inputs = [v.input(i) for i in range(v.n_inputs)]
+    return v.node(
+        "Conv", *inputs, kernel_shape=list(v.shape(1)[2:]),
+        pads=_pads(v.attrs.get("padding", (0, 0, 0, 0))),
+        strides=list(v.attrs.get("stride", (1, 1))),
+        dilations=list(v.attrs.get("dilation", (1, 1))), group=int(v.attrs.get("groups", 1)),
+    )
+
+
+def conv_transpose2d(v: CallView) -> str:
+    """``ConvTranspose``: the gradient of a convolution with respect to its input, as
+    ``conv_transpose2d`` uses it. The recorded output size fixes ``output_padding``."""
+    stride = [int(s) for s in v.attrs.get("stride", (1, 1))]
+    dilation = [int(d) for d in v.attrs.get("dilation", (1, 1))]
+    pads = _pads(v.attrs.get("padding", (0, 0, 0, 0)))
+    kernel = v.shape(1)[2:]
+    size = v.out_shape()[2:]
+    extra = []
+    for i in range(2):
+        full = (v.shape(0)[2 + i] - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + 1
+        extra.append(size[i] - (full - pads[i] - pads[i + 2]))
+    if min(extra) < 0:
+        raise v.unsupported(f"an output plane {size} smaller than the full transposed "
+                            "convolution is not expressible")
+    return v.node(
+        "ConvTranspose", v.input(0), v.input(1), kernel_shape=list(kernel), pads=pads,
+        strides=stride, dilations=dilation, group=int(v.attrs.get("groups", 1)),
+        output_padding=extra if any(extra) else None,
+    )
+
+
+def constant_pad(v: CallView) -> str:
+    """``Pad`` in constant mode: ``widths`` is one ``(before, after)`` pair per axis."""
+    widths = v.attrs.get("widths", ())
+    pads = [int(lo) for lo, _ in widths] + [int(hi) for _, hi in widths]
+    value = v.scalar(v.attrs.get("value", 0.0), v.dtype(0))
+    return v.node("Pad", v.input(0), v.ints(pads), value, mode="constant")
+
+
+def _explicit_pad(v: CallView, x: str, padding: Any, value: float) -> str:
+    """``x`` padded with ``value`` on the plane (for pads no pooling node accepts)."""
+    top, bottom, left, right = (int(p) for p in padding)
+    pads = [0, 0, top, left, 0, 0, bottom, right]
+    return v.node("Pad", x, v.ints(pads), v.scalar(value, v.dtype(0)), mode="constant")
+
+
+def pool2d(v: CallView) -> str:
+    """Max pooling, and min pooling as ``-MaxPool(-x)``. The indices output of
+    ``return_indices=True`` has no ONNX form (ONNX counts them over the whole tensor)."""
+    kernel = [int(k) for k in v.attrs.get("kernel_size", (1, 1))]
+    dilation = [int(d) for d in v.attrs.get("dilation", (1, 1))]
+    padding = v.attrs.get("padding", (0, 0, 0, 0))
+    largest = bool(v.attrs.get("largest", True))
+    x = v.input(0) if largest else v.node("Neg", v.input(0))
+    pads = _pads(padding)
+    if any(p >= kernel[i % 2] for i, p in enumerate(pads)):
+        # a ceil-mode window sticking out further than ONNX allows: pad explicitly
+        x = _explicit_pad(v, x, padding, -numpy.inf if v.dtype(0).kind == "f" else
+                          float(numpy.iinfo(v.dtype(0)).min))
+        pads = [0, 0, 0, 0]
+    out = v.node("MaxPool", x, kernel_shape=kernel, pads=pads,
+                 strides=[int(s) for s in v.attrs.get("stride", (1, 1))],
+                 dilations=dilation if dilation != [1, 1] else None)
+    values = out if largest else v.node("Neg", out)
+    if v.attrs.get("return_indices", False):
+        v.builder.missing[v.call.output_keys[1]] = (
+            "the indices of max/min pooling (return_indices=True) have no ONNX form: ONNX "
+            "numbers them over the whole tensor")
+    return values
+
+
+def window_sum(v: CallView) -> str:
+    """Average pooling's window sums times per-window scales: the zero padding, an
+    ``AveragePool`` (all windows lie inside the padded plane, so each divides by the
+    kernel area), then a ``Mul`` by ``area * scale`` unless that is 1."""
+    kernel = [int(k) for k in v.attrs.get("kernel_size", (1, 1))]
+    padding = v.attrs.get("padding", (0, 0, 0, 0))
+    scale = v.attrs.get("scale", 1.0)
+    x = v.input(0)
+    if any(int(p) for p in padding):
+        x = _explicit_pad(v, x, padding, 0.0)
+    out = v.node("AveragePool", x, kernel_shape=kernel,
+                 strides=[int(s) for s in v.attrs.get("stride", (1, 1))])
+    area = kernel[0] * kernel[1]
+    if isinstance(scale, (int, float)):
+        factor = float(scale) * area
+        if factor == 1.0:
+            return out
+        return v.node("Mul", out, v.scalar(factor, v.out_dtype()))
+    per_window = numpy.asarray(_host(scale), dtype=numpy.float64) * area
+    return v.node("Mul", out, v.constant(per_window.astype(v.out_dtype()), "scale"))
+
+
+def _host(array: Any) -> Any:
+    """A backend array on the host (CuPy arrays have ``get``)."""
+    return array.get() if hasattr(array, "get") else array
+
+
+def pool_gather(v: CallView) -> str:
+    """Adaptive max pooling: a ``GlobalMaxPool``, or the maximum over each window's rows
+    then over its columns (a maximum over a rectangle is separable), from ``Slice``,
+    ``ReduceMax`` and ``Concat``. The recorded output is checked against those windows."""
+    if not v.is_constant(1):
+        raise v.unsupported("gathering at indices computed from the inputs (a pooling "
+                            "gradient) has no ONNX form")
+    h, w = v.shape(0)[2:]
+    oh, ow = v.out_shape()[2:]
+    rows, cols = adaptive_bounds(h, oh), adaptive_bounds(w, ow)
+    x = v.output_value()
+    expected = _adaptive_max(_host(v.call.inputs[0].detach().numpy()), rows, cols)
+    if expected.shape != x.shape or not numpy.array_equal(expected, x, equal_nan=True):
+        raise v.unsupported("its indices are not the windows of adaptive max pooling, the "
+                            "only gather minigrad exports")
+    if (oh, ow) == (1, 1):
+        return v.node("GlobalMaxPool", v.input(0))
+    out = _window_max(v, v.input(0), rows, 2, h)
+    return _window_max(v, out, cols, 3, w)
+
+
+def _adaptive_max(x: Any, rows: list[tuple[int, int]], cols: list[tuple[int, int]]) -> Any:
+    by_rows = numpy.stack([x[:, :, a:b].max(axis=2) for a, b in rows], axis=2)
+    return numpy.stack([by_rows[:, :, :, a:b].max(axis=3) for a, b in cols], axis=3)
+
+
+def _window_max(v: CallView, x: str, bounds: list[tuple[int, int]], axis: int, n: int
+                ) -> str:
+    if len(bounds) == n and all(b - a == 1 for a, b in bounds):
+        return x  # every window is one position: nothing to do along this axis
+    pieces = []
+    for start, end in bounds:
+        window = v.node("Slice", x, v.ints([start]), v.ints([end]), v.ints([axis]))
+        pieces.append(v.reduce("ReduceMax", window, [axis], keepdims=True))
+    return pieces[0] if len(pieces) == 1 else v.node("Concat", *pieces, axis=axis)
