@@ -32,12 +32,14 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "no_grad",
+    "observe_ops",
     "register_backward_callback",
     "set_grad_enabled",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Hook = Callable[["Tensor"], "Tensor | None"]
+H = TypeVar("H")
 
 
 # --- grad mode (one per thread, as in PyTorch) -------------------------------------------
@@ -224,6 +226,8 @@ class Function:
             outs = [_Tensor._new(_as_array(d, out_backend), out_backend) for d in data]
             if record:
                 ctx._record(inputs, attrs, outs[0], data[0])
+            if _op_observers:
+                _notify_ops(cls, inputs, attrs, tuple(outs))
             return cast("Tensor", tuple(outs))  # a tuple: see the docstring
         out = _Tensor._new(
             data if data.__class__ is out_backend.array_type else out_backend.xp.asarray(data),
@@ -232,6 +236,8 @@ class Function:
             _make_view(out, first, cls, attrs)
         if record:
             ctx._record(inputs, attrs, out, data)
+        if _op_observers:
+            _notify_ops(cls, inputs, attrs, out)
         return out
 
     def _record(self, inputs: Sequence[Tensor], attrs: dict[str, Any], out: Tensor,
@@ -429,7 +435,7 @@ def _as_array(data: Any, backend: Backend) -> Any:
     return data if data.__class__ is backend.array_type else backend.xp.asarray(data)
 
 
-def add_hook(hooks: dict[int, Hook], hook: Hook) -> RemovableHandle:
+def add_hook(hooks: dict[int, H], hook: H) -> RemovableHandle:
     """Store ``hook`` in ``hooks`` (run in order of registration); return its handle."""
     handle = RemovableHandle(hooks)
     hooks[handle.id] = hook
@@ -561,6 +567,31 @@ def _run_backward(
                 g = g.detach()
             leaf.grad = g if leaf.grad is None else leaf.grad + g
     return captured
+
+
+# --- observers of op calls -------------------------------------------------------------------
+OpObserver = Callable[[type[Function], tuple["Tensor", ...], dict[str, Any], Any], None]
+_op_observers: dict[int, OpObserver] = {}
+
+
+def observe_ops(observer: OpObserver) -> RemovableHandle:
+    """Call ``observer(function, inputs, attrs, result)`` after every op run through
+    :meth:`Function.apply`, recorded or not, until the returned handle is removed.
+
+    ``function`` is the op's :class:`Function` class, ``inputs`` the input tensors,
+    ``attrs`` the keyword attributes and ``result`` the output tensor (or the tuple of
+    them); the node just recorded, if any, is ``result.grad_fn``. The observer runs in
+    the thread that ran the op, inside ``apply``'s caller's call stack: tools that watch a
+    model run use it (the function names of graph pictures, ONNX export). While no
+    observer is registered, ops pay nothing for it.
+    """
+    return add_hook(_op_observers, observer)
+
+
+def _notify_ops(cls: type[Function], inputs: tuple[Tensor, ...], attrs: dict[str, Any],
+                result: Any) -> None:
+    for observer in list(_op_observers.values()):
+        observer(cls, inputs, attrs, result)
 
 
 # --- callbacks around backward ---------------------------------------------------------------

@@ -452,12 +452,13 @@ class Tensor(TensorMethods):
         return self.copy_(Tensor._new(sample, self._backend))
 
     # --- drawing ---------------------------------------------------------------------------
-    def draw(self, **kwargs: Any) -> Any:
-        """Draw the graph that computed this tensor; see :func:`minigrad.viz.draw_graph`."""
+    def draw(self, params: Any = None, **kwargs: Any) -> Any:
+        """Draw the graph that computed this tensor: ``loss.draw(model)`` names the
+        parameters after ``model``'s; see :func:`minigrad.viz.draw_graph`."""
         # imported on use: viz is the top layer, and ``import minigrad`` does not load it
         from minigrad.viz import draw_graph
 
-        return draw_graph(self, **kwargs)
+        return draw_graph(self, params=params, **kwargs)
 
     # --- interop: NumPy's __array__ and DLPack (see minigrad/dlpack.py) -----------------
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray[Any, Any]:

@@ -359,3 +359,20 @@ def test_backward_callbacks_run_before_and_after_and_can_be_removed() -> None:
     assert len(seen) == 2
     with pytest.raises(ValueError, match="when must be"):
         register_backward_callback(print, "during")
+
+
+def test_op_observers_see_every_op_until_removed() -> None:
+    from minigrad.autograd import _op_observers, observe_ops
+
+    seen: list[tuple[str, tuple[tuple[int, ...], ...], bool]] = []
+    handle = observe_ops(lambda fn, inputs, attrs, result: seen.append(
+        (fn.__name__, tuple(tuple(t.shape) for t in inputs), result.grad_fn is not None)))
+    x = minigrad.ones(2, 3, requires_grad=True)
+    y = (x * 2).sum()
+    with minigrad.no_grad():
+        x.argmax()
+    handle.remove()
+    (x + 1).sum()
+    assert seen == [("Mul", ((2, 3), ()), True), ("Sum", ((2, 3),), True),
+                    ("ArgExtremum", ((2, 3),), False)]
+    assert not _op_observers and y.requires_grad

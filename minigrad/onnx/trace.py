@@ -23,10 +23,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from minigrad.autograd import Function, enable_grad
+from minigrad.autograd import Function, enable_grad, observe_ops
 from minigrad.functional.shape import Reshape
 from minigrad.onnx.errors import OnnxExporterError, TracerWarning
 from minigrad.tensor import Tensor
+from minigrad.utils.hooks import RemovableHandle
 
 __all__ = ["Call", "Key", "Tape", "Trace", "run", "value_key"]
 
@@ -154,19 +155,18 @@ class _Recording(threading.local):
 _recording = _Recording()
 _install_lock = threading.Lock()
 _installed = 0
-_original_apply = Function.__dict__["apply"]  # the classmethod object itself
+_observing: RemovableHandle | None = None
 # The ways a tensor's values leave the graph as Python or NumPy values.
 _CONVERSIONS = ("__bool__", "__int__", "__float__", "__index__", "item", "tolist", "numpy",
                 "__array__")
 _original_conversions = {name: Tensor.__dict__[name] for name in _CONVERSIONS}
 
 
-def _recorded_apply(cls: type[Function], /, *inputs: Tensor, **attrs: Any) -> Any:
-    result = _original_apply.__func__(cls, *inputs, **attrs)
+def _on_op(cls: type[Function], inputs: tuple[Tensor, ...], attrs: dict[str, Any],
+          result: Any) -> None:
     tape = _recording.tape
     if tape is not None:
         tape.record(cls, inputs, attrs, result)
-    return result
 
 
 def _watched(name: str) -> Callable[..., Any]:
@@ -192,7 +192,11 @@ def _watched(name: str) -> Callable[..., Any]:
 
 
 def _install(on: bool) -> None:
-    setattr(Function, "apply", classmethod(_recorded_apply) if on else _original_apply)  # noqa: B010
+    global _observing
+    if on:
+        _observing = observe_ops(_on_op)
+    elif _observing is not None:
+        _observing.remove()
     for name in _CONVERSIONS:
         setattr(Tensor, name, _watched(name) if on else _original_conversions[name])
 
@@ -201,9 +205,9 @@ def _install(on: bool) -> None:
 def recording() -> Iterator[Tape]:
     """Write every op call made in this thread inside the ``with`` block on a new tape.
 
-    ``Function.apply`` (and the tensor methods that turn values into Python values, which
-    warn) are wrapped while any thread records, and restored afterwards; other threads
-    pass through unrecorded.
+    Ops are seen through an op observer (:func:`minigrad.autograd.observe_ops`); the
+    tensor methods that turn values into Python values, which warn, are wrapped while any
+    thread records, and restored afterwards; other threads pass through unrecorded.
     """
     global _installed
     with _install_lock:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import sys
 import threading
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Any
 
-from minigrad.autograd import Function
+from minigrad.autograd import Function, observe_ops
 from minigrad.optable import TABLE, OpDef
+from minigrad.utils.hooks import RemovableHandle
 
 __all__ = ["FunctionCall", "function_calls_of", "trace_functions", "tracing", "was_traced"]
 
@@ -73,7 +73,7 @@ _rows: dict[CodeType, OpDef] = {}
 _rows_of: dict[str, OpDef] = {}  # the table _rows was made from
 _depth = 0
 _lock = threading.Lock()
-_original_record: Callable[..., None] | None = None
+_observing: RemovableHandle | None = None
 
 
 def _refresh_rows() -> None:
@@ -91,13 +91,17 @@ def _refresh_rows() -> None:
     _rows.update({code: rows[0] for code, rows in seen.items() if len(rows) == 1})
 
 
-def _note(node: Function) -> None:
-    """Keep the chain of op-function calls on the stack as ``node``'s creators."""
+def _note(function: type[Function], inputs: Any, attrs: Any, result: Any) -> None:
+    """Keep the chain of op-function calls on the stack as the creators of the node the
+    op just recorded (an op observer: see :func:`minigrad.autograd.observe_ops`)."""
+    node = (result[0] if isinstance(result, tuple) else result)._grad_fn
+    if node is None or type(node) is not function:
+        return  # nothing recorded
     if len(_rows_of) != len(TABLE):  # an op declared while the trace is open
         _refresh_rows()
     rows = _rows
     found: list[tuple[FrameType, OpDef]] = []
-    frame: FrameType | None = sys._getframe(2)  # 0: here, 1: the wrapped _record
+    frame: FrameType | None = sys._getframe(2)  # 0: here, 1: the observer loop, 2: apply
     while frame is not None:
         row = rows.get(frame.f_code)
         if row is not None:
@@ -120,20 +124,12 @@ def _note(node: Function) -> None:
     _CALLS[node] = tuple(chain)
 
 
-def _record_and_note(self: Function, inputs: Any, attrs: Any, out: Any, returned: Any) -> None:
-    assert _original_record is not None
-    _original_record(self, inputs, attrs, out, returned)
-    _note(self)
-
-
 def _start() -> None:
-    global _depth, _original_record
+    global _depth, _observing
     with _lock:
         if _depth == 0:
             _refresh_rows()  # ops declared since the last trace count too
-            # every recorded node now passes through _note, until the last trace closes
-            _original_record = Function.__dict__["_record"]
-            setattr(Function, "_record", _record_and_note)  # noqa: B010
+            _observing = observe_ops(_note)  # until the last trace closes
         _depth += 1
 
 
@@ -143,8 +139,8 @@ def _stop() -> None:
         if _depth == 0:
             return
         _depth -= 1
-        if _depth == 0:
-            setattr(Function, "_record", _original_record)  # noqa: B010
+        if _depth == 0 and _observing is not None:
+            _observing.remove()
             _open.calls = {}
 
 
