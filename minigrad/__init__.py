@@ -17,7 +17,6 @@ from minigrad import (
     autograd,
     backends,
     cuda,
-    custom_function,  # noqa: F401  PyTorch-style Functions; torch.autograd.function
     functional,
     optable,
     threads,

@@ -19,6 +19,7 @@ from minigrad.device import device as Device
 from minigrad.dtypes import check_supported, get_default_dtype, is_floating
 from minigrad.size import Size
 from minigrad.types import Array, Scalar, Shape
+from minigrad.utils.hooks import add_hook
 
 if TYPE_CHECKING:
     from minigrad._tensor_methods import TensorMethods
@@ -413,7 +414,7 @@ class Tensor(TensorMethods):
             return self._grad_fn.register_hook(hook)
         if self._hooks is None:
             self._hooks = {}
-        return autograd.add_hook(self._hooks, hook)
+        return add_hook(self._hooks, hook)
 
     # --- moving between devices --------------------------------------------------------
     def cpu(self) -> Tensor:

@@ -362,7 +362,8 @@ def test_backward_callbacks_run_before_and_after_and_can_be_removed() -> None:
 
 
 def test_op_observers_see_every_op_until_removed() -> None:
-    from minigrad.autograd import _op_observers, observe_ops
+    from minigrad.autograd import observe_ops
+    from minigrad.autograd.callbacks import _op_observers
 
     seen: list[tuple[str, tuple[tuple[int, ...], ...], bool]] = []
     handle = observe_ops(lambda fn, inputs, attrs, result: seen.append(

@@ -417,7 +417,7 @@ def test_an_op_without_an_onnx_form_is_named() -> None:
                              r"MaxUnpool2d\)"), pytest.warns(TracerWarning):
         minigrad.onnx.export(unpool, minigrad.randn(1, 1, 4, 4))
     assert minigrad.Tensor.__dict__["item"] is _ORIGINAL_ITEM
-    assert not minigrad.autograd._op_observers  # the tape's observer is removed
+    assert not minigrad.autograd.callbacks._op_observers  # the tape's observer is removed
 
 
 _ORIGINAL_ITEM = minigrad.Tensor.__dict__["item"]

@@ -221,7 +221,7 @@ def _minigrad_functions() -> set[type]:
         if not module.name.startswith("minigrad.viz"):
             importlib.import_module(module.name)
     # the nodes of PyTorch-style user Functions are the user's ops, not minigrad's
-    user_nodes = {"minigrad.custom_function"}
+    user_nodes = {"minigrad.autograd.function"}
     return {f for f in _all_functions()
             if f.__module__.startswith("minigrad.") and f.__module__ not in user_nodes}
 

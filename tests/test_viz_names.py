@@ -272,7 +272,7 @@ def test_a_model_gone_names_nothing():
 
 
 def test_no_op_observer_outside_a_trace():
-    from minigrad.autograd import _op_observers
+    from minigrad.autograd.callbacks import _op_observers
 
     assert not _op_observers
     with trace_functions():

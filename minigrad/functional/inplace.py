@@ -15,7 +15,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from minigrad.autograd import is_grad_enabled, no_grad, refresh_view, replay_view
+from minigrad.autograd import is_grad_enabled, no_grad
+from minigrad.autograd.views import refresh_view, replay_view
 from minigrad.functional.arithmetic import where
 from minigrad.functional.indexing import IndexPut, normalize_index
 from minigrad.functional.operands import constant

@@ -7,7 +7,6 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
-import minigrad
 from minigrad.onnx.builder import CallView, GraphBuilder, import_onnx
 from minigrad.onnx.errors import UnsupportedOperatorError
 from minigrad.onnx.graph import Selection, select
@@ -304,7 +303,9 @@ def _build(builder: GraphBuilder, trace: Trace, selection: Selection,
         graph, opset_imports=opsets, producer_name="minigrad",
         ir_version=onnx.helper.find_min_ir_version_for(opsets),
     )
-    proto.producer_version = minigrad.__version__
+    from minigrad import __version__  # the package imports this module: read it on use
+
+    proto.producer_version = __version__
     if dynamic:  # the outputs' open axes follow from the inputs'
         _infer_output_shapes(onnx, proto, axes)
     return proto

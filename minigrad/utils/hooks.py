@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["RemovableHandle"]
+__all__ = ["RemovableHandle", "add_hook"]
+
+H = TypeVar("H")
 
 
 class RemovableHandle:
@@ -32,3 +34,10 @@ class RemovableHandle:
 
     def __exit__(self, *exc: object) -> None:
         self.remove()
+
+
+def add_hook(hooks: dict[int, H], hook: H) -> RemovableHandle:
+    """Store ``hook`` in ``hooks`` (run in order of registration); return its handle."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle

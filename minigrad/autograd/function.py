@@ -18,16 +18,16 @@ backend arrays (see "Writing an op"). Programs written for PyTorch subclass
 
 A subclass whose ``forward`` is a ``staticmethod`` gets :func:`apply_custom` as its
 ``apply``: ``forward`` runs under ``no_grad`` and one :class:`FunctionCtx` node joins the
-graph in its place. This module is also ``minigrad.autograd.function`` (PyTorch's path).
+graph in its place (PyTorch's ``torch.autograd.function``).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from minigrad.autograd import Function, is_grad_enabled, no_grad
+from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
+from minigrad.autograd.node import Function
 from minigrad.tensor import Tensor
 
 __all__ = ["Function", "FunctionCtx", "apply_custom", "once_differentiable"]
@@ -241,8 +241,3 @@ def once_differentiable(backward: F) -> F:
 
     wrapper.__name__, wrapper.__doc__ = backward.__name__, backward.__doc__
     return wrapper  # type: ignore[return-value]
-
-
-# PyTorch's module path: torch.autograd.function
-sys.modules["minigrad.autograd.function"] = sys.modules[__name__]
-sys.modules["minigrad.autograd"].function = sys.modules[__name__]  # type: ignore[attr-defined]
