@@ -333,6 +333,8 @@ class Tensor(TensorMethods):
                 sizes = abs(finite[finite != 0]).astype(numpy.float64)
                 whole = not sizes.size or (sizes.max() <= 1e3 * sizes.min()
                                            and sizes.max() < 1e8)
+            if whole and host.dtype.kind == "f":  # exact in float64, whose print NumPy
+                host = host.astype(numpy.float64)  # does not switch to 1.e+03 as float16's
             values = numpy.array2string(  # PyTorch's look: 4 decimals unless all whole
                 host, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
                 precision=None if whole else 4, floatmode="maxprec" if whole else "fixed",

@@ -283,3 +283,5 @@ def test_printing_float16_gives_no_warning() -> None:
             "tensor([6.0000e+04, 1.0000e+00], dtype=minigrad.float16)"
         )
     assert text == "tensor([100.,   1.,  inf,  nan], dtype=minigrad.float16)"
+    assert repr(minigrad.full((2,), 1000.0, dtype=minigrad.float16)) == (
+        "tensor([1000., 1000.], dtype=minigrad.float16)")  # as PyTorch, not 1.e+03
