@@ -23,8 +23,9 @@ graph in its place (PyTorch's ``torch.autograd.function``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.autograd.node import Function
@@ -67,9 +68,10 @@ class FunctionCtx(Function):
         self._versions = tuple(-1 if t is None else t._version_cell[0] for t in tensors)
 
     @property
-    def saved_tensors(self) -> tuple[Tensor | None, ...]:  # type: ignore[override]
-        """What :meth:`save_for_backward` kept, checked against in-place changes since."""
-        return self.saved
+    def saved_tensors(self) -> tuple[Tensor, ...]:
+        """What :meth:`save_for_backward` kept, checked against in-place changes since
+        (a ``None`` saved stays ``None``, as in PyTorch)."""
+        return cast("tuple[Tensor, ...]", self.saved)
 
     def mark_non_differentiable(self, *outputs: Tensor) -> None:
         """Declare outputs that get no gradient (they will not require grad)."""
@@ -163,9 +165,14 @@ def _node_for(t: Tensor) -> Function | Tensor | None:
     return t._grad_fn or (t if t._requires_grad else None)
 
 
-def _overrides(cls: type, name: str) -> bool:
-    return any(name in klass.__dict__ for klass in cls.__mro__
-               if klass not in (Function, FunctionCtx, object))
+def _user_static(cls: type, name: str) -> Any:
+    """The user's static method ``name`` of ``cls`` (or a base of its), or ``None``."""
+    for klass in cls.__mro__:
+        if klass in (Function, FunctionCtx, object):
+            return None
+        if name in klass.__dict__:
+            return getattr(cls, name)
+    return None
 
 
 def apply_custom(cls: type[Function], *args: Any, **kwargs: Any) -> Any:
@@ -180,9 +187,10 @@ def apply_custom(cls: type[Function], *args: Any, **kwargs: Any) -> Any:
     ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
     ctx._arg_shapes = tuple(tuple(a.shape) if isinstance(a, Tensor) else None for a in args)
     with no_grad():
-        if _overrides(cls, "setup_context"):
+        setup_context = _user_static(cls, "setup_context")
+        if setup_context is not None:
             output = cls.forward(*args, **kwargs)
-            cls.setup_context(ctx, args, output)  # type: ignore[attr-defined]
+            setup_context(ctx, args, output)
         else:
             output = cls.forward(ctx, *args, **kwargs)
     if not (is_grad_enabled() and any(ctx.needs_input_grad)):
@@ -235,9 +243,9 @@ def _record_outputs(ctx: FunctionCtx, outputs: list[Any], differentiable: list[T
 def once_differentiable(backward: F) -> F:
     """Decorate a PyTorch-style ``backward`` that is not itself differentiable: it runs
     without recording, so its gradients are constants."""
+    @functools.wraps(backward)
     def wrapper(ctx: Any, *grads: Any) -> Any:
         with no_grad():
             return backward(ctx, *grads)
 
-    wrapper.__name__, wrapper.__doc__ = backward.__name__, backward.__doc__
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)

@@ -4,8 +4,8 @@ as tensors on the current backend."""
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from typing import Any, cast
 
 import numpy
 
@@ -325,7 +325,7 @@ class DataLoader:
         return self.batch_sampler if self.batch_sampler is not None else self.sampler
 
     def __len__(self) -> int:
-        return len(self._index_sampler)  # type: ignore[arg-type]
+        return len(cast(Sized, self._index_sampler))
 
     def _fetcher(self) -> Fetcher:
         return Fetcher(self.dataset, self._auto_collation, self.collate_fn)

@@ -9,7 +9,7 @@ none is given, so :func:`minigrad.manual_seed` makes them repeat).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from typing import Any
+from typing import Any, cast
 
 import numpy
 
@@ -192,7 +192,7 @@ class BatchSampler(Sampler):
             yield batch
 
     def __len__(self) -> int:
-        n = len(self.sampler)  # type: ignore[arg-type]
+        n = len(cast(Sized, self.sampler))  # a sampler without __len__ raises TypeError
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from minigrad.optim.optimizer import Optimizer
 
@@ -259,7 +259,7 @@ class ReduceLROnPlateau:
                 raise ValueError(f"expected {n} min_lrs (one per group), got {len(min_lr)}")
             self.min_lrs = [float(v) for v in min_lr]
         else:
-            self.min_lrs = [float(min_lr)] * n  # type: ignore[arg-type]
+            self.min_lrs = [float(cast(float, min_lr))] * n
         self.optimizer = optimizer
         self.mode = mode
         self.factor = factor
