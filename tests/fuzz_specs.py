@@ -164,10 +164,8 @@ def _binary(kind: str = "normal", scalar_first: bool = True, mixed: bool = True)
     def gen(g: Gen) -> Case:
         a_shape, b_shape, bad = _pair_shapes(g)
         a = g.float(a_shape, kind) if not scalar_first else _operand(g, a_shape, kind, mixed)
-        if not isinstance(a, Val):
-            b = g.float(b_shape, kind)
-        else:
-            b = _operand(g, b_shape, kind, mixed)
+        # at least one tensor: a number first means a tensor second
+        b = _operand(g, b_shape, kind, mixed) if isinstance(a, Val) else g.float(b_shape, kind)
         return Case((a, b), note="shapes do not broadcast" if bad else "")
     return gen
 
@@ -333,14 +331,14 @@ def _logsumexp(g: Gen) -> Case:
 @fuzz("norm", sums=True)
 def _norm(g: Gen) -> Case:
     shape = g.shape()
-    p = g.pick(["fro", 2, 1, 3, math.inf, 0.5])
+    p = g.pick(["fro", 2, 1, 3, math.inf, 0.5, 0, -1, -math.inf])
     d = g.dims(len(shape))
     if p == "fro" and d is not None and not isinstance(d, list):
         d = [d]
     if p == "fro" and isinstance(d, list) and len(d) > 2:
         d = d[:2]
     return Case((g.float(shape), p, d), {"keepdim": g.chance(0.4)},
-                grad=p not in (math.inf, 0.5))
+                grad=p not in (math.inf, -math.inf, 0.5, -1))
 
 
 # --- shapes -------------------------------------------------------------------------------
@@ -1044,3 +1042,58 @@ def _type_as(g: Gen) -> Case:
 @fuzz("clone", "contiguous")
 def _clone(g: Gen) -> Case:
     return Case((g.float(g.shape()),))
+
+
+# --- in-place ops (on a non-leaf copy, so that gradients reach the input) -------------------
+def _in_place_call(fn: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+    y = x * 1
+    fn(y, *args, **kwargs)
+    return y
+
+
+@fuzz("fill_", torch="Tensor.fill_")
+def _fill(g: Gen) -> Case:
+    value: Any = g.pick([2.5, -1, 0.0]) if g.chance(0.6) else g.float(())
+    return Case((g.float(g.shape()), value), call=_in_place_call)
+
+
+@fuzz("zero_", torch="Tensor.zero_")
+def _zero(g: Gen) -> Case:
+    return Case((g.float(g.shape()),), call=_in_place_call)
+
+
+@fuzz("copy_", torch="Tensor.copy_")
+def _copy(g: Gen) -> Case:
+    shape = g.shape()
+    source = g.float(g.broadcast_to(shape)[-len(shape):] if shape else ())
+    if g.chance(0.1):
+        source = g.ints(source.array.shape, -3, 4)
+    return Case((g.float(shape), source), call=_in_place_call)
+
+
+def _set_item(fn: Any, x: Any, index: Any, value: Any) -> Any:
+    y = x * 1
+    fn(y, index, value)
+    return y
+
+
+@fuzz("setitem", torch=lambda x, index, value: x.__setitem__(index, value))
+def _setitem(g: Gen) -> Case:
+    from minigrad.functional.indexing import _numpy_getitem
+
+    case = _getitem(g)
+    x, index = case.args
+    if isinstance(index, Val):  # a mask or an index tensor: keep it as a plain array
+        index = index.array
+    try:
+        picked = _numpy_getitem(x.array, index).shape
+    except IndexError:  # a bad index: both must refuse it, whatever the value
+        picked = ()
+    roll = g.rng.random()
+    if roll < 0.3:
+        value: Any = g.pick([1.5, -2.0, 0])
+    elif roll < 0.6 or not picked:
+        value = g.float(picked)
+    else:
+        value = g.float(picked[-1:])
+    return Case((x, index, value), call=_set_item, note=case.note)

@@ -170,9 +170,10 @@ def getitem(input: Tensor, index: Any) -> Tensor:
 
 def _numpy_getitem(a: Any, index: Any) -> Any:
     """PyTorch's indexing rule on a NumPy array (the row's reference)."""
-    items = index if isinstance(index, tuple) else (index,)
+    items = tuple(numpy.asarray(i) if isinstance(i, list) else i
+                  for i in (index if isinstance(index, tuple) else (index,)))
     split = _integers_first(items)
-    return a[index] if split is None else a[split[0]][split[1]]
+    return a[items] if split is None else a[split[0]][split[1]]
 
 
 def _integers_first(items: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:

@@ -315,7 +315,7 @@ class LogSumExp(Function):
 
     def backward(ctx, g: Tensor) -> Tensor:
         (x,) = ctx.saved_tensors
-        axes, keepdim = ctx.attrs["axes"], ctx.attrs["keepdim"]
+        axes = ctx.attrs["axes"]
         kept = _kept_shape(x.shape, axes)
         result = LogSumExp.apply(x, axes=axes, keepdim=True)  # again: differentiable
         return g.reshape(kept) * (x - result).exp()
@@ -340,16 +340,25 @@ def logsumexp(input: Tensor, dim: Dims, keepdim: bool = False) -> Tensor:
 def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool = False
          ) -> Tensor:
     """The vector p-norm over ``dim`` (all elements when None): ``"fro"`` or 2 is the
-    Euclidean norm, ``inf``/``-inf`` the largest/smallest absolute value."""
-    if not (p in ("fro", 2, 2.0) or isinstance(p, (int, float))):
-        raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
-    if p not in ("fro", 2, 2.0) and math.isinf(p):
+    Euclidean norm, ``inf``/``-inf`` the largest/smallest absolute value, 0 the number of
+    non-zero elements. Computed on ``x / max|x|``, so it neither overflows nor underflows."""
+    if isinstance(p, str):
+        if p != "fro":
+            raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
+        p = 2.0
+    if math.isinf(p):
         return amax(input.abs(), dim, keepdim) if p > 0 else amin(input.abs(), dim, keepdim)
+    if p == 0:  # the number of non-zero elements: its gradient is 0
+        dtype = input.dtype if is_floating(input.dtype) else get_default_dtype()
+        zero = input.where(constant(input, False, bool), 0.0)  # 0, yet part of the graph
+        return sum((input != 0).to(dtype) + zero, dim, keepdim)
+    if p < 0:  # like a minimum, it has no identity
+        _nonempty(input, None if dim is None else normalize_dims(dim, input.ndim), "norm")
     # divided by the largest magnitude first (a constant), so that |x|**p neither overflows
     # nor underflows: the 2-norm of 1e200 is 1e200 and that of 1e-200 is 1e-200
     scale = _norm_scale(input, dim)
     scaled = input / scale
-    if p in ("fro", 2, 2.0):
+    if p == 2:
         out = Sqrt.apply(sum(scaled * scaled, dim, keepdim=True), zero_slope_at_zero=True)
     else:
         total = sum(scaled.abs() ** p, dim, keepdim=True)
