@@ -149,10 +149,10 @@ def _index(values: Any) -> Arg:
 
 @op("getitem", GetItem, IndexAdd, method="__getitem__",
     samples=[S((3, 5), (1, slice(None, None, 2))), S((2, 3), (None, Ellipsis, slice(1, None))),
-             S((3, 2, 4), (1, slice(None), _index([0, 3, 3])), note="int, slice, array"),
              S((4, 3), (slice(None, None, -1), 1)), S((3, 2), _index([0, 2, 0, 0])),
              S((2, 3), (_index([0, 1, 1]), _index([2, 0, 2]))),
-             S((3, 4), call=lambda f, a: f(a, a > 0), note="boolean mask")],
+             S((3, 4), call=lambda f, a: f(a, a > 0), note="boolean mask"),
+             S((3, 2, 4), (1, slice(None), _index([0, 3, 3])), note="int, slice, array")],
     reference=lambda a, index: _numpy_getitem(a, index))
 def getitem(input: Tensor, index: Any) -> Tensor:
     """``input[index]``: ints, slices (with steps), None, Ellipsis, bool masks, int arrays.
