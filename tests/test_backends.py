@@ -58,11 +58,19 @@ toy = toy_backend:ToyBackend
 toy_offline = toy_backend:OfflineBackend
 toy_missing = toy_backend_not_there:Backend
 toy_wrong = toy_backend:NotABackend
+toy_exits = toy_backend_exits:Backend
+toy_broken = toy_backend_broken:Backend
 """
+
+# plugins that fail while importing: one ends the program, one misses a dependency
+EXITING_MODULE = "import sys\nsys.exit('no accelerator here, bye')\n"
+BROKEN_MODULE = "import a_dependency_that_is_not_installed\n"
 
 
 def _write_toy_distribution(root: Path) -> Path:
     (root / "toy_backend.py").write_text(TOY_MODULE)
+    (root / "toy_backend_exits.py").write_text(EXITING_MODULE)
+    (root / "toy_backend_broken.py").write_text(BROKEN_MODULE)
     info = root / "minigrad_toy-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: minigrad-toy\nVersion: 0.1\n")
@@ -83,9 +91,11 @@ def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated: None) -> Iter
     """The toy plugin installed (on sys.path) for one test; yields its folder."""
     root = _write_toy_distribution(tmp_path)
     monkeypatch.syspath_prepend(str(root))  # also invalidates the import caches
-    monkeypatch.delitem(sys.modules, "toy_backend", raising=False)
+    for module in ("toy_backend", "toy_backend_exits", "toy_backend_broken"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
     yield root
-    sys.modules.pop("toy_backend", None)
+    for module in ("toy_backend", "toy_backend_exits", "toy_backend_broken"):
+        sys.modules.pop(module, None)
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -239,6 +249,41 @@ def test_plugin_is_listed_and_reported(toy: Path) -> None:
         backends.get("toy_offline")
     with pytest.raises(TypeError, match="must name a subclass"):
         backends.get("toy_wrong")
+
+
+def test_plugin_that_exits_while_importing_does_not_end_the_program(toy: Path) -> None:
+    infos = {i.name: i for i in backends.available()}  # would exit before the fix
+    assert not infos["toy_exits"].usable
+    assert infos["toy_exits"].reason == (
+        "failed to load toy_backend_exits:Backend: it called sys.exit('no accelerator here, "
+        "bye')")
+    with pytest.raises(ImportError, match=r"minigrad backend plugin 'toy_exits' \(entry point "
+                                          r"'toy_backend_exits:Backend' in group "
+                                          r"'minigrad.backends'\) failed to import: it called "
+                                          r"sys.exit"):
+        backends.get("toy_exits")
+    assert infos["numpy"].usable and backends.current().name == "numpy"
+
+
+def test_plugin_that_fails_to_import_is_named_with_its_entry_point(toy: Path) -> None:
+    reason = _info("toy_broken").reason
+    assert reason == ("failed to load toy_backend_broken:Backend: ModuleNotFoundError: No "
+                      "module named 'a_dependency_that_is_not_installed'")
+    with pytest.raises(ImportError, match=r"plugin 'toy_broken' \(entry point "
+                                          r"'toy_backend_broken:Backend' .*\) failed to import: "
+                                          r"ModuleNotFoundError: No module named "
+                                          r"'a_dependency_that_is_not_installed'") as info:
+        backends.get("toy_broken")
+    assert isinstance(info.value.__cause__, ModuleNotFoundError)
+
+
+def test_env_naming_a_plugin_that_exits_fails_at_import_with_a_clear_error(toy: Path) -> None:
+    done = _run("import minigrad", MINIGRAD_BACKEND="toy_exits",
+                PYTHONPATH=os.pathsep.join([str(toy), os.environ.get("PYTHONPATH", "")]))
+    assert done.returncode == 1
+    assert "ImportError: MINIGRAD_BACKEND=toy_exits: minigrad backend plugin 'toy_exits'" in (
+        done.stderr)
+    assert "failed to import: it called sys.exit('no accelerator here, bye')" in done.stderr
 
 
 def test_training_step_on_plugin_backend(toy: Path) -> None:

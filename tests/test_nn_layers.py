@@ -46,7 +46,8 @@ def test_linear_errors(backend: minigrad.backends.Backend) -> None:
     with pytest.raises(RuntimeError, match=r"input of shape \(2, 4\) can't be multiplied by "
                                            r"weight of shape \(3, 5\)"):
         nn.Linear(5, 3)(minigrad.randn(2, 4))
-    with pytest.raises(RuntimeError, match=r"bias has shape \(2,\), expected \(3,\)"):
+    with pytest.raises(RuntimeError, match=r"bias of shape \(2,\) can't be added to the output of "
+                                           r"shape \(2, 3\) \(expected \(3,\)"):
         F.linear(minigrad.randn(2, 5), minigrad.randn(3, 5), minigrad.randn(2))
     with pytest.raises(ValueError, match="non-negative"):
         nn.Linear(-1, 3)

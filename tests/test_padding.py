@@ -76,8 +76,9 @@ def test_errors(backend: Backend) -> None:
         pad(x, (1, 1, 1))
     with pytest.raises(ValueError, match="at most 2 per dimension"):
         pad(x, (1,) * 8)
-    with pytest.raises(ValueError, match="negative padding"):
-        pad(x, (-1, 1), mode="reflect")
+    with pytest.raises(RuntimeError, match=r"padding \(-2, -2\) of dimension 2 would make "
+                                           "its size 3 negative"):
+        pad(x, (-2, -2))
     with pytest.raises(ValueError, match="reflect padding \\(3, 0\\) of dimension 2 must be "
                                          "smaller than its size 3"):
         pad(x, (3, 0), mode="reflect")
@@ -103,3 +104,18 @@ def test_matches_torch(backend: Backend) -> None:
         out_t.backward(torch.tensor(g))
         assert x.grad is not None
         assert_close(x.grad, xt.grad.numpy())
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_negative_sizes_crop_as_in_torch(mode: str) -> None:
+    torch = pytest.importorskip("torch")
+    values = numpy.arange(24.0).reshape(1, 2, 3, 4)
+    for widths in [(-1, 2, 0, 0), (-2, -1, 1, -1), (0, 1, -1, 1), (-1, -1, -1, 0)]:
+        x = minigrad.tensor(values, requires_grad=True)
+        xt = torch.tensor(values, requires_grad=True)
+        got = pad(x, widths, mode=mode)
+        want = torch.nn.functional.pad(xt, widths, mode=mode)
+        numpy.testing.assert_array_equal(got.detach().numpy(), want.detach().numpy())
+        (got * got).sum().backward()
+        (want * want).sum().backward()
+        numpy.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())

@@ -264,8 +264,9 @@ def test_errors(backend: Backend) -> None:
         max_pool2d(minigrad.ones(5, 5), 2)
     with pytest.raises(ValueError, match="norm_type must be non-zero"):
         lp_pool2d(x, 0, 2)
-    with pytest.raises(ValueError, match="output_size must hold positive ints"):
-        adaptive_avg_pool2d(x, (0, 2))
+    with pytest.raises(ValueError, match="output_size must hold non-negative ints"):
+        adaptive_avg_pool2d(x, (-1, 2))
+    assert adaptive_avg_pool2d(x, (0, 2)).shape == (1, 1, 0, 2)  # empty, as in PyTorch
     with pytest.raises(ValueError, match="divisor_override must be at least 1"):
         avg_pool2d(x, 2, divisor_override=0)
     out, index = max_pool2d(x, 2, return_indices=True)

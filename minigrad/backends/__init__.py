@@ -71,7 +71,23 @@ def _registered() -> dict[str, EntryPoint]:
 
 
 def _load_class(ep: EntryPoint) -> type[Backend]:
-    cls = ep.load()
+    """The backend class an entry point names.
+
+    Raises
+    ------
+    ImportError
+        If importing the plugin fails in any way, ``sys.exit()`` inside its import
+        included; the message names the plugin, its entry point and the error.
+    TypeError
+        If the entry point names something that is not a :class:`Backend` subclass.
+    """
+    try:
+        cls = ep.load()
+    except (Exception, SystemExit) as exc:  # a plugin must not end the program
+        raise ImportError(
+            f"minigrad backend plugin {ep.name!r} (entry point {ep.value!r} in group "
+            f"{ENTRY_POINT_GROUP!r}) failed to import: {_describe_error(exc)}"
+        ) from exc
     if not (isinstance(cls, type) and issubclass(cls, Backend)):
         raise TypeError(
             f"entry point {ep.name!r} ({ep.value}) in group {ENTRY_POINT_GROUP!r} must name a "
@@ -80,11 +96,23 @@ def _load_class(ep: EntryPoint) -> type[Backend]:
     return cls
 
 
+def _describe_error(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def _reason(ep: EntryPoint) -> str | None:
     try:
-        return _load_class(ep).unavailable_reason()
-    except Exception as exc:  # a broken plugin is reported, not fatal
-        return f"failed to load {ep.value}: {type(exc).__name__}: {exc}"
+        cls = _load_class(ep)
+    except ImportError as exc:
+        return f"failed to load {ep.value}: {_describe_error(exc.__cause__ or exc)}"
+    except TypeError as exc:
+        return f"failed to load {ep.value}: TypeError: {exc}"
+    try:
+        return cls.unavailable_reason()
+    except (Exception, SystemExit) as exc:  # a broken plugin is reported, not fatal
+        return f"{ep.value}.unavailable_reason() failed: {_describe_error(exc)}"
 
 
 def available() -> list[BackendInfo]:
@@ -94,7 +122,8 @@ def available() -> list[BackendInfo]:
     -------
     list of BackendInfo
         One entry per registered backend, sorted by name. A backend whose plugin fails
-        to import is listed as unusable with the error as its reason.
+        to import (even by calling ``sys.exit()``) is listed as unusable with the error as
+        its reason.
 
     Examples
     --------
@@ -128,6 +157,11 @@ def get(name: str) -> Backend:
     ------
     ValueError
         If no backend of that name is registered (the message lists those that are).
+    ImportError
+        If the plugin fails to import (the message names it, its entry point and the
+        error; a ``sys.exit()`` in the plugin's import is caught too).
+    TypeError
+        If the entry point names something that is not a :class:`Backend` subclass.
     RuntimeError
         If the backend is registered but cannot run here (the message says why and what
         to install), or if it fails while starting.
@@ -146,14 +180,15 @@ def get(name: str) -> Backend:
             f"{_describe(registered)}"
         )
     cls = _load_class(registered[name])
-    reason = cls.unavailable_reason()
+    reason = _reason(registered[name])
     if reason is not None:
         raise RuntimeError(f"minigrad backend {name!r} cannot be used here: {reason}")
     try:
         backend = cls()
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a plugin must not end the program
         raise RuntimeError(
-            f"minigrad backend {name!r} failed to start: {type(exc).__name__}: {exc}"
+            f"minigrad backend {name!r} (entry point {registered[name].value!r}) failed to "
+            f"start: {_describe_error(exc)}"
         ) from exc
     backend.name = name
     if _seed is not None:
@@ -174,7 +209,7 @@ def _from_environment() -> Backend:
     name = os.environ.get(ENV_VAR, "").strip() or DEFAULT
     try:
         return get(name)
-    except (ValueError, RuntimeError) as exc:
+    except (ValueError, RuntimeError, ImportError, TypeError) as exc:
         raise type(exc)(f"{ENV_VAR}={name}: {exc}") from exc
 
 
@@ -202,8 +237,9 @@ def current() -> Backend:
 
     Raises
     ------
-    ValueError, RuntimeError
-        As :func:`get`, if ``MINIGRAD_BACKEND`` names an unknown or unusable backend.
+    ValueError, RuntimeError, ImportError, TypeError
+        As :func:`get`, if ``MINIGRAD_BACKEND`` names an unknown, broken or unusable
+        backend.
     """
     global _current
     if _current is None:

@@ -91,6 +91,8 @@ class ArrayNamespace(Protocol):
     bitwise_or: Any
     bitwise_xor: Any
     floor_divide: Any
+    remainder: Any
+    fmod: Any
 
     # reductions and products
     max: Any

@@ -221,6 +221,18 @@ def adaptive_taps(n: int, n_out: int) -> tuple[list[list[int]], list[list[bool]]
     return table, real
 
 
+def check_nonempty(shape: Sequence[int], trailing: int, op: str) -> None:
+    """Refuse a size-0 dimension among the last ``trailing`` of ``shape`` (PyTorch's
+    pooling and unfolding accept an empty batch but not an empty image or channel)."""
+    dims = tuple(shape)[len(shape) - trailing:]
+    if 0 in dims:
+        which = len(shape) - trailing + dims.index(0)
+        raise RuntimeError(
+            f"{op}: expected an input with non-zero sizes in its non-batch dimensions, got "
+            f"shape {tuple(shape)} (dimension {which} is empty)"
+        )
+
+
 def check_batched(shape: Sequence[int], spatial: int, op: str) -> bool:
     """Whether an input of ``shape`` has a batch dimension (``spatial + 2`` dimensions)
     or not (``spatial + 1``); a clear error for anything else."""

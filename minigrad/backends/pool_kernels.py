@@ -122,7 +122,8 @@ def pool2d_scatter(xp: Any, grad_out: Array, indices: Array, input_size: Pair) -
 def pool2d_gather(xp: Any, x: Array, indices: Array) -> Array:
     """Read ``x (N, C, H, W)`` at flat plane ``indices (N, C, oh, ow)``."""
     n, c, h, w = x.shape
-    flat = xp.take_along_axis(x.reshape(n, c, h * w), indices.reshape(n, c, -1), axis=2)
+    picks = indices.shape[2] * indices.shape[3]  # spelled out: -1 is ambiguous when n == 0
+    flat = xp.take_along_axis(x.reshape(n, c, h * w), indices.reshape(n, c, picks), axis=2)
     return flat.reshape(indices.shape)
 
 
@@ -156,7 +157,8 @@ def unpool2d(xp: Any, x: Array, indices: Array, output_size: Pair) -> Array:
     plane = output_size[0] * output_size[1]
     out = xp.zeros((n * c, plane), dtype=x.dtype)
     rows = xp.arange(n * c).reshape(n * c, 1)
-    out[rows, indices.reshape(n * c, -1)] = x.reshape(n * c, -1)
+    picks = x.shape[2] * x.shape[3]  # spelled out: -1 is ambiguous when n * c == 0
+    out[rows, indices.reshape(n * c, picks)] = x.reshape(n * c, picks)
     return out.reshape(n, c, *output_size)
 
 

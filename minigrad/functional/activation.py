@@ -25,13 +25,28 @@ from minigrad.types import Array
 
 class Relu(Function):
     def forward(ctx, a: Array) -> Array:
-        positive = a > 0
-        ctx.save(positive.astype(a.dtype))
-        return ctx.xp.where(positive, a, 0).astype(a.dtype, copy=False)
+        # "not <= 0" rather than "> 0": a NaN stays NaN and passes its gradient, as in PyTorch
+        kept = ~(a <= 0)
+        ctx.save(kept.astype(a.dtype))
+        return ctx.xp.where(kept, a, 0).astype(a.dtype, copy=False)
 
     def backward(ctx, g: Tensor) -> Tensor:
         (positive,) = ctx.saved_tensors
         return g * positive
+
+
+class Hardtanh(Function):
+    """``x`` clamped to ``[low, high]``. The gradient is 1 strictly inside (and at NaN) and 0
+    from the bounds outwards, as PyTorch's ``hardtanh`` (unlike ``clamp``, whose gradient
+    is 1 at the bounds too)."""
+
+    def forward(ctx, a: Array, low: float = -1.0, high: float = 1.0) -> Array:
+        ctx.save((~((a <= low) | (a >= high))).astype(a.dtype))
+        return ctx.xp.clip(a, low, high).astype(a.dtype, copy=False)
+
+    def backward(ctx, g: Tensor) -> Tensor:
+        (inside,) = ctx.saved_tensors
+        return g * inside
 
 
 class Sigmoid(Function):
@@ -92,6 +107,22 @@ class LogSigmoid(Function):
         return g * (-x).sigmoid()
 
 
+class Silu(Function):
+    """``x * sigmoid(x)``, with PyTorch's fused gradient ``s * (1 + x * (1 - s))``: composed
+    from ``mul`` and ``sigmoid`` it would overflow (``x * g`` for a huge ``x``) into
+    ``inf * 0 = NaN``."""
+
+    def forward(ctx, a: Array) -> Array:
+        xp = ctx.xp
+        ctx.save(a)
+        return (a * xp.exp(-xp.logaddexp(0, -a))).astype(a.dtype, copy=False)
+
+    def backward(ctx, g: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        s = x.sigmoid()
+        return g * (s * (1 + x * (1 - s)))
+
+
 class Erf(Function):
     """The error function; its derivative ``2/sqrt(pi) exp(-x^2)`` is written in tensor ops."""
 
@@ -104,15 +135,17 @@ class Erf(Function):
         return g * (-(x * x)).exp() * (2 / math.sqrt(math.pi))
 
 
-def _shifted(xp: Any, a: Array, dim: int) -> Array:
-    """``a`` minus its maximum along ``dim`` (an infinite maximum shifts by 0)."""
-    top = a.max(axis=dim, keepdims=True)
-    return a - xp.where(xp.isfinite(top), top, 0)
+def _shifted(a: Array, dim: int) -> Array:
+    """``a`` minus its maximum along ``dim``. A row holding +inf (or only -inf) becomes
+    NaN, as in PyTorch: its softmax is not defined."""
+    if a.size == 0:  # no maximum to take; the (empty) result needs no shift
+        return a
+    return a - a.max(axis=dim, keepdims=True)
 
 
 class Softmax(Function):
     def forward(ctx, a: Array, dim: int = -1) -> Array:
-        e = ctx.xp.exp(_shifted(ctx.xp, a, dim))
+        e = ctx.xp.exp(_shifted(a, dim))
         out = e / e.sum(axis=dim, keepdims=True)
         ctx.save(out)
         return out
@@ -125,7 +158,7 @@ class Softmax(Function):
 class LogSoftmax(Function):
     def forward(ctx, a: Array, dim: int = -1) -> Array:
         xp = ctx.xp
-        shifted = _shifted(xp, a, dim)
+        shifted = _shifted(a, dim)
         out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save(out)
         return out
@@ -206,13 +239,13 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-@op("silu", functional=True, samples=[S((3, 4))], reference=lambda a, inplace=False: a / (
+@op("silu", Silu, functional=True, samples=[S((3, 4))], reference=lambda a, inplace=False: a / (
     1 + numpy.exp(-a)))
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (also called swish)."""
     if inplace:
         return apply_in_place(input, silu)
-    return input * sigmoid(input)
+    return Silu.apply(floating(input))
 
 
 @op("softplus", functional=True, samples=[S((3, 4)), S((4,), 2.0, 1.0)],
@@ -225,14 +258,17 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     return where(scaled > threshold, input, smooth)
 
 
-@op("hardtanh", functional=True, samples=[S((3, 4)), S((4,), -0.5, 0.5)],
+@op("hardtanh", Hardtanh, functional=True, samples=[S((3, 4)), S((4,), -0.5, 0.5)],
     reference=lambda a, lo=-1.0, hi=1.0, inplace=False: numpy.clip(a, lo, hi))
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """``x`` clamped to ``[min_val, max_val]``."""
     if inplace:
         return apply_in_place(input, hardtanh, min_val, max_val)
-    return input.clamp(min_val, max_val)
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
+                         f"({max_val})")
+    return Hardtanh.apply(input, low=float(min_val), high=float(max_val))
 
 
 @op("relu6", functional=True, samples=[S((3, 4), note="scaled")],

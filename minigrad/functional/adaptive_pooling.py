@@ -29,10 +29,18 @@ def _adaptive_size(input: Tensor, output_size: Any, op: str) -> Pair:
     if len(items) != 2:
         raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
     size = tuple(input.shape[-2 + i] if v is None else v for i, v in enumerate(items))
-    if not all(isinstance(v, int) and v >= 1 for v in size):
-        raise ValueError(f"{op}: output_size must hold positive ints (or None), got "
+    if not all(isinstance(v, int) and v >= 0 for v in size):
+        raise ValueError(f"{op}: output_size must hold non-negative ints (or None), got "
                          f"{output_size!r}")
     return (int(size[0]), int(size[1]))
+
+
+def _empty_output(x: Tensor, oh: int, ow: int, is_batched: bool) -> Tensor:
+    """The output of an adaptive pooling to a size with a 0 in it: no elements (PyTorch
+    gives it too, and can't differentiate it either)."""
+    xp = x.backend.xp
+    out = constant(x, xp.zeros((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype))
+    return out if is_batched else out.squeeze(0)
 
 
 def _window_mean(x: Tensor, n_out: int, dim: int) -> Tensor:
@@ -78,7 +86,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     RuntimeError
         If the input is not 3-D/4-D.
     ValueError
-        If ``output_size`` is not positive.
+        If ``output_size`` is negative.
 
     Shape
     -----
@@ -98,9 +106,11 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     op = "adaptive_avg_pool2d"
     if input.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
-    x, is_batched = batched(input, op)
+    x, is_batched = batched(input, op, nonempty=2)
     oh, ow = _adaptive_size(x, output_size, op)
     h, w = x.shape[2], x.shape[3]
+    if oh == 0 or ow == 0:
+        return _empty_output(x, oh, ow, is_batched)
     if (oh, ow) == (1, 1):
         out = x.mean((2, 3), keepdim=True)
     elif h % oh == 0 and w % ow == 0:
@@ -154,9 +164,12 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     [[[[11.0]]]]
     """
     op = "adaptive_max_pool2d"
-    x, is_batched = batched(input, op)
+    x, is_batched = batched(input, op, nonempty=3 if input.ndim == 4 else 2)
     oh, ow = _adaptive_size(x, output_size, op)
     h, w = x.shape[2], x.shape[3]
+    if oh == 0 or ow == 0:
+        out = _empty_output(x, oh, ow, is_batched)
+        return (out, out.long()) if return_indices else out
     if h % oh == 0 and w % ow == 0 and (oh, ow) != (1, 1):
         return max_pool2d(input, (h // oh, w // ow), return_indices=return_indices)
     index = pool_kernels.adaptive_argmax(x.backend.xp, x.array, oh, ow)

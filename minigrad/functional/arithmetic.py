@@ -95,8 +95,11 @@ class Pow(Function):
             slope = where(b == 0, 0.0, b * a ** (b - 1))
             ga = unbroadcast(g * slope, sa)
         if out is not None:
-            safe_log = where(a > 0, a, 1.0).log()
-            gb = unbroadcast(g * out * safe_log, sb)
+            # out * log(a), except 0 where a == 0 and b >= 0 (0 * -inf): PyTorch's rule; a
+            # negative base has no real logarithm, so its slope is NaN, as in PyTorch
+            with numpy.errstate(invalid="ignore", divide="ignore"):
+                slope = out * a.log()
+            gb = unbroadcast(g * where((a == 0) & (b >= 0), 0.0, slope), sb)
         return ga, gb
 
 
@@ -119,21 +122,26 @@ class Abs(Function):
 
 
 class Select(Function):
-    """maximum / minimum: the gradient goes to the selected input, split evenly on ties."""
+    """maximum / minimum: the gradient goes to the selected input, split evenly on ties.
+    Where a NaN makes the result NaN, both inputs get the gradient, as in PyTorch (an
+    input gets none only where the other one strictly wins)."""
 
     def forward(ctx, a: Array, b: Array, largest: bool = True) -> Array:
         xp = ctx.xp
         out = xp.maximum(a, b) if largest else xp.minimum(a, b)
         ctx.shapes = (a.shape, b.shape)
-        ctx.save(((out == a) * 1.0 - (a == b) * 0.5).astype(out.dtype, copy=False))
+        loses_a, loses_b = (a < b, b < a) if largest else (a > b, b > a)
+        tie = (a == b) * 0.5
+        ctx.save((1.0 - loses_a - tie).astype(out.dtype, copy=False),
+                 (1.0 - loses_b - tie).astype(out.dtype, copy=False))
         return out
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        (weight_a,) = ctx.saved_tensors
+        weight_a, weight_b = ctx.saved_tensors
         sa, sb = ctx.shapes
         return (
             unbroadcast(g * weight_a, sa) if ctx.needs_input_grad[0] else None,
-            unbroadcast(g * (1 - weight_a), sb) if ctx.needs_input_grad[1] else None,
+            unbroadcast(g * weight_b, sb) if ctx.needs_input_grad[1] else None,
         )
 
 
@@ -190,7 +198,14 @@ def add(input: Tensor | Scalar, other: Tensor | Scalar, *, alpha: Scalar = 1) ->
     samples=[*_BINARY, S((2, 3), (3,), alpha=2.0)],
     reference=lambda a, b, alpha=1: a - alpha * numpy.asarray(b))
 def sub(input: Tensor | Scalar, other: Tensor | Scalar, *, alpha: Scalar = 1) -> Tensor:
-    """``input - alpha * other``, broadcast."""
+    """``input - alpha * other``, broadcast.
+
+    Raises
+    ------
+    RuntimeError
+        If an operand is a bool (as in PyTorch: use ``~mask`` for a mask's complement).
+    """
+    _refuse_bool("sub", "subtraction", input, other)
     if alpha != 1:
         other = other * alpha
     a, b = as_operands(input, other)
@@ -232,8 +247,18 @@ def pow(input: Tensor | Scalar, exponent: Tensor | Scalar) -> Tensor:
 @op("neg", Neg, method=("neg", "negative", "__neg__"), inplace="neg_",
     torch=("neg", "negative"), samples=[S((3,))], reference=numpy.negative)
 def neg(input: Tensor) -> Tensor:
-    """``-input``."""
+    """``-input`` (not for bool tensors, as in PyTorch: use ``~mask``)."""
+    _refuse_bool("neg", "negation", input)
     return Neg.apply(input)
+
+
+def _refuse_bool(name: str, what: str, *operands: Tensor | Scalar) -> None:
+    if any(isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype == bool_)
+           for x in operands):
+        raise RuntimeError(
+            f"{name}: {what} with a bool tensor is not supported, as in PyTorch; to invert a "
+            "mask use ~mask or logical_not()"
+        )
 
 
 @op("abs", Abs, method=("abs", "absolute", "__abs__"), inplace="abs_",

@@ -1,8 +1,7 @@
 """Comparisons, logic, tests of values and integer division: ops without a gradient.
 
 They run through :meth:`~minigrad.autograd.Function.apply` like every op (backend checks,
-error messages), but never record a node. ``remainder`` is differentiable: it is built
-from ``floor_divide`` and arithmetic.
+error messages), but never record a node, except ``remainder``, which is differentiable.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from typing import Any
 import numpy
 
 from minigrad.autograd import Function
-from minigrad.functional.operands import as_operands
+from minigrad.functional.operands import as_operands, unbroadcast
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
 from minigrad.types import Array, Scalar
@@ -25,6 +24,32 @@ class Ufunc(Function):
 
     def forward(ctx, *arrays: Array, name: str = "") -> Array:
         return getattr(ctx.xp, name)(*arrays)
+
+
+class Remainder(Function):
+    """``a % b`` with the sign of ``b``. Floats take ``fmod`` (exact) and add ``b`` where
+    the signs differ, rather than ``a - b * floor(a / b)``, which loses every digit once
+    ``a / b`` is large. The gradient is ``1`` for ``a`` and ``-floor(a / b)`` for ``b``."""
+
+    def forward(ctx, a: Array, b: Array) -> Array:
+        xp = ctx.xp
+        ctx.shapes = (a.shape, b.shape)
+        if ctx.needs_input_grad[1]:
+            ctx.save(xp.floor_divide(a, b))
+        if a.dtype.kind != "f":
+            return xp.remainder(a, b)
+        out = xp.fmod(a, b)
+        flip = (out != 0) & ((out < 0) != (b < 0))
+        return xp.where(flip, out + b, out).astype(out.dtype, copy=False)
+
+    def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        sa, sb = ctx.shapes
+        ga = unbroadcast(g, sa) if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            (quotient,) = ctx.saved_tensors
+            gb = unbroadcast(-g * quotient, sb)
+        return ga, gb
 
 
 def _operand(like: Tensor, other: Any) -> Tensor:
@@ -177,12 +202,14 @@ def floor_divide(input: Tensor | Scalar, other: Tensor | Scalar) -> Tensor:
     return Ufunc.apply(a, b, name="floor_divide")
 
 
-@op("remainder", method=("remainder", "__mod__"), reflected="__rmod__", torch=True,
-    samples=[S((3, 4), (3, 4), positive=True), S((4,), 0.7)], reference=numpy.remainder)
+@op("remainder", Remainder, method=("remainder", "__mod__"), reflected="__rmod__", torch=True,
+    samples=[S((3, 4), (3, 4), positive=True), S((4,), 0.7), S((2, 3), (3,), note="signs")],
+    reference=numpy.remainder)
 def remainder(input: Tensor | Scalar, other: Tensor | Scalar) -> Tensor:
-    """``input % other``, with the sign of the divisor (Python's and PyTorch's ``%``)."""
+    """``input % other``, with the sign of the divisor (Python's and PyTorch's ``%``),
+    exact for floats of any size."""
     a, b = as_operands(input, other)
-    return a - b * floor_divide(a.detach(), b.detach())
+    return Remainder.apply(a, b)
 
 
 @op("equal", torch=True, differentiable=False,
@@ -201,7 +228,7 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
              equal_nan: bool = False) -> bool:
     """Whether ``|input - other| <= atol + rtol * |other|`` everywhere."""
     a, b = as_operands(input.detach(), other.detach())
-    close = (a - b).abs() <= atol + rtol * b.abs()
+    close = ((a - b).abs() <= atol + rtol * b.abs()) | (a == b)  # equal infinities too
     if equal_nan:
         close = close | (a.isnan() & b.isnan())
     return bool(close.all())

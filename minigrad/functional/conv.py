@@ -140,6 +140,16 @@ def _batched(input: Tensor, op: str, spatial: int) -> tuple[Tensor, bool]:
     return input.unsqueeze(0), False
 
 
+def _check_image(x: Tensor, input: Tensor, op: str) -> None:
+    # PyTorch refuses an empty image, however much padding is added, unless the batch or
+    # the channels are empty too
+    if 0 in x.shape[2:] and 0 not in x.shape[:2]:
+        raise RuntimeError(
+            f"{op}: an empty batch or zero channels are supported, an empty image is not; got "
+            f"input shape {input.shape}"
+        )
+
+
 def _check_float_pair(input: Tensor, weight: Tensor, op: str) -> None:
     if input.dtype != weight.dtype:
         raise TypeError(
@@ -267,6 +277,7 @@ def conv2d(
     if padding_mode not in _PADDING_MODES:
         raise ValueError(f"{op}: padding_mode must be one of {_PADDING_MODES}, got "
                          f"{padding_mode!r}")
+    _check_image(x, input, op)
     out_channels, per_group = weight.shape[0], weight.shape[1]
     channels = x.shape[1]
     if out_channels % groups:
@@ -361,6 +372,7 @@ def conv1d(
     """
     op = "conv1d"
     x, batched = _batched(input, op, 1)
+    _check_image(x, input, op)
     if weight.ndim != 3:
         raise RuntimeError(
             f"{op}: weight must be 3-D (out_channels, in_channels/groups, k), got shape "
@@ -470,6 +482,7 @@ def conv_transpose2d(
         )
     if channels % groups:
         raise RuntimeError(f"{op}: in_channels {channels} is not divisible by groups={groups}")
+    _check_image(x, input, op)
     kernel: Pair = (weight.shape[2], weight.shape[3])
     stride2 = as_pair(stride, "stride", op)
     dilation2 = as_pair(dilation, "dilation", op)
@@ -493,11 +506,11 @@ def conv_transpose2d(
             f"{x.shape[2]} x {x.shape[3]}, kernel {kernel}, stride {stride2}, padding "
             f"{(ph, pw)}, dilation {dilation2}, output_padding {(oph, opw)})"
         )
+    _check_bias(bias, weight.shape[1] * groups, x.dtype, op)
     out = Conv2dGradInput.apply(
         x, weight, input_size=(size[0], size[1]), padding=(ph, ph, pw, pw), stride=stride2,
         dilation=dilation2, groups=groups,
     )
-    _check_bias(bias, weight.shape[1] * groups, x.dtype, op)
     if bias is not None:
         out = out + bias.reshape(1, -1, 1, 1)
     return out if batched else out.squeeze(0)

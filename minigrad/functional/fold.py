@@ -9,7 +9,14 @@ from __future__ import annotations
 from minigrad import references
 from minigrad.autograd import Function
 from minigrad.backends.arrays import crop_plane, pad_plane
-from minigrad.backends.geometry import NO_PAD, Pad4, as_pair, check_fits, padded_size
+from minigrad.backends.geometry import (
+    NO_PAD,
+    Pad4,
+    as_pair,
+    check_fits,
+    check_nonempty,
+    padded_size,
+)
 from minigrad.functional.conv import _batched
 from minigrad.optable import S, op
 from minigrad.tensor import Tensor
@@ -99,6 +106,7 @@ def unfold(
     """
     op = "unfold"
     x, batched = _batched(input, op, 2)
+    check_nonempty(input.shape, 3, op)
     kernel = as_pair(kernel_size, "kernel_size", op)
     stride2 = as_pair(stride, "stride", op)
     dilation2 = as_pair(dilation, "dilation", op)

@@ -155,11 +155,43 @@ def _index(values: Any) -> Arg:
     samples=[S((3, 5), (1, slice(None, None, 2))), S((2, 3), (None, Ellipsis, slice(1, None))),
              S((4, 3), (slice(None, None, -1), 1)), S((3, 2), _index([0, 2, 0, 0])),
              S((2, 3), (_index([0, 1, 1]), _index([2, 0, 2]))),
-             S((3, 4), call=lambda f, a: f(a, a > 0), note="boolean mask")],
-    reference=lambda a, index: a[index])
+             S((3, 4), call=lambda f, a: f(a, a > 0), note="boolean mask"),
+             S((3, 2, 4), (1, slice(None), _index([0, 3, 3])), note="int, slice, array")],
+    reference=lambda a, index: _numpy_getitem(a, index))
 def getitem(input: Tensor, index: Any) -> Tensor:
-    """``input[index]``: ints, slices (with steps), None, Ellipsis, bool masks, int arrays."""
-    return GetItem.apply(input, index=normalize_index(input, index))
+    """``input[index]``: ints, slices (with steps), None, Ellipsis, bool masks, int arrays.
+
+    Integers are applied before index arrays, as in PyTorch, so they do not count when
+    deciding where the arrays' dimensions go (NumPy counts them: ``x[1, :, [0, 1]]`` of a
+    ``(3, 4, 5)`` tensor is ``(4, 2)`` in PyTorch but ``(2, 4)`` in NumPy)."""
+    items = normalize_index(input, index)
+    split = _integers_first(items)
+    if split is None:
+        return GetItem.apply(input, index=items)
+    selected = GetItem.apply(input, index=split[0])
+    return GetItem.apply(selected, index=split[1])
+
+
+def _numpy_getitem(a: Any, index: Any) -> Any:
+    """PyTorch's indexing rule on a NumPy array (the row's reference)."""
+    items = tuple(numpy.asarray(i) if isinstance(i, list) else i
+                  for i in (index if isinstance(index, tuple) else (index,)))
+    split = _integers_first(items)
+    return a[items] if split is None else a[split[0]][split[1]]
+
+
+def _integers_first(items: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+    """An index mixing ints with index arrays as two: the basic part (ints, slices, None)
+    and then the arrays over what it leaves; None when the index needs no split."""
+    def is_array(item: Any) -> bool:
+        return hasattr(item, "ndim") and not isinstance(item, (int, slice))
+
+    if not (any(isinstance(i, int) for i in items) and any(is_array(i) for i in items)):
+        return None
+    basic = tuple(slice(None) if is_array(i) else i for i in items)
+    arrays = tuple(i if is_array(i) or i is Ellipsis else slice(None)
+                   for i in items if not isinstance(i, int))
+    return basic, arrays
 
 
 @op("gather", Gather, ScatterAdd, method=True, torch=True,
@@ -177,7 +209,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
         )
     d = axis(dim, input.ndim)
     for i, (n_index, n_input) in enumerate(zip(index.shape, input.shape)):
-        if i != d and n_index > n_input:
+        if i != d and n_index > n_input and index.numel():  # an empty index reads nothing
             raise RuntimeError(
                 f"gather: index has size {n_index} at dimension {i} but the input has only "
                 f"{n_input} (index {index.shape}, input {input.shape}, gathering along {d})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy
 
 from minigrad.autograd import Function
@@ -49,10 +51,11 @@ class Linear(Function):
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, ...]:
         x, weight = ctx.saved
         assert weight is not None
-        g2 = g.reshape(-1, g.shape[-1])
+        rows = math.prod(g.shape[:-1])  # not -1: ambiguous when there are no elements
+        g2 = g.reshape(rows, g.shape[-1])
         gx = (g2 @ weight).reshape(g.shape[:-1] + (weight.shape[1],)) \
             if ctx.needs_input_grad[0] else None
-        gw = g2.T @ x.reshape(-1, x.shape[-1]) if x is not None else None
+        gw = g2.T @ x.reshape(rows, x.shape[-1]) if x is not None else None
         if len(ctx.needs_input_grad) == 2:
             return gx, gw
         return gx, gw, (g2.sum(0) if ctx.needs_input_grad[2] else None)
@@ -132,37 +135,62 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 
 @op("linear", Linear, functional=True,
-    samples=[S((4, 3), (2, 3), (2,)), S((2, 5, 3), (4, 3)), S((3,), (2, 3), (2,))],
-    reference=lambda x, w, b=None: x @ w.T + (0 if b is None else b))
+    samples=[S((4, 3), (2, 3), (2,)), S((2, 5, 3), (4, 3)), S((3,), (2, 3), (2,)),
+             S((4, 3), (3,), note="1-D weight"), S((4, 3), (2, 3), (1, 2), note="(1, out) bias"),
+             S((3,), (2, 3), (1, 2), note="1-D input, (1, out) bias"),
+             S((4, 0), (2, 0), (2,), note="no features")],
+    reference=lambda x, w, b=None: x @ w.T + (0 if b is None else b.reshape(-1) if x.ndim == 1
+                                              else b))
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``input @ weight.T + bias`` as one node of the graph.
+    """``input @ weight.T + bias``, as ``torch.nn.functional.linear``; one node of the
+    graph with a ``(out_features,)`` bias.
 
     Parameters
     ----------
     input : Tensor
         ``(*, in_features)``.
     weight : Tensor
-        ``(out_features, in_features)``.
+        ``(out_features, in_features)``, or ``(in_features,)`` for one output without its
+        own dimension (the result is ``(*)``).
     bias : Tensor, optional
-        ``(out_features,)``.
+        ``(out_features,)``, or any shape that broadcasts to the output without growing it
+        (``(1, out_features)``, ``()``...), as PyTorch allows; ``()`` with a 1-D weight.
 
     Raises
     ------
     RuntimeError
-        If the feature sizes do not match (the shapes are named).
+        If the feature sizes do not match or the bias does not fit the output (the shapes
+        are named).
     """
-    if weight.ndim != 2 or input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+    if weight.ndim not in (1, 2) or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
         raise RuntimeError(
             f"linear: input of shape {input.shape} can't be multiplied by weight of shape "
             f"{weight.shape} (expected input (*, {weight.shape[-1] if weight.ndim else '?'}) "
-            "and a 2-D weight (out_features, in_features))"
-        )
-    if bias is not None and bias.shape != (weight.shape[0],):
-        raise RuntimeError(
-            f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)"
+            "and a weight (out_features, in_features) or (in_features,))"
         )
     if input.dtype != weight.dtype:
         input = input.to(weight.dtype)
+    if weight.ndim == 1:
+        out = Linear.apply(input, weight.unsqueeze(0)).squeeze(-1)
+        if bias is not None and bias.ndim != 0:
+            raise RuntimeError(f"linear: with a 1-D weight the bias must be 0-d, got shape "
+                               f"{bias.shape}")
+        return out if bias is None else out + bias
     if bias is None:
         return Linear.apply(input, weight)
-    return Linear.apply(input, weight, bias)
+    if bias.shape == (weight.shape[0],):
+        return Linear.apply(input, weight, bias)
+    out = Linear.apply(input, weight)
+    if input.ndim == 1 and bias.ndim == 2 and bias.shape[0] == 1:
+        bias = bias.squeeze(0)  # PyTorch adds a (1, out) bias into a 1-D input's (out,) too
+    try:
+        grown = numpy.broadcast_shapes(bias.shape, out.shape) != out.shape
+    except ValueError:
+        grown = True
+    if grown:
+        raise RuntimeError(
+            f"linear: bias of shape {bias.shape} can't be added to the output of shape "
+            f"{out.shape} (expected ({weight.shape[0]},) or a shape that broadcasts to the "
+            "output without growing it)"
+        )
+    return out + bias

@@ -80,6 +80,19 @@ def _check_same_shape(input: Tensor, target: Tensor, name: str) -> Tensor:
     return target
 
 
+def _check_broadcasts_into(weight: Tensor, input: Tensor, what: str, name: str) -> None:
+    """A per-element weight must broadcast to the loss's shape without enlarging it."""
+    try:
+        shape = numpy.broadcast_shapes(weight.shape, input.shape)
+    except ValueError:
+        shape = None
+    if shape != input.shape:
+        raise RuntimeError(
+            f"{name}: {what} of shape {weight.shape} can't be broadcast to the input's shape "
+            f"{input.shape}"
+        )
+
+
 # --- classification --------------------------------------------------------------------------
 def _class_dim(input: Tensor, name: str) -> int:
     if input.ndim == 0:
@@ -297,7 +310,10 @@ def smooth_l1_loss(
     d = (input - target).abs()
     if beta == 0:
         return _reduce(d, reduction)
-    loss = where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    # the square is taken of d clamped to beta: where the linear branch is used, the
+    # quadratic one then has a zero (not inf * 0 = NaN) gradient for large d
+    near = d.clamp(max=beta)
+    loss = where(d < beta, near * near * (0.5 / beta), d - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
@@ -368,6 +384,7 @@ def binary_cross_entropy(
     target = target.to(input.dtype)
     loss = BinaryCrossEntropy.apply(input, target)
     if weight is not None:
+        _check_broadcasts_into(weight, input, "weight", "binary_cross_entropy")
         loss = loss * weight.to(input.dtype)
     return _reduce(loss, reduction)
 
@@ -396,11 +413,14 @@ def binary_cross_entropy_with_logits(
             f"binary_cross_entropy_with_logits: target of shape {target.shape} must have the "
             f"input's shape {input.shape}"
         )
+    name = "binary_cross_entropy_with_logits"
     target = target.to(input.dtype)
     positive = target * logsigmoid(input)
     if pos_weight is not None:
+        _check_broadcasts_into(pos_weight, input, "pos_weight", name)
         positive = positive * pos_weight.to(input.dtype)
     loss = -(positive + (1 - target) * logsigmoid(-input))
     if weight is not None:
+        _check_broadcasts_into(weight, input, "weight", name)
         loss = loss * weight.to(input.dtype)
     return _reduce(loss, reduction)

@@ -10,6 +10,7 @@ element copied three times receives three gradients) and is itself differentiabl
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,6 +71,22 @@ def _check(input: Tensor, pad: Sequence[int], mode: str) -> None:
             )
 
 
+def _crop(input: Tensor, pad: Sequence[int]) -> Tensor:
+    """``input`` without the rows and columns that negative pad sizes remove."""
+    index = [slice(None)] * input.ndim
+    for i in range(len(pad) // 2):
+        axis = input.ndim - 1 - i
+        size = input.shape[axis]
+        before, after = -builtins.min(pad[2 * i], 0), -builtins.min(pad[2 * i + 1], 0)
+        if before + after > size:
+            raise RuntimeError(
+                f"pad: padding ({pad[2 * i]}, {pad[2 * i + 1]}) of dimension {axis} would make "
+                f"its size {size} negative (input shape {input.shape})"
+            )
+        index[axis] = slice(before, size - after)
+    return input[tuple(index)]
+
+
 @op("pad", ConstantPad, functional=True,
     samples=[S((2, 3), [1, 2, 0, 1], value=3.0), S((1, 2, 4), [2, 1], mode="reflect"),
              S((1, 1, 3, 3), [1, 1, 2, 0], mode="replicate"),
@@ -87,7 +104,7 @@ def pad(
     pad : sequence of int
         ``(before, after)`` pairs starting from the LAST dimension and going backwards:
         ``(left, right)`` pads the last dimension, ``(left, right, top, bottom)`` the last
-        two. Sizes must be non-negative.
+        two. A negative size removes that many rows/columns instead (before padding).
     mode : {"constant", "reflect", "replicate", "circular"}
         ``"constant"`` fills with ``value``; ``"reflect"`` mirrors about the edge element
         (``[a b c] -> b [a b c] b``); ``"replicate"`` repeats the edge element;
@@ -103,9 +120,11 @@ def pad(
     Raises
     ------
     ValueError
-        For an unknown mode, an odd or too long ``pad``, negative sizes, a value given to a
-        non-constant mode, reflect padding not smaller than the dimension, or circular
-        padding larger than it.
+        For an unknown mode, an odd or too long ``pad``, a value given to a non-constant
+        mode, reflect padding not smaller than the dimension, or circular padding larger
+        than it.
+    RuntimeError
+        If negative sizes remove more than a dimension holds.
 
     Examples
     --------
@@ -123,8 +142,9 @@ def pad(
             f"pad: expected an even number of sizes, at most 2 per dimension ({2 * input.ndim} "
             f"for shape {input.shape}), got {len(pad)}"
         )
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: negative padding {pad} is not supported")
+    if any(p < 0 for p in pad):  # negative sizes crop first, as in PyTorch
+        input = _crop(input, pad)
+        pad = tuple(builtins.max(p, 0) for p in pad)
     if mode == "constant":
         widths = [(0, 0)] * input.ndim
         for i in range(len(pad) // 2):

@@ -33,6 +33,7 @@ from minigrad.backends.geometry import (
     Pad4,
     as_pair,
     check_batched,
+    check_nonempty,
     padded_size,
     pool_geometry,
 )
@@ -147,9 +148,12 @@ class WindowSpread(Function):
         return WindowSum.apply(g, **attrs)
 
 
-def batched(input: Tensor, op: str) -> tuple[Tensor, bool]:
-    """``input`` with a batch dimension, and whether it already had one."""
-    if check_batched(input.shape, 2, op):
+def batched(input: Tensor, op: str, nonempty: int = 3) -> tuple[Tensor, bool]:
+    """``input`` with a batch dimension, and whether it already had one. The last
+    ``nonempty`` dimensions (channels and the plane) must not be empty."""
+    has_batch = check_batched(input.shape, 2, op)
+    check_nonempty(input.shape, nonempty, op)
+    if has_batch:
         return input, True
     return input.unsqueeze(0), False
 

@@ -33,12 +33,20 @@ class Sum(Function):
 
 
 class Extremum(Function):
-    """amax / amin: the gradient is shared evenly among the elements equal to the result."""
+    """amax / amin: the gradient is shared evenly among the elements equal to the result.
+
+    Where the result is NaN, PyTorch's two conventions: ``amax``/``amin`` give every
+    element of the slice a NaN gradient; ``max()``/``min()`` of a whole tensor
+    (``nan_picks=True``) share it among the NaN elements.
+    """
 
     def forward(ctx, a: Array, axes: tuple[int, ...] = (), keepdim: bool = False,
-                largest: bool = True) -> Array:
+                largest: bool = True, nan_picks: bool = False) -> Array:
         out = a.max(axis=axes, keepdims=True) if largest else a.min(axis=axes, keepdims=True)
         mask = a == out
+        if nan_picks:
+            mask |= ctx.xp.isnan(a) & ctx.xp.isnan(out)
+
         ctx.save(mask / mask.sum(axis=axes, keepdims=True))
         ctx.shape = a.shape
         return out if keepdim else out.reshape([n for i, n in enumerate(a.shape) if i not in axes])
@@ -95,9 +103,22 @@ class Logical(Function):
         return (xp.all if every else xp.any)(a, axis=axes, keepdims=keepdim)
 
 
-def _nonempty(input: Tensor, name: str) -> None:
-    if input.numel() == 0:
-        raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {input.shape}")
+def _nonempty(input: Tensor, dims: tuple[int, ...] | None, name: str) -> None:
+    """A maximum or minimum of no elements is not defined: refuse reducing over a
+    dimension of size 0 (reducing an empty tensor over its other dimensions is fine)."""
+    if input.numel() != 0:
+        return
+    if dims is None or not dims:
+        raise RuntimeError(
+            f"{name}: cannot reduce the empty tensor of shape {input.shape} over all its "
+            "dimensions (the result has no identity); give dim"
+        )
+    for d in dims:
+        if input.shape[d] == 0:
+            raise RuntimeError(
+                f"{name}: cannot reduce over dimension {d} of size 0 (input shape "
+                f"{input.shape}): the result has no identity"
+            )
 
 
 _REDUCE = [S((3, 4)), S((3, 4, 2), 1), S((3, 4, 2), [0, -1], keepdim=True),
@@ -177,8 +198,9 @@ def amax(input: Tensor, dim: Dims = None, keepdim: bool = False, *, axis: Dims =
     """Maximum over ``dim`` (``axis`` is an alias); tied elements share the gradient
     evenly."""
     dim = dim_or_axis(dim, axis, "amax")
-    _nonempty(input, "amax")
-    return Extremum.apply(input, axes=normalize_dims(dim, input.ndim), keepdim=keepdim)
+    axes = normalize_dims(dim, input.ndim)
+    _nonempty(input, None if dim is None else axes, "amax")
+    return Extremum.apply(input, axes=axes, keepdim=keepdim)
 
 
 @op("amin", method=True, torch=True, samples=[S((3, 4), 0), S((3, 4))],
@@ -188,16 +210,19 @@ def amin(input: Tensor, dim: Dims = None, keepdim: bool = False, *, axis: Dims =
     """Minimum over ``dim`` (``axis`` is an alias); tied elements share the gradient
     evenly."""
     dim = dim_or_axis(dim, axis, "amin")
-    _nonempty(input, "amin")
-    return Extremum.apply(input, axes=normalize_dims(dim, input.ndim), keepdim=keepdim,
-                          largest=False)
+    axes = normalize_dims(dim, input.ndim)
+    _nonempty(input, None if dim is None else axes, "amin")
+    return Extremum.apply(input, axes=axes, keepdim=keepdim, largest=False)
 
 
 def _max_min(input: Tensor, dim: Any, keepdim: bool, largest: bool) -> Any:
     if isinstance(dim, Tensor):
         return input.maximum(dim) if largest else input.minimum(dim)
     if dim is None:
-        return amax(input) if largest else amin(input)
+        _nonempty(input, None, "max" if largest else "min")
+        return Extremum.apply(input, axes=tuple(range(input.ndim)), largest=largest,
+                              nan_picks=True)
+    _nonempty(input, (positive_dim(dim, input.ndim),), "max" if largest else "min")
     indices = argmax(input, dim, True) if largest else argmin(input, dim, True)
     values = input.gather(dim, indices)
     if not keepdim:
@@ -234,8 +259,8 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = No
 
 
 def _arg(input: Tensor, dim: int | None, keepdim: bool, largest: bool, name: str) -> Tensor:
-    _nonempty(input, name)
     d = None if dim is None else positive_dim(dim, input.ndim)
+    _nonempty(input, None if d is None else (d,), name)
     return ArgExtremum.apply(input, dim=d, keepdim=keepdim, largest=largest)
 
 
@@ -270,21 +295,41 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *,
     return Prod.apply(input, axis=positive_dim(dim, input.ndim), keepdim=keepdim)
 
 
-def _stable_shift(input: Tensor, dim: Dims) -> Tensor:
-    """The maximum along ``dim`` as a constant (0 where it is infinite)."""
-    xp = input.backend.xp
-    shift = input.array.max(axis=normalize_dims(dim, input.ndim), keepdims=True)
-    return constant(input, xp.where(xp.isfinite(shift), shift, 0))
+class LogSumExp(Function):
+    """``log(sum(exp(x)))`` over ``axes``, shifted by the (finite) maximum so it cannot
+    overflow. The gradient is ``exp(x - result)``: 0 for every finite element when the
+    result is infinite (composed from ``exp`` and ``sum``, it would be ``inf / inf``)."""
+
+    def forward(ctx, a: Array, axes: tuple[int, ...] = (), keepdim: bool = False) -> Array:
+        xp = ctx.xp
+        ctx.save(a)
+        if a.size == 0:  # an empty sum is 0, its log -inf
+            kept = tuple(1 if i in axes else n for i, n in enumerate(a.shape))
+            out = xp.full(kept, -numpy.inf, dtype=a.dtype)
+        else:
+            top = a.max(axis=axes, keepdims=True)
+            shift = xp.where(xp.isfinite(top), top, 0).astype(a.dtype, copy=False)
+            out = xp.log(xp.exp(a - shift).sum(axis=axes, keepdims=True)) + shift
+        return out if keepdim else out.reshape([n for i, n in enumerate(a.shape)
+                                                if i not in axes])
+
+    def backward(ctx, g: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        axes = ctx.attrs["axes"]
+        kept = _kept_shape(x.shape, axes)
+        result = LogSumExp.apply(x, axes=axes, keepdim=True)  # again: differentiable
+        return g.reshape(kept) * (x - result).exp()
 
 
-@op("logsumexp", method=True, torch=True, samples=[S((3, 4), [0, 1]), S((3, 4), 1)],
+@op("logsumexp", LogSumExp, method=True, torch=True,
+    samples=[S((3, 4), [0, 1]), S((3, 4), 1), S((2, 3), 0, keepdim=True)],
     reference=lambda a, dim, keepdim=False: numpy.log(numpy.exp(a).sum(
         _np_dims(dim), keepdims=keepdim)))
 def logsumexp(input: Tensor, dim: Dims, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(x)))`` over ``dim``, shifted by the maximum so it cannot overflow."""
-    shift = _stable_shift(input, dim)
-    out = sum((input - shift).exp(), dim, keepdim=True).log() + shift
-    return out if keepdim else out.squeeze(normalize_dims(dim, input.ndim))
+    if not is_floating(input.dtype):
+        input = input.to(get_default_dtype())
+    return LogSumExp.apply(input, axes=normalize_dims(dim, input.ndim), keepdim=keepdim)
 
 
 @op("norm", method=True, torch=True,
@@ -295,14 +340,46 @@ def logsumexp(input: Tensor, dim: Dims, keepdim: bool = False) -> Tensor:
 def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool = False
          ) -> Tensor:
     """The vector p-norm over ``dim`` (all elements when None): ``"fro"`` or 2 is the
-    Euclidean norm, ``inf``/``-inf`` the largest/smallest absolute value."""
-    if p in ("fro", 2, 2.0):
-        return Sqrt.apply(sum(input * input, dim, keepdim), zero_slope_at_zero=True)
-    if not isinstance(p, (int, float)):
-        raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
+    Euclidean norm, ``inf``/``-inf`` the largest/smallest absolute value, 0 the number of
+    non-zero elements. Computed on ``x / max|x|``, so it neither overflows nor underflows."""
+    if isinstance(p, str):
+        if p != "fro":
+            raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
+        p = 2.0
     if math.isinf(p):
         return amax(input.abs(), dim, keepdim) if p > 0 else amin(input.abs(), dim, keepdim)
-    return sum(input.abs() ** p, dim, keepdim) ** (1.0 / p)
+    if p == 0:  # the number of non-zero elements: its gradient is 0
+        dtype = input.dtype if is_floating(input.dtype) else get_default_dtype()
+        zero = input.where(constant(input, False, bool), 0.0)  # 0, yet part of the graph
+        return sum((input != 0).to(dtype) + zero, dim, keepdim)
+    if p < 0:  # like a minimum, it has no identity
+        _nonempty(input, None if dim is None else normalize_dims(dim, input.ndim), "norm")
+    # divided by the largest magnitude first (a constant), so that |x|**p neither overflows
+    # nor underflows: the 2-norm of 1e200 is 1e200 and that of 1e-200 is 1e-200
+    scale = _norm_scale(input, dim)
+    scaled = input / scale
+    if p == 2:
+        out = Sqrt.apply(sum(scaled * scaled, dim, keepdim=True), zero_slope_at_zero=True)
+    else:
+        total = sum(scaled.abs() ** p, dim, keepdim=True)
+        # a zero norm has slope 0 (the subgradient), not inf * 0 = NaN
+        nonzero = total != 0
+        out = (total.where(nonzero, 1.0) ** (1.0 / p)).where(nonzero, 0.0)
+    out = out * scale
+    return out if keepdim else out.squeeze(normalize_dims(dim, input.ndim))
+
+
+def _norm_scale(input: Tensor, dim: Dims) -> Tensor:
+    """The largest magnitude along ``dim`` (kept as size-1 dimensions) as a constant, 1
+    where it is 0 or not finite."""
+    xp = input.backend.xp
+    axes = normalize_dims(dim, input.ndim)
+    kept = _kept_shape(input.shape, axes)
+    if input.numel() == 0 or not is_floating(input.dtype):
+        return constant(input, xp.ones(kept, dtype=get_default_dtype()))
+    top = xp.abs(input.array).max(axis=axes, keepdims=True)
+    usable = xp.isfinite(top) & (top > 0)
+    return constant(input, xp.where(usable, top, 1).astype(input.dtype, copy=False))
 
 
 @op("any", Logical, method=True, torch=True, differentiable=False,

@@ -125,9 +125,26 @@ def _numpy_flatten(a: Any, start: int, end: int) -> Any:
     reference=lambda a, dim, sizes: a.reshape(a.shape[:dim] + tuple(sizes)
                                               + a.shape[dim + 1:]))
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
-    """Split dimension ``dim`` into ``sizes``."""
+    """Split dimension ``dim`` into ``sizes`` (one of them may be -1: what is left of that
+    dimension's size).
+
+    Raises
+    ------
+    RuntimeError
+        If the sizes do not multiply to the size of ``dim``.
+    """
     d = axis(dim, input.ndim)
-    return reshape(input, input.shape[:d] + tuple(sizes) + input.shape[d + 1 :])
+    n = input.shape[d]
+    given = tuple(int(s) for s in sizes)
+    known = math.prod(s for s in given if s != -1)
+    if given.count(-1) == 1 and known > 0 and n % known == 0:
+        given = tuple(n // known if s == -1 else s for s in given)
+    if not given or math.prod(given) != n or any(s < 0 for s in given):
+        raise RuntimeError(
+            f"unflatten: sizes {list(sizes)} don't multiply up to the size {n} of dimension "
+            f"{d} of the input of shape {input.shape}"
+        )
+    return reshape(input, input.shape[:d] + given + input.shape[d + 1 :])
 
 
 @op("squeeze", method=True, torch=True, samples=[S((3, 1, 2), 1), S((1, 3, 1))],
@@ -183,12 +200,18 @@ def t(input: Tensor) -> Tensor:
     return input if input.ndim < 2 else transpose(input, 0, 1)
 
 
+def _need_sizes(given: tuple[Any, ...], name: str, what: str) -> None:
+    if not given:  # an empty tuple, expand(()), is a size; no argument at all is a slip
+        raise TypeError(f"{name}() missing 1 required positional argument: {what!r}")
+
+
 @op("expand", Expand, method=True, samples=[S((3, 1), 2, 3, 4), S((3, 1), [-1, 5])],
     reference=lambda a, *shape: numpy.broadcast_to(
         a, tuple(a.shape[i - len(shape_args(shape)) + a.ndim] if n == -1 else n
                  for i, n in enumerate(shape_args(shape)))))
 def expand(input: Tensor, *shape: Any) -> Tensor:
     """Broadcast to a larger shape (-1 keeps a size), as a view."""
+    _need_sizes(shape, "expand", "size")
     size = shape_args(shape)
     if len(size) < input.ndim:
         raise RuntimeError(f"expand: target {size} has fewer dimensions than {input.shape}")
@@ -219,6 +242,7 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:
     reference=lambda a, *sizes: numpy.tile(a, shape_args(sizes)))
 def repeat(input: Tensor, *sizes: Any) -> Tensor:
     """Tile the tensor: dimension ``i`` is repeated ``sizes[i]`` times."""
+    _need_sizes(sizes, "repeat", "repeats")
     counts = shape_args(sizes)
     if len(counts) < input.ndim:
         raise RuntimeError(f"repeat: {len(counts)} sizes given for a {input.ndim}-d tensor")
@@ -292,7 +316,7 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         if v.ndim > 1:
             raise RuntimeError(f"meshgrid: expected 0-D or 1-D tensors, tensor {i} has shape "
                                f"{v.shape}")
-    sizes = [max(v.numel(), 1) if v.ndim else 1 for v in vectors]
+    sizes = [v.numel() if v.ndim else 1 for v in vectors]
     if mode == "xy" and len(vectors) >= 2:
         sizes[0], sizes[1] = sizes[1], sizes[0]
     grids = []
@@ -317,7 +341,7 @@ def split(input: Tensor, split_size_or_sections: int | Sequence[int], dim: int =
         step = split_size_or_sections
         if step <= 0:
             raise ValueError(f"split: split_size must be positive, got {step}")
-        sizes = [min(step, n - s) for s in range(0, n, step)]
+        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]  # one empty piece
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:
@@ -344,4 +368,6 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = input.shape[axis(dim, input.ndim)]
-    return split(input, max(math.ceil(n / chunks), 1), dim)
+    if n == 0:  # PyTorch gives ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, math.ceil(n / chunks), dim)

@@ -81,6 +81,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if low < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {low}")
     if num_classes == -1:
+        if not tensor.numel():
+            raise RuntimeError("one_hot: can't infer the number of classes from an empty "
+                               "tensor; give num_classes")
         num_classes = top + 1
     elif top >= num_classes:
         raise ValueError(

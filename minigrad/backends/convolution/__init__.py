@@ -50,6 +50,16 @@ the multiplications they save. F(2x2) was slower than F(4x4) on every measured s
 only used when forced. :func:`use_algorithm` forces an algorithm for a block of code; where
 it does not apply (a 5x5 kernel under Winograd) the kernels fall back to ``"gemm"``.
 
+Non-finite values
+-----------------
+A NaN or infinity must reach only the outputs whose windows hold it, as in PyTorch. The
+Winograd transforms mix every element of a tile (and turn an infinity into NaN, as
+``inf - inf``), and the rotated-kernel input gradient multiplies the kernel by the zeros
+padded around the output gradient (``0 * inf``), as do the discarded positions of the
+flat-shift columns in the gradients' GEMMs. So when an operand holds a non-finite value the
+kernels use im2col + GEMM with strided-window columns (and col2im) instead; checking costs
+one pass over the operands (the weight, or the input for the weight gradient).
+
 Accuracy
 --------
 ``"gemm"`` rounds like any float32 GEMM. Winograd's transforms add rounding: against a
@@ -244,7 +254,7 @@ def conv2d(xp: Any, x: Array, weight: Array, stride: Pair, dilation: Pair, group
     """
     _check_groups(x.shape[1], weight.shape, groups, "conv2d")
     algorithm = select("forward", x.shape, weight.shape, stride, dilation, groups, x.dtype)
-    if algorithm != "gemm":
+    if algorithm != "gemm" and _finite(xp, x, weight):
         return _winograd.forward(xp, Source(xp, x), weight, groups, _tile(algorithm))
     return _gemm.forward(xp, Source(xp, x), weight, stride, dilation, groups)
 
@@ -271,12 +281,14 @@ def conv2d_grad_input(
     x_shape = (grad_out.shape[0], cg * groups, *input_size)
     algorithm = select("grad_input", x_shape, weight.shape, stride, dilation, groups,
                        grad_out.dtype)
-    if algorithm != "gemm":
+    if algorithm != "gemm" and _finite(xp, grad_out, weight):
         return _winograd.grad_input(xp, grad_out, weight, input_size, groups,
                                     _tile(algorithm))
-    if tuple(stride) == (1, 1) and cg * _FEW_INPUT_CHANNELS > o // groups:
+    finite = _finite(xp, weight)
+    if tuple(stride) == (1, 1) and cg * _FEW_INPUT_CHANNELS > o // groups and finite:
         return _gemm.grad_input_flipped(xp, grad_out, weight, input_size, dilation, groups)
-    return _gemm.grad_input_col2im(xp, grad_out, weight, input_size, stride, dilation, groups)
+    return _gemm.grad_input_col2im(xp, grad_out, weight, input_size, stride, dilation, groups,
+                                   windows=not finite)
 
 
 def conv2d_grad_weight(
@@ -307,10 +319,16 @@ def conv2d_grad_weight(
     x = x[:, :, : reach[0], : reach[1]]
     algorithm = select("grad_weight", x.shape, weight_shape, stride, dilation, groups,
                        x.dtype)
-    if algorithm != "gemm":
+    finite = _finite(xp, x)
+    if algorithm != "gemm" and finite and _finite(xp, grad_out):
         return _winograd.grad_weight(xp, grad_out, Source(xp, x), groups, _tile(algorithm))
     return _gemm.grad_weight(xp, grad_out, Source(xp, x), kernel_size, stride, dilation,
-                             groups)
+                             groups, windows=not finite)
+
+
+def _finite(xp: Any, *arrays: Array) -> bool:
+    """Whether every element of ``arrays`` is finite (see "Non-finite values" above)."""
+    return all(bool(xp.isfinite(a).all()) for a in arrays)
 
 
 def _check_groups(channels: int, weight_shape: Sequence[int], groups: int, op: str) -> None:

@@ -133,9 +133,11 @@ class _Windows(_Layout):
             image[:, :, rows, columns] += per_tap[:, :, t]
 
 
-def _layout(in_hw: Pair, kernel_size: Pair, stride: Pair, dilation: Pair, op: str
-            ) -> _Layout:
-    if tuple(stride) == (1, 1):
+def _layout(in_hw: Pair, kernel_size: Pair, stride: Pair, dilation: Pair, op: str,
+            windows: bool = False) -> _Layout:
+    """The flat layout for stride 1, unless ``windows``: its discarded positions hold zeros
+    in the gradients' GEMMs, which multiply a NaN or infinity into NaN (``0 * inf``)."""
+    if tuple(stride) == (1, 1) and not windows:
         return _Flat(in_hw, kernel_size, dilation, op)
     return _Windows(in_hw, kernel_size, stride, dilation, op)
 
@@ -174,13 +176,13 @@ def forward(xp: Any, source: Source, weight: Array, stride: Pair, dilation: Pair
 
 
 def grad_weight(xp: Any, grad_out: Array, source: Source, kernel_size: Pair, stride: Pair,
-                dilation: Pair, groups: int) -> Array:
+                dilation: Pair, groups: int, windows: bool = False) -> Array:
     """The weight gradient: per chunk, ``grad_out (O, positions) @ columns^T``, the
-    samples of the chunk summed after their GEMMs."""
+    samples of the chunk summed after their GEMMs (``windows``: see :func:`_layout`)."""
     n, c, h, w = source.shape
     o = grad_out.shape[1]
     cg, og = c // groups, o // groups
-    layout = _layout((h, w), kernel_size, stride, dilation, "conv2d_grad_weight")
+    layout = _layout((h, w), kernel_size, stride, dilation, "conv2d_grad_weight", windows)
     k = cg * layout.taps
     size = _chunk_size(n, layout, c, 0 if layout.direct else o * layout.oh * layout.row,
                        source.dtype)
@@ -189,6 +191,8 @@ def grad_weight(xp: Any, grad_out: Array, source: Source, kernel_size: Pair, str
     if not layout.direct:
         scratch.reserve("spread", (size, o, layout.oh, layout.row), zero=True)
     grad_out = xp.ascontiguousarray(grad_out)
+    if n == 0:  # an empty batch contributes nothing
+        return xp.zeros((o, cg, *kernel_size), dtype=grad_out.dtype)
     total: Array = None
     for start, stop in chunks(n, size):
         m = stop - start
@@ -220,15 +224,17 @@ def grad_input_flipped(xp: Any, grad_out: Array, weight: Array, input_size: Pair
 
 
 def grad_input_col2im(xp: Any, grad_out: Array, weight: Array, input_size: Pair,
-                      stride: Pair, dilation: Pair, groups: int) -> Array:
+                      stride: Pair, dilation: Pair, groups: int, windows: bool = False
+                      ) -> Array:
     """The input gradient as GEMM then col2im: ``weight^T @ grad_out`` gives every tap's
-    columns, each added into the part of the image that the tap reads."""
+    columns, each added into the part of the image that the tap reads (``windows``: see
+    :func:`_layout`)."""
     n, o, oh, ow = grad_out.shape
     _, cg, kh, kw = weight.shape
     c, og = cg * groups, o // groups
     (sh, sw), (dh, dw) = stride, dilation
     reach = ((oh - 1) * sh + dh * (kh - 1) + 1, (ow - 1) * sw + dw * (kw - 1) + 1)
-    layout = _layout(reach, (kh, kw), stride, dilation, "conv2d_grad_input")
+    layout = _layout(reach, (kh, kw), stride, dilation, "conv2d_grad_input", windows)
     k = cg * kh * kw
     # the flat layout needs the reached part of the image as one contiguous plane
     whole = tuple(input_size) == reach or isinstance(layout, _Windows)

@@ -1,0 +1,568 @@
+"""Differential fuzzing of the op table against PyTorch.
+
+For every row of :data:`minigrad.optable.TABLE` that has a PyTorch twin, seeded random
+cases (tests/fuzz_specs.py) are run through minigrad and PyTorch: random shapes (0-size
+dimensions included), dtypes, memory layouts (transposed, strided with filler between the
+elements, offset and stride-0 views), geometry arguments and edge values (NaN, infinities,
+signed zeros, subnormals, huge magnitudes). For each case:
+
+- both accept it: the outputs agree (shape, dtype, values; NaN where PyTorch has NaN), and
+  so do the gradients of every floating input for a random upstream gradient;
+- PyTorch refuses it: minigrad refuses it too, with a clear error, that is one that names
+  the op or is raised by minigrad's own checks (an exception from inside NumPy, or an
+  ``AttributeError`` in minigrad's code, is not);
+- minigrad refuses what PyTorch accepts: a failure (refused valid input).
+
+The seed is fixed, so CI runs the same cases every time. ``MINIGRAD_FUZZ_CASES`` sets how
+many cases in all (default 15000, about 15 s on one core), ``MINIGRAD_FUZZ_SEED`` the
+seed, and ``MINIGRAD_FUZZ_ONLY=row:index`` replays one case (the failure message gives it).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import traceback
+import warnings
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy
+import pytest
+
+import minigrad
+from minigrad.optable import TABLE, OpDef
+from tests.fuzz_specs import NO_TWIN, SPECS, Spec
+from tests.fuzz_values import Case, DType, Gen, Val
+
+torch = pytest.importorskip("torch")
+import torch.nn.functional as TF  # noqa: E402
+
+CASES = int(os.environ.get("MINIGRAD_FUZZ_CASES", "15000"))
+SEED = int(os.environ.get("MINIGRAD_FUZZ_SEED", "20240612"))
+ONLY = os.environ.get("MINIGRAD_FUZZ_ONLY", "")
+CLEAR_TYPES = (ValueError, TypeError, RuntimeError, IndexError)
+
+# Where minigrad deliberately differs from PyTorch (each is documented in docs/pytorch.md).
+# A case matching one is not a failure; the test counts them.
+KNOWN: list[tuple[str, Callable[[Case, str], bool], str]] = []
+
+
+def known(*rows: str, why: str) -> Callable[[Callable[[Case, str], bool]], Any]:
+    def register(test: Callable[[Case, str], bool]) -> Any:
+        for row in rows:
+            KNOWN.append((row, test, why))
+        return test
+    return register
+
+
+def _has_nan(case: Case) -> bool:
+    return any(v.floating and numpy.isnan(v.array).any() for v in case.vals())
+
+
+def _has_nonfinite(case: Case) -> bool:
+    return any(v.floating and not numpy.isfinite(v.array).all() for v in case.vals())
+
+
+@known("maximum", "minimum", why="a Python number is accepted as `other` (PyTorch wants a "
+       "tensor)")
+def _number_operand(case: Case, problem: str) -> bool:
+    return problem.startswith("accepted input") and not isinstance(case.args[1], Val)
+
+
+@known("sign", "l1_loss", "smooth_l1_loss", why="sign(NaN) is NaN, and so is the gradient of "
+       "|x| at NaN (PyTorch: 0): a NaN stays visible")
+def _nan_sign(case: Case, problem: str) -> bool:
+    return _has_nan(case) and "got nan," in problem
+
+
+@known("lp_pool2d", why="in a window holding NaN the other elements keep their gradient "
+       "(PyTorch multiplies it by sign(NaN) = 0)")
+def _lp_nan_window(case: Case, problem: str) -> bool:
+    return _has_nan(case) and "PyTorch gives 0.0" in problem.replace("-0.0", "0.0")
+
+
+@known("max_pool2d", "adaptive_max_pool2d", why="among several NaNs in a window the first "
+       "one's index is returned, as argmax does (PyTorch's pooling returns the last)")
+def _first_nan_index(case: Case, problem: str) -> bool:
+    return _has_nan(case) and problem.startswith("output 1")
+
+
+@known("dropout2d", why="dropout2d refuses inputs that are not 3-D or 4-D (PyTorch warns that "
+       "it will refuse them)")
+def _dropout2d_rank(case: Case, problem: str) -> bool:
+    return problem.startswith("refused valid input") and case.args[0].array.ndim < 3
+
+
+@known("view_as", why="view and view_as copy a non-contiguous input as reshape does (PyTorch "
+       "refuses what it can't view); see the report on views")
+def _view_copies(case: Case, problem: str) -> bool:
+    return problem.startswith("accepted input") and "view size is not compatible" in problem
+
+
+@known("linear", why="PyTorch accepts a 1-D input with a (1, out) bias, and a 0-d bias with "
+       "a 1-D weight, only on some of its code paths (it depends on strides and grad mode); "
+       "minigrad always accepts both")
+def _linear_bias(case: Case, problem: str) -> bool:
+    x, w, bias = case.args
+    return problem.startswith("accepted input") and bias is not None and (
+        w.array.ndim == 1 or (x.array.ndim == 1 and bias.array.shape[:1] == (1,)))
+
+
+@known("prod", why="prod's gradient is the product of the other elements, exact at zeros and "
+       "infinities (IEEE: a NaN among them makes it NaN), where PyTorch divides the product "
+       "by the element (NaN) or, with two zeros, returns 0")
+def _prod_exact(case: Case, problem: str) -> bool:
+    return any(v.edge for v in case.vals()) and "gradient" in problem
+
+
+@known("lp_pool2d", why="a partial ceil_mode window sums the elements it holds; PyTorch scales "
+       "their mean by the full window size (documented on lp_pool2d)")
+def _lp_partial_window(case: Case, problem: str) -> bool:
+    return bool(case.kwargs.get("ceil_mode"))
+
+
+@known("max_unpool2d", why="an output plane with no elements is refused (PyTorch returns it "
+       "empty and drops the values)")
+def _unpool_empty(case: Case, problem: str) -> bool:
+    return problem.startswith("refused valid input") and "too small" in problem
+
+
+@known("conv_transpose2d", why="an output size of 0 is refused; PyTorch accepts it only on "
+       "some code paths (for a batch of 2 but not of 1)")
+def _transposed_empty(case: Case, problem: str) -> bool:
+    return problem.startswith("refused valid input") and "too small" in problem
+
+
+@known("gelu", "binary_cross_entropy_with_logits", why="at an infinite input the result is its "
+       "limit (+inf); PyTorch's formula computes inf - inf or inf * 0 there and gives NaN")
+def _infinite_limit(case: Case, problem: str) -> bool:
+    return _has_nonfinite(case) and ("got inf," in problem or "got -inf," in problem) and (
+        "PyTorch gives nan" in problem)
+
+
+@known("norm", why="the p-norm is computed on x / max|x|, so it neither overflows nor "
+       "underflows (PyTorch's norm of [1e200] is inf, of subnormals 0), and its gradient at a "
+       "zero norm is 0 for every p (PyTorch: NaN unless p = 2)")
+def _scaled_norm(case: Case, problem: str) -> bool:
+    return any(v.edge for v in case.vals())
+
+
+@known("adaptive_avg_pool2d", why="an empty plane is refused for every output size (PyTorch "
+       "accepts it, giving NaN, when the output size is 1)")
+def _adaptive_empty_plane(case: Case, problem: str) -> bool:
+    return problem.startswith("refused valid input") and "non-zero sizes" in problem
+
+
+@known("conv2d", "conv1d", "conv_transpose2d", why="with an infinite or NaN input or weight, "
+       "values whose window reaches the zero padding are NaN (0 * inf), as PyTorch gives on "
+       "its im2col path (float64); its oneDNN path (float32) skips the padding")
+def _conv_padding(case: Case, problem: str) -> bool:
+    return _has_nonfinite(case) and (
+        problem.startswith("output") or problem.startswith("gradient of"))
+
+
+@known("getitem", "setitem", why="index arrays are checked against their dimension even "
+       "when a slice leaves nothing to pick (PyTorch then skips the check)")
+def _empty_pick(case: Case, problem: str) -> bool:
+    return problem.startswith("refused valid input") and "out of bounds" in problem
+
+
+@known("remainder", why="remainder is exact (fmod, then the sign of the divisor) where "
+       "PyTorch's a - b * floor(a / b) overflows to NaN")
+def _exact_remainder(case: Case, problem: str) -> bool:
+    return any(v.edge for v in case.vals()) and "PyTorch gives nan" in problem
+
+
+@known("binary_cross_entropy_with_logits", why="with a huge pos_weight PyTorch's gradient "
+       "cancels (pw t sigmoid(x) - pw t = 0); minigrad's keeps sigmoid(-x)")
+def _pos_weight_cancels(case: Case, problem: str) -> bool:
+    pos_weight = case.kwargs.get("pos_weight")
+    return pos_weight is not None and pos_weight.edge and problem.startswith("gradient of")
+
+
+@known("std", why="where the variance rounds to 0 the gradient is 0 (constant data); PyTorch "
+       "divides by the zero standard deviation and gets inf")
+def _std_rounds_to_zero(case: Case, problem: str) -> bool:
+    return "got 0.0, PyTorch gives inf" in problem or "got 0.0, PyTorch gives -inf" in problem
+
+
+@known("conv_transpose2d", why="the geometry is checked for an empty batch too (PyTorch skips "
+       "the output_padding check then)")
+def _empty_batch_checks(case: Case, problem: str) -> bool:
+    return problem.startswith("refused valid input") and case.args[0].array.size == 0
+
+
+@known("layer_norm", why="over a single element the exact gradient is 0; PyTorch's fused "
+       "float32 kernel returns rounding noise of |weight| / sqrt(eps) float32 epsilons")
+def _one_element_norm(case: Case, problem: str) -> bool:
+    return math.prod(case.args[1]) == 1 and "gradient" in problem
+
+
+@known("var", "std", why="with no degrees of freedom left (N <= correction, PyTorch warns) "
+       "the gradient is NaN where PyTorch's is 0 or infinite")
+def _no_freedom(case: Case, problem: str) -> bool:
+    x = case.args[0].array
+    dim = case.kwargs.get("dim")
+    dims = range(x.ndim) if dim is None else [dim] if isinstance(dim, int) else dim
+    count = math.prod(x.shape[d] for d in dims)
+    return count <= case.kwargs.get("correction", 1) and "gradient" in problem
+
+
+# Rows whose op is being reworked elsewhere (fused nodes on another branch, in-place ops in
+# the engine): their differences are reported as expected failures with the details, until
+# that work lands and the entry is removed.
+PENDING = {
+    "nll_loss": "rewritten as a fused node on another branch (NaN at ignored targets, "
+                "infinite class weights, 1-D input with a 0-d target)",
+    "cross_entropy": "rewritten as a fused node on another branch",
+    "batch_norm": "rewritten as a fused node on another branch (float32 precision of the "
+                  "batch statistics, infinite weights)",
+    "setitem": "x[1, :, [0, 1]] = v still follows NumPy's rule for where the index arrays' "
+               "dimensions go (getitem now follows PyTorch's); in-place ops are the lead's "
+               "(minigrad/functional/inplace.py)",
+}
+
+
+# --- making the arguments for each framework ---------------------------------------------
+def _torch_dtype(name: str) -> Any:
+    return getattr(torch, {"bool": "bool"}.get(name, name))
+
+
+def _make(value: Any, lib: str, leaves: list[tuple[Val, Any]]) -> Any:
+    if isinstance(value, Val):
+        storage, view = value.storage_and_view()
+        if lib == "torch":
+            t = view(torch.from_numpy(storage.copy())).detach()
+        else:
+            t = view(minigrad.tensor(storage.copy())).detach()
+        if value.grad and value.floating:
+            t.requires_grad_(True)
+            leaves.append((value, t))
+        return t
+    if isinstance(value, DType):
+        return _torch_dtype(value.name) if lib == "torch" else numpy.dtype(value.name)
+    if isinstance(value, list):
+        return [_make(v, lib, leaves) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_make(v, lib, leaves) for v in value)
+    return value
+
+
+def _twin(row: OpDef, spec: Spec) -> Callable[..., Any]:
+    """The PyTorch function a row is compared with."""
+    if callable(spec.torch):
+        return spec.torch
+    if spec.torch:
+        where, name = spec.torch.split(".")
+        space = {"torch": torch, "F": TF, "Tensor": torch.Tensor}[where]
+        return getattr(space, name)  # type: ignore[no-any-return]
+    for name in row.functional:
+        if hasattr(TF, name):
+            return getattr(TF, name)  # type: ignore[no-any-return]
+    for name in row.torch:
+        if hasattr(torch, name):
+            return getattr(torch, name)  # type: ignore[no-any-return]
+    for name in row.methods:
+        if hasattr(torch.Tensor, name):
+            return getattr(torch.Tensor, name)  # type: ignore[no-any-return]
+    raise LookupError(f"{row.name}: no PyTorch twin")
+
+
+# --- running one side ----------------------------------------------------------------------
+class Outcome:
+    """What one framework did with a case: its outputs and leaves, or its exception."""
+
+    def __init__(self) -> None:
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.leaves: list[tuple[Val, Any]] = []
+        self.warnings: list[str] = []
+
+
+def _run(fn: Callable[..., Any], case: Case, lib: str) -> Outcome:
+    outcome = Outcome()
+    args = _make(case.args, lib, outcome.leaves)
+    kwargs = {k: _make(v, lib, outcome.leaves) for k, v in case.kwargs.items()}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if case.call is not None:
+                outcome.value = case.call(fn, *args, **kwargs)
+            else:
+                outcome.value = fn(*args, **kwargs)
+        except Exception as err:  # compared with the other framework below
+            outcome.error = err
+    outcome.warnings = [f"{w.category.__name__}: {w.message}" for w in caught
+                        if not issubclass(w.category, (DeprecationWarning, UserWarning))]
+    return outcome
+
+
+def _outputs(value: Any) -> list[Any]:
+    if isinstance(value, (tuple, list)):
+        return [v for item in value for v in _outputs(item)]
+    return [value]
+
+
+def _host(value: Any) -> Any:
+    if isinstance(value, minigrad.Tensor):
+        return value.detach().numpy()
+    if isinstance(value, torch.Tensor):
+        return value.detach().numpy()
+    return value
+
+
+# --- comparing ------------------------------------------------------------------------------
+def _tolerance(dtype: Any, spec: Spec) -> tuple[float, float]:
+    rtol, atol = {numpy.dtype("float64"): (1e-7, 1e-9), numpy.dtype("float32"): (2e-5, 1e-6),
+                  numpy.dtype("float16"): (2e-3, 1e-3)}.get(numpy.dtype(dtype), (0.0, 0.0))
+    return rtol * spec.rtol, atol * spec.rtol
+
+
+def _magnitude(arrays: list[Any]) -> float:
+    """The largest finite magnitude among ``arrays`` (for absolute tolerances of sums)."""
+    top = 1.0
+    for a in arrays:
+        a = numpy.asarray(a)
+        if a.dtype.kind == "f" and a.size:
+            finite = numpy.abs(a[numpy.isfinite(a)])
+            if finite.size:
+                top = max(top, float(finite.max()))
+    return top
+
+
+def _mismatch(got: Any, want: Any, spec: Spec, scale: float, what: str,
+              exempt: Any = None) -> str | None:
+    """How ``got`` differs from PyTorch's ``want`` (None when it does not). Where
+    ``exempt`` is true, anything is accepted (the gradient at a NaN or infinite input is a
+    matter of convention); given at all (comparing gradients), NaN and infinities match
+    each other."""
+    got, want = _host(got), _host(want)
+    if isinstance(want, (bool, int, float)) and not isinstance(want, numpy.ndarray):
+        if isinstance(got, numpy.ndarray) and got.shape == ():
+            got = got.item()
+        if type(got) is not type(want) and not (
+                isinstance(want, float) and isinstance(got, float)):
+            return f"{what}: got {type(got).__name__} {got!r}, PyTorch gives " \
+                   f"{type(want).__name__} {want!r}"
+        same = got == want or (isinstance(want, float) and math.isnan(want) and math.isnan(got))
+        return None if same else f"{what}: got {got!r}, PyTorch gives {want!r}"
+    got, want = numpy.asarray(got), numpy.asarray(want)
+    if got.shape != want.shape:
+        return f"{what}: shape {got.shape}, PyTorch gives {want.shape}"
+    if got.dtype != want.dtype:
+        return f"{what}: dtype {got.dtype}, PyTorch gives {want.dtype}"
+    if want.dtype.kind != "f":
+        if numpy.array_equal(got, want):
+            return None
+        bad = numpy.argwhere(got != want)[:3].tolist()
+        return f"{what}: values differ at {bad}: got {got[tuple(numpy.array(bad).T)]}, " \
+               f"PyTorch {want[tuple(numpy.array(bad).T)]}"
+    rtol, atol = _tolerance(want.dtype, spec)
+    atol *= scale
+    g64, w64 = got.astype(numpy.float64), want.astype(numpy.float64)
+    close = numpy.isclose(g64, w64, rtol=rtol, atol=atol, equal_nan=True)
+    # infinities of the same sign compare equal; NaN must meet NaN
+    if exempt is not None:  # a gradient: NaN and infinities are equally broken answers
+        close |= exempt | (~numpy.isfinite(g64) & ~numpy.isfinite(w64))
+    # at the edge of the float range, overflowing to inf or not is a matter of rounding
+    edge = float(numpy.finfo(want.dtype).max) / 16
+    close |= (numpy.isinf(w64) & (numpy.abs(g64) >= edge) & (numpy.sign(g64) == numpy.sign(w64))
+              ) | (numpy.isinf(g64) & (numpy.abs(w64) >= edge)
+                   & (numpy.sign(g64) == numpy.sign(w64)))
+    if close.all():
+        return None
+    where = numpy.argwhere(~close)
+    first = tuple(int(i) for i in where[0])
+    return (f"{what}: {len(where)} of {want.size} values differ, e.g. at {list(first)}: "
+            f"got {float(g64[first])!r}, PyTorch gives {float(w64[first])!r} (rtol "
+            f"{rtol:.0e}, atol {atol:.1e})")
+
+
+def _names(row: OpDef) -> set[str]:
+    names = {row.name, row.function.__name__, *row.torch, *row.functional, *row.methods}
+    return {n.strip("_") for n in names if n.strip("_")}
+
+
+def unclear(err: BaseException, names: set[str]) -> str | None:
+    """Why ``err`` is not a clear error, or None when it is: a ValueError, TypeError,
+    RuntimeError or IndexError whose message names the op, or that minigrad's own code
+    raised on purpose (the traceback's last frame is a ``raise`` statement in minigrad)."""
+    frames = traceback.extract_tb(err.__traceback__)
+    last = frames[-1] if frames else None
+    place = f"{last.filename}:{last.lineno}" if last else "?"
+    message = str(err)
+    if not isinstance(err, CLEAR_TYPES):
+        return f"{type(err).__name__} at {place}: {message}"
+    if any(name in message for name in names):
+        return None
+    own = last is not None and f"{os.sep}minigrad{os.sep}" in last.filename
+    if own and (last.line or "").lstrip().startswith("raise"):
+        return None
+    return f"{type(err).__name__} at {place} without the op's name: {message}"
+
+
+def _grads(outcome: Outcome, upstream: list[Any], lib: str) -> list[Any] | BaseException:
+    outs = [o for o in _outputs(outcome.value)
+            if getattr(o, "requires_grad", False) and o.dtype in _FLOAT_DTYPES[lib]]
+    leaves = [t for _, t in outcome.leaves]
+    if not outs or not leaves:
+        return []
+    module = torch.autograd if lib == "torch" else minigrad
+    try:
+        got = module.grad(outs, leaves, upstream[: len(outs)], allow_unused=True)
+    except Exception as err:
+        return err
+    return [None if g is None else _host(g) for g in got]
+
+
+_FLOAT_DTYPES = {"torch": (torch.float16, torch.float32, torch.float64),
+                 "minigrad": tuple(numpy.dtype(n) for n in ("float16", "float32", "float64"))}
+
+
+def _upstream(outcome: Outcome, rng: numpy.random.Generator) -> list[numpy.ndarray[Any, Any]]:
+    found = []
+    for o in _outputs(outcome.value):
+        if getattr(o, "requires_grad", False) and o.dtype in _FLOAT_DTYPES["torch"]:
+            found.append(rng.standard_normal(tuple(o.shape)).astype(
+                str(o.dtype).replace("torch.", "")))
+    return found
+
+
+def check(row: OpDef, spec: Spec, case: Case, seed: int, counts: dict[str, int]
+          ) -> list[str]:
+    """Run one case in both frameworks; return what went wrong (empty when nothing).
+    ``counts`` tallies what was compared: refusals, forward passes, gradients."""
+    names = _names(row)
+    theirs = _run(_twin(row, spec), case, "torch")
+    ours = _run(row.function, case, "minigrad")
+    problems: list[str] = []
+    if theirs.error is not None:
+        counts["refused by PyTorch"] += 1
+        if ours.error is None:
+            return [f"accepted input PyTorch refuses ({type(theirs.error).__name__}: "
+                    f"{str(theirs.error).splitlines()[0][:160]})"]
+        why = unclear(ours.error, names)
+        return [] if why is None else [f"unclear error: {why}"]
+    if ours.error is not None:
+        frames = traceback.format_exception(ours.error)
+        return [f"refused valid input: {type(ours.error).__name__}: {ours.error} "
+                f"[{frames[-2].strip().splitlines()[0] if len(frames) > 1 else ''}]"]
+    counts["forward compared"] += 1
+    got, want = _outputs(ours.value), _outputs(theirs.value)
+    if len(got) != len(want):
+        return [f"{len(got)} outputs, PyTorch gives {len(want)}"]
+    inputs = [v.array for v in case.vals()]
+    scale = _magnitude(inputs) if spec.sums else _magnitude([_host(w) for w in want])
+    for i, (g, w) in enumerate(zip(got, want)):
+        found = _mismatch(g, w, spec, scale, f"output {i}")
+        if found:
+            problems.append(found)
+    if problems or not case.grad:
+        return problems
+    rng = numpy.random.default_rng(seed)
+    upstream = _upstream(theirs, rng)
+    want_grads = _grads(theirs, [torch.from_numpy(u) for u in upstream], "torch")
+    got_grads = _grads(ours, [minigrad.tensor(u) for u in upstream], "minigrad")
+    if isinstance(want_grads, BaseException):
+        return problems  # PyTorch can't differentiate this case (e.g. a 0-size output)
+    if isinstance(got_grads, BaseException):
+        return [f"backward failed: {type(got_grads).__name__}: {got_grads}"]
+    if len(got_grads) != len(want_grads):
+        return [f"{len(got_grads)} gradients, PyTorch gives {len(want_grads)}"]
+    if want_grads:
+        counts["gradients compared"] += 1
+    edges = any(v.floating and not numpy.isfinite(v.array).all() for v in case.vals())
+    g_scale = scale * _magnitude(upstream) if spec.sums else _magnitude(
+        [w for w in want_grads if w is not None])
+    for (val, _), g, w in zip(ours.leaves, got_grads, want_grads):
+        if w is None and g is None:
+            continue
+        w = numpy.zeros_like(val.array) if w is None else w
+        g = numpy.zeros_like(val.array) if g is None else g
+        exempt = ~numpy.isfinite(val.array) if val.floating and edges else numpy.zeros(
+            val.array.shape, bool)
+        found = _mismatch(g, w, spec, g_scale, f"gradient of {val.describe()}", exempt)
+        if found:
+            problems.append(found)
+    return problems
+
+
+# --- the test ------------------------------------------------------------------------------
+def _rows() -> Iterator[Any]:
+    for row in TABLE.values():
+        if not row.function.__module__.startswith("minigrad."):
+            continue  # an op a test declared
+        if row.name in NO_TWIN:
+            yield pytest.param(row, id=row.name, marks=pytest.mark.skip(
+                reason=f"{row.name}: {NO_TWIN[row.name]}"))
+        elif row.name in SPECS:
+            yield pytest.param(row, id=row.name)
+
+
+def test_every_row_is_fuzzed() -> None:
+    """A new op gets a generator in tests/fuzz_specs.py, or an entry in NO_TWIN saying
+    why it has no PyTorch twin."""
+    missing = [name for name, row in TABLE.items() if name not in SPECS and name not in NO_TWIN
+               and row.function.__module__.startswith("minigrad.")]  # not a test's own op
+    assert not missing, f"op-table rows without a fuzz generator: {missing}"
+
+
+def _per_row() -> int:
+    return max(1, math.ceil(CASES / max(1, len(SPECS))))
+
+
+@contextmanager
+def _one_torch_thread() -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def case_for(row: OpDef, index: int) -> tuple[Case, int]:
+    seed = zlib.crc32(f"{SEED}:{row.name}:{index}".encode())
+    spec = SPECS[row.name]
+    return spec.gen(Gen(numpy.random.default_rng(seed), huge=not spec.sums)), seed
+
+
+def run_row(row: OpDef, indices: range | list[int]) -> tuple[list[str], dict[str, int]]:
+    spec = SPECS[row.name]
+    failures: list[str] = []
+    counts = {"cases": 0, "refused by PyTorch": 0, "forward compared": 0,
+              "gradients compared": 0, "known": 0}
+    for index in indices:
+        case, seed = case_for(row, index)
+        counts["cases"] += 1
+        with numpy.errstate(all="ignore"), _one_torch_thread():
+            problems = check(row, spec, case, seed, counts)
+        if not problems:
+            continue
+        why = [w for r, test, w in KNOWN if r == row.name and test(case, problems[0])]
+        if why:
+            counts["known"] += 1
+            continue
+        failures.append(f"{row.name}:{index} {case.describe()}\n    " + "\n    ".join(problems))
+    return failures, counts
+
+
+@pytest.mark.parametrize("row", list(_rows()))
+def test_matches_pytorch(row: OpDef) -> None:
+    if ONLY:
+        name, _, index = ONLY.partition(":")
+        if name != row.name:
+            pytest.skip("MINIGRAD_FUZZ_ONLY names another row")
+        indices: range | list[int] = [int(index)] if index else range(_per_row())
+    else:
+        indices = range(_per_row())
+    failures, _ = run_row(row, indices)
+    if failures and row.name in PENDING:
+        pytest.xfail(f"{PENDING[row.name]}: {len(failures)} cases differ:\n"
+                     + "\n".join(failures[:8]))
+    assert not failures, (
+        f"{len(failures)} of {len(indices)} cases differ from PyTorch (replay one with "
+        "MINIGRAD_FUZZ_ONLY=row:index):\n" + "\n".join(failures[:8]))
