@@ -97,6 +97,33 @@ def clamp(v: CallView) -> str:
     return v.node("Clip", v.input(0), *bounds)
 
 
+def hardtanh(v: CallView) -> str:
+    """``Clip`` between ``low`` and ``high``."""
+    dtype = v.dtype(0)
+    return v.node("Clip", v.input(0), v.scalar(v.attrs.get("low", -1.0), dtype),
+                  v.scalar(v.attrs.get("high", 1.0), dtype))
+
+
+def silu(v: CallView) -> str:
+    """``x * sigmoid(x)``."""
+    x = v.input(0)
+    return v.node("Mul", x, v.node("Sigmoid", x))
+
+
+def remainder(v: CallView) -> str:
+    """Python's remainder (the sign of the divisor): ``Mod`` for integers; for floats
+    ``fmod``, moved by the divisor where the signs differ."""
+    a, b = v.input(0), v.input(1)
+    dtype = v.dtype(0)
+    if numpy.dtype(dtype).kind != "f":
+        return v.node("Mod", a, b)
+    r = v.node("Mod", a, b, fmod=1)
+    zero = v.scalar(0, dtype)
+    signs_differ = v.node("Xor", v.node("Less", r, zero), v.node("Less", b, zero))
+    move = v.node("And", v.node("Not", v.node("Equal", r, zero)), signs_differ)
+    return v.node("Where", move, v.node("Add", r, b), r)
+
+
 def softmax(v: CallView) -> str:
     """Softmax / LogSoftmax along ``dim`` (opset 13 and later normalise one axis)."""
     op_type = "Softmax" if v.call.function.__name__ == "Softmax" else "LogSoftmax"
@@ -185,6 +212,12 @@ def _floor_divide(v: CallView, operands: list[str]) -> str:
 def sum_(v: CallView) -> str:
     """``ReduceSum`` over ``axes``."""
     return v.reduce("ReduceSum", v.input(0), v.attrs.get("axes", ()),
+                    bool(v.attrs.get("keepdim", False)))
+
+
+def log_sum_exp(v: CallView) -> str:
+    """``ReduceLogSumExp`` over ``axes``."""
+    return v.reduce("ReduceLogSumExp", v.input(0), v.attrs.get("axes", ()),
                     bool(v.attrs.get("keepdim", False)))
 
 

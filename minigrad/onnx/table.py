@@ -41,6 +41,8 @@ Converter = Callable[[CallView], str]
 CONVERTERS: dict[type[Function], Converter] = {
     # activations and elementwise functions
     activation.Relu: convert_math.unary,
+    activation.Hardtanh: convert_math.hardtanh,
+    activation.Silu: convert_math.silu,
     activation.Sigmoid: convert_math.unary,
     activation.Tanh: convert_math.unary,
     activation.Erf: convert_math.unary,
@@ -67,8 +69,10 @@ CONVERTERS: dict[type[Function], Converter] = {
     arithmetic.Where: convert_math.where,
     arithmetic.Clamp: convert_math.clamp,
     comparison.Ufunc: convert_math.ufunc,
+    comparison.Remainder: convert_math.remainder,
     # reductions and matrix products
     reduce.Sum: convert_math.sum_,
+    reduce.LogSumExp: convert_math.log_sum_exp,
     reduce.Extremum: convert_math.extremum,
     reduce.Prod: convert_math.prod,
     reduce.ArgExtremum: convert_math.arg_extremum,
