@@ -220,9 +220,6 @@ PENDING = {
     "cross_entropy": "rewritten as a fused node on another branch",
     "batch_norm": "rewritten as a fused node on another branch (float32 precision of the "
                   "batch statistics, infinite weights)",
-    "setitem": "x[1, :, [0, 1]] = v still follows NumPy's rule for where the index arrays' "
-               "dimensions go (getitem now follows PyTorch's); in-place ops are the lead's "
-               "(minigrad/functional/inplace.py)",
 }
 
 

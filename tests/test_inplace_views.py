@@ -129,3 +129,16 @@ def test_views_share_values_after_in_place_ops() -> None:
     v[1].fill_(9.0)
     assert a.tolist() == [0.0, 1.0, 9.0, 9.0]
     assert a[3].tolist() == 9.0
+
+
+def test_assignment_mixing_an_int_and_an_index_array_follows_pytorch() -> None:
+    """Integers apply first (PyTorch's rule), so the value's rows land in order."""
+    x = minigrad.zeros(1, 2, 2)
+    x[0, :, [0, 1]] = minigrad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.tolist() == [[[1.0, 2.0], [3.0, 4.0]]]
+    w = minigrad.zeros(2, 3, 4, requires_grad=True)
+    y = w * 1
+    y[1, :, [0, 3]] = minigrad.ones(3, 2) * 5
+    y.sum().backward()
+    assert y[1].tolist() == [[5.0, 0.0, 0.0, 5.0]] * 3
+    assert w.grad[1].tolist() == [[0.0, 1.0, 1.0, 0.0]] * 3

@@ -165,7 +165,7 @@ def getitem(input: Tensor, index: Any) -> Tensor:
     deciding where the arrays' dimensions go (NumPy counts them: ``x[1, :, [0, 1]]`` of a
     ``(3, 4, 5)`` tensor is ``(4, 2)`` in PyTorch but ``(2, 4)`` in NumPy)."""
     items = normalize_index(input, index)
-    split = _integers_first(items)
+    split = integers_first(items)
     if split is None:
         return GetItem.apply(input, index=items)
     selected = GetItem.apply(input, index=split[0])
@@ -176,11 +176,11 @@ def _numpy_getitem(a: Any, index: Any) -> Any:
     """PyTorch's indexing rule on a NumPy array (the row's reference)."""
     items = tuple(numpy.asarray(i) if isinstance(i, list) else i
                   for i in (index if isinstance(index, tuple) else (index,)))
-    split = _integers_first(items)
+    split = integers_first(items)
     return a[items] if split is None else a[split[0]][split[1]]
 
 
-def _integers_first(items: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
+def integers_first(items: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
     """An index mixing ints with index arrays as two: the basic part (ints, slices, None)
     and then the arrays over what it leaves; None when the index needs no split."""
     def is_array(item: Any) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 from minigrad.autograd import is_grad_enabled, no_grad
 from minigrad.autograd.views import refresh_view, replay_view
 from minigrad.functional.arithmetic import where
-from minigrad.functional.indexing import IndexPut, normalize_index
+from minigrad.functional.indexing import GetItem, IndexPut, integers_first, normalize_index
 from minigrad.functional.operands import constant
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
@@ -223,6 +223,10 @@ def _setitem_call(setitem: Callable[..., None], a: Tensor, b: Tensor) -> Tensor:
 def setitem(input: Tensor, index: Any, value: Tensor | Scalar) -> None:
     """``input[index] = value``, recorded in the graph when gradients are involved."""
     key = normalize_index(input, index)
+    split = integers_first(key)
+    if split is not None:  # PyTorch applies the integers first: write through that view
+        setitem(GetItem.apply(input, index=split[0]), split[1], value)
+        return
     source = value.to(input.dtype) if isinstance(value, Tensor) else constant(input, value)
     if recording(input, source):
         assign(input, IndexPut.apply(stand_in(input), source, index=key), "assignment")
