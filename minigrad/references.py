@@ -357,7 +357,9 @@ def batch_norm(x: Array, running_mean: Array | None, running_var: Array | None,
     """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel."""
     dims = (0, *range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-    if training:
+    if training and x.size == 0:  # an empty batch has no statistics and an empty result
+        mean, var = numpy.zeros(shape), numpy.ones(shape)
+    elif training:
         mean, var = x.mean(axis=dims, keepdims=True), x.var(axis=dims, keepdims=True)
     else:
         assert running_mean is not None and running_var is not None

@@ -262,6 +262,29 @@ def test_conv_kernels_match_generic(emulated: Any, case: Any, dtype: Any) -> Non
     assert calls["minigrad_im2col"] == 3 and calls["minigrad_col2im"] == 2  # no fallbacks
 
 
+@pytest.mark.parametrize("padding", [(1, 1, 1, 1), (2, 0, 0, 3), (0, 4, 5, 1)], ids=str)
+@pytest.mark.parametrize("case", CONV_CASES[:4], ids=str)
+def test_conv_kernels_pad_in_place(emulated: Any, case: Any, padding: Any) -> None:
+    """With ``padding`` the kernels read the unpadded input (and give the unpadded input's
+    gradient): the same as the generic kernels on an explicitly padded copy."""
+    n, c, h, w, o, k, s, d, g = case
+    top, bottom, left, right = padding
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((n, c, h, w))
+    weight = rng.standard_normal((o, c // g, *k))
+    padded = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    out = emulated.conv2d(x, weight, s, d, g, padding)
+    _close(out, kernels.conv2d(np, padded, weight, s, d, g), np.float64)
+    grad = rng.standard_normal(out.shape)
+    full = kernels.conv2d_grad_input(np, grad, weight, padded.shape[2:], s, d, g)
+    _close(emulated.conv2d_grad_input(grad, weight, (h, w), s, d, g, padding),
+           full[:, :, top : top + h, left : left + w], np.float64)
+    _close(emulated.conv2d_grad_weight(grad, x, k, s, d, g, padding),
+           kernels.conv2d_grad_weight(np, grad, padded, k, s, d, g), np.float64)
+    calls = emulated._im2col.host.calls
+    assert calls == {"minigrad_im2col": 2, "minigrad_col2im": 1}  # no generic fallback
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("case", POOL_CASES, ids=str)
 def test_pool_kernels_match_generic(emulated: Any, case: Any, dtype: Any) -> None:

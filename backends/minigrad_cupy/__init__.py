@@ -5,8 +5,8 @@ tensors with ``.cuda()``. CuPy is imported only when the backend is instantiated
 listing backends works on machines without it.
 
 CuPy 14 no longer ships cuDNN, so convolution is im2col (an ElementwiseKernel, see
-:mod:`minigrad_cupy.cuda_kernels`) followed by one cuBLAS GEMM per group through
-``cupy.matmul``; col2im and the pooling kernels are ElementwiseKernels too, and
+:mod:`minigrad_cupy.cuda_kernels`, that reads zero padding in place) followed by one cuBLAS
+GEMM per group through ``cupy.matmul``; col2im and the pooling kernels are ElementwiseKernels too, and
 scatter-adds use ``cupy.add.at`` (atomics; ``cupyx.scatter_add`` is deprecated in CuPy
 14 and warns on every call). The fast kernels handle float32 and float64; other dtypes
 use the generic kernels (which run on CuPy as well). Nothing here copies data to the
@@ -22,7 +22,7 @@ import numpy
 
 from minigrad.backends import Backend
 from minigrad.backends.base import Array, Pair
-from minigrad.backends.geometry import output_size
+from minigrad.backends.geometry import NO_PAD, Pad4, output_size
 from minigrad_cupy import cuda_kernels
 
 __all__ = ["INSTALL_HINT", "CupyBackend"]
@@ -158,28 +158,35 @@ class CupyBackend(Backend):
 
     def _cols(
         self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, batch_first: bool,
-        out_hw: Pair | None = None,
+        out_hw: Pair | None = None, padding: Pad4 = NO_PAD,
     ) -> Array:
-        """im2col into ``(N, C, kh, kw, oh, ow)`` or, batch second, ``(C, kh, kw, N, oh, ow)``
-        (the first ``out_hw`` windows; all of them by default)."""
+        """im2col of ``x`` zero-padded by ``padding`` (read in place, never copied padded)
+        into ``(N, C, kh, kw, oh, ow)`` or, batch second, ``(C, kh, kw, N, oh, ow)`` (the
+        first ``out_hw`` windows; all of them by default)."""
         n, c, h, w = x.shape
-        oh, ow = _windows((h, w), kernel_size, stride, dilation, out_hw)
+        top, bottom, left, right = padding
+        oh, ow = _windows((h + top + bottom, w + left + right), kernel_size, stride,
+                          dilation, out_hw)
         kh, kw = kernel_size
         shape = (n, c, kh, kw, oh, ow) if batch_first else (c, kh, kw, n, oh, ow)
         cols = self.xp.empty(shape, dtype=x.dtype)
         self._im2col(
             self.xp.ascontiguousarray(x), n, c, h, w, kh, kw, *stride, *dilation, oh, ow,
-            int(batch_first), cols,
+            int(batch_first), top, left, cols,
         )
         return cols
 
     def _image(
         self, cols: Array, batch: int, channels: int, input_size: Pair, kernel_size: Pair,
         stride: Pair, dilation: Pair, batch_first: bool, out_hw: Pair | None = None,
+        padding: Pad4 = NO_PAD,
     ) -> Array:
-        """col2im from either :meth:`_cols` layout into ``(N, C, H, W)``."""
+        """col2im from either :meth:`_cols` layout into ``(N, C, H, W)``, the image before
+        ``padding`` (what falls on the padding is dropped)."""
         h, w = input_size
-        oh, ow = _windows(input_size, kernel_size, stride, dilation, out_hw)
+        top, bottom, left, right = padding
+        oh, ow = _windows((h + top + bottom, w + left + right), kernel_size, stride,
+                          dilation, out_hw)
         kh, kw = kernel_size
         if cols.size != batch * channels * kh * kw * oh * ow:
             raise ValueError(
@@ -189,7 +196,7 @@ class CupyBackend(Backend):
         image = self.xp.empty((batch, channels, h, w), dtype=cols.dtype)
         self._col2im(
             self.xp.ascontiguousarray(cols), batch, channels, h, w, kh, kw, *stride,
-            *dilation, oh, ow, int(batch_first), image,
+            *dilation, oh, ow, int(batch_first), top, left, image,
         )
         return image
 
@@ -218,13 +225,14 @@ class CupyBackend(Backend):
             cols, n, rows // (kh * kw), input_size, kernel_size, stride, dilation, True
         )
 
-    def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int) -> Array:
+    def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int,
+               padding: Pad4 = NO_PAD) -> Array:
         if not self._fast(x, weight):
-            return super().conv2d(x, weight, stride, dilation, groups)
+            return super().conv2d(x, weight, stride, dilation, groups, padding)
         n, c = x.shape[:2]
         o, cg, kh, kw = weight.shape
         _check_groups(c, o, cg, groups)
-        cols = self._cols(x, (kh, kw), stride, dilation, batch_first=False)
+        cols = self._cols(x, (kh, kw), stride, dilation, batch_first=False, padding=padding)
         oh, ow = cols.shape[4:]
         k = cg * kh * kw
         # One GEMM per group over the whole batch: (G, O/G, K) @ (G, K, N*L).
@@ -235,11 +243,11 @@ class CupyBackend(Backend):
 
     def conv2d_grad_input(
         self, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
-        groups: int,
+        groups: int, padding: Pad4 = NO_PAD,
     ) -> Array:
         if not self._fast(grad_out, weight):
             return super().conv2d_grad_input(
-                grad_out, weight, input_size, stride, dilation, groups
+                grad_out, weight, input_size, stride, dilation, groups, padding
             )
         n, o, oh, ow = grad_out.shape
         _, cg, kh, kw = weight.shape
@@ -250,23 +258,24 @@ class CupyBackend(Backend):
         dcols = self.xp.matmul(weight.reshape(groups, o // groups, k).transpose(0, 2, 1), g3)
         return self._image(
             dcols, n, cg * groups, input_size, (kh, kw), stride, dilation, batch_first=False,
-            out_hw=(oh, ow),
+            out_hw=(oh, ow), padding=padding,
         )
 
     def conv2d_grad_weight(
         self, grad_out: Array, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair,
-        groups: int,
+        groups: int, padding: Pad4 = NO_PAD,
     ) -> Array:
         if not self._fast(grad_out, x):
             return super().conv2d_grad_weight(
-                grad_out, x, kernel_size, stride, dilation, groups
+                grad_out, x, kernel_size, stride, dilation, groups, padding
             )
         n, o, oh, ow = grad_out.shape
         c = x.shape[1]
         kh, kw = kernel_size
         _check_groups(c, o, c // groups, groups)
         k = (c // groups) * kh * kw
-        cols = self._cols(x, kernel_size, stride, dilation, batch_first=False, out_hw=(oh, ow))
+        cols = self._cols(x, kernel_size, stride, dilation, batch_first=False, out_hw=(oh, ow),
+                          padding=padding)
         g3 = grad_out.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
         # The batch is summed inside the GEMM: (G, O/G, N*L) @ (G, N*L, K).
         dw = self.xp.matmul(g3, cols.reshape(groups, k, n * oh * ow).transpose(0, 2, 1))

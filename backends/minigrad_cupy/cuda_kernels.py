@@ -10,7 +10,9 @@ kernels otherwise.
 The index arithmetic is the same as in :mod:`minigrad.backends.kernels`:
 
 * window tap ``(ky, kx)`` of output position ``(oy, ox)`` reads input row
-  ``oy * sh + ky * dh`` and column ``ox * sw + kx * dw``;
+  ``oy * sh + ky * dh - pad_top`` and column ``ox * sw + kx * dw - pad_left`` (zero
+  padding: a tap outside the ``height x width`` image reads 0, so no padded copy of the
+  image is made);
 * im2col columns are ``(N, C, kh, kw, oh, ow)`` (``batch_first = 1``, the
   ``unfold`` layout) or ``(C, kh, kw, N, oh, ow)`` (``batch_first = 0``, the layout in
   which a convolution over the whole batch is one GEMM per group);
@@ -43,7 +45,7 @@ _GEOMETRY = "int32 kh, int32 kw, int32 sh, int32 sw, int32 dh, int32 dw"
 IM2COL = KernelSpec(
     "minigrad_im2col",
     f"raw T img, int32 batch, int32 channels, int32 height, int32 width, {_GEOMETRY}, "
-    "int32 oh, int32 ow, int32 batch_first",
+    "int32 oh, int32 ow, int32 batch_first, int32 pad_top, int32 pad_left",
     "T col",
     r"""
     long long t = i;
@@ -59,21 +61,25 @@ IM2COL = KernelSpec(
         kx = (int)(t % kw); t /= kw;
         ky = (int)(t % kh); c = (int)(t / kh);
     }
-    const long long row = (long long)oy * sh + (long long)ky * dh;
-    const long long column = (long long)ox * sw + (long long)kx * dw;
-    col = img[(((long long)n * channels + c) * height + row) * width + column];
+    const long long row = (long long)oy * sh + (long long)ky * dh - pad_top;
+    const long long column = (long long)ox * sw + (long long)kx * dw - pad_left;
+    const bool inside = row >= 0 && row < height && column >= 0 && column < width;
+    col = inside ? img[(((long long)n * channels + c) * height + row) * width + column]
+                 : (T)0;
     """,
 )
 
+# One thread per element of the unpadded image: ``(y + pad_top, x + pad_left)`` is its
+# position in the padded plane the windows slide over.
 COL2IM = KernelSpec(
     "minigrad_col2im",
     f"raw T cols, int32 batch, int32 channels, int32 height, int32 width, {_GEOMETRY}, "
-    "int32 oh, int32 ow, int32 batch_first",
+    "int32 oh, int32 ow, int32 batch_first, int32 pad_top, int32 pad_left",
     "T img",
     r"""
     long long t = i;
-    const int x = (int)(t % width); t /= width;
-    const int y = (int)(t % height); t /= height;
+    const int x = (int)(t % width) + pad_left; t /= width;
+    const int y = (int)(t % height) + pad_top; t /= height;
     const int c = (int)(t % channels); const int n = (int)(t / channels);
     T total = 0;
     for (int ky = 0; ky < kh; ++ky) {

@@ -28,7 +28,9 @@ CNN kernels               optional   :mod:`minigrad.backends.kernels`
 ========================  =========  ================================================
 
 Kernel conventions: arrays are NCHW, convolution weights ``(O, C // groups, kh, kw)``;
-the input is ALREADY PADDED by the caller, so every kernel is a "valid" sliding window;
+the convolution kernels take the unpadded input and a zero ``padding`` ``(top, bottom,
+left, right)``; the pooling kernels and im2col take an input ALREADY PADDED by the caller,
+so for them every kernel is a "valid" sliding window;
 ``kernel_size``, ``stride`` and ``dilation`` are ``(h, w)`` pairs; along a dimension of
 size ``n`` the output has ``(n - d * (k - 1) - 1) // s + 1`` positions. Pooling indices
 are int64 flat positions ``h * W + w`` in the ``(H, W)`` plane of the padded input. A
@@ -43,8 +45,9 @@ from typing import Any
 
 import numpy
 
-from minigrad.backends import convolution, kernels, pool_kernels
+from minigrad.backends import convolution, kernels, norm_kernels, pool_kernels
 from minigrad.backends.array_api import ArrayNamespace
+from minigrad.backends.geometry import NO_PAD, Pad4
 
 Array = Any
 Pair = tuple[int, int]
@@ -267,32 +270,57 @@ class Backend:
         return kernels.fold(self.xp, cols, input_size, kernel_size, stride, dilation)
 
     # --- convolution: minigrad.backends.convolution picks im2col + GEMM or Winograd per
-    # shape (perf branch; this block is the only change to base.py) ---------------------
-    def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int) -> Array:
-        """Cross-correlation of ``x (N, C, H, W)`` with ``weight (O, C/groups, kh, kw)``,
-        giving ``(N, O, oh, ow)`` (no bias). The algorithm is chosen per shape by
-        :func:`minigrad.backends.convolution.select`."""
-        return convolution.conv2d(self.xp, x, weight, stride, dilation, groups)
+    # shape ----------------------------------------------------------------------------
+    def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int,
+               padding: Pad4 = NO_PAD) -> Array:
+        """Cross-correlation of ``x (N, C, H, W)``, zero-padded by ``padding`` ``(top,
+        bottom, left, right)``, with ``weight (O, C/groups, kh, kw)``, giving ``(N, O, oh,
+        ow)`` (no bias). The algorithm is chosen per shape by
+        :func:`minigrad.backends.convolution.select`; the input is padded chunk by chunk
+        of the batch, never copied whole."""
+        return convolution.conv2d(self.xp, x, weight, stride, dilation, groups, padding)
 
     def conv2d_grad_input(
         self, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
-        groups: int,
+        groups: int, padding: Pad4 = NO_PAD,
     ) -> Array:
-        """Gradient of :meth:`conv2d` with respect to its (padded) input of size
-        ``input_size``: ``(N, O, oh, ow) -> (N, C, H, W)``."""
+        """Gradient of :meth:`conv2d` with respect to its input of size ``input_size``
+        (before ``padding``): ``(N, O, oh, ow) -> (N, C, H, W)``."""
         return convolution.conv2d_grad_input(
-            self.xp, grad_out, weight, input_size, stride, dilation, groups
+            self.xp, grad_out, weight, input_size, stride, dilation, groups, padding
         )
 
     def conv2d_grad_weight(
         self, grad_out: Array, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair,
-        groups: int,
+        groups: int, padding: Pad4 = NO_PAD,
     ) -> Array:
-        """Gradient of :meth:`conv2d` with respect to its weight: ``(O, C/groups, kh, kw)``."""
+        """Gradient of :meth:`conv2d` with respect to its weight: ``(O, C/groups, kh, kw)``;
+        ``x`` is the input before ``padding``."""
         return convolution.conv2d_grad_weight(
-            self.xp, grad_out, x, kernel_size, stride, dilation, groups
+            self.xp, grad_out, x, kernel_size, stride, dilation, groups, padding
         )
-    # --- end of the convolution block ---------------------------------------------------
+
+    # --- batch normalisation (per channel of an (N, C, *) input) ----------------------
+    def batch_norm_stats(self, x: Array) -> tuple[Array, Array]:
+        """Per-channel mean and biased variance of ``x`` over every dimension but 1
+        (zeros when the batch is empty)."""
+        return norm_kernels.batch_norm_stats(self.xp, x)
+
+    def batch_norm(self, x: Array, mean: Array, invstd: Array, weight: Array | None,
+                   bias: Array | None) -> Array:
+        """``(x - mean) * invstd * weight + bias``, per channel; ``weight`` and ``bias``
+        may be ``None``."""
+        return norm_kernels.batch_norm(self.xp, x, mean, invstd, weight, bias)
+
+    def batch_norm_backward(
+        self, grad_out: Array, x: Array, mean: Array, invstd: Array, weight: Array | None,
+        batch_stats: bool, needs: tuple[bool, bool, bool],
+    ) -> tuple[Array | None, Array | None, Array | None]:
+        """The gradients ``(dx, dweight, dbias)`` of :meth:`batch_norm`, those ``needs``
+        asks for. With ``batch_stats`` the statistics are the batch's own (training), so
+        ``dx`` includes their dependence on ``x``."""
+        return norm_kernels.batch_norm_backward(self.xp, grad_out, x, mean, invstd, weight,
+                                                batch_stats, needs)
 
     def pool2d(
         self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool = True,

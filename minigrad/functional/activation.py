@@ -24,14 +24,33 @@ from minigrad.types import Array
 
 
 class Relu(Function):
+    """``max(x, 0)``; the gradient is computed from the saved output (``y > 0``), which the
+    next layer usually keeps anyway, so no mask is stored."""
+
     def forward(ctx, a: Array) -> Array:
-        positive = a > 0
-        ctx.save(positive.astype(a.dtype))
-        return ctx.xp.where(positive, a, 0).astype(a.dtype, copy=False)
+        out = ctx.xp.maximum(a, 0)
+        ctx.save(out)
+        return out
 
     def backward(ctx, g: Tensor) -> Tensor:
-        (positive,) = ctx.saved_tensors
-        return g * positive
+        (out,) = ctx.saved_tensors
+        return ReluGrad.apply(g, out)
+
+
+class ReluGrad(Function):
+    """``g`` where ``y > 0``, else 0: relu's gradient from its output ``y``.
+
+    It is linear in ``g``, so its gradient in ``g`` is itself, and it is piecewise constant
+    in ``y`` (zero gradient): the pair is closed under differentiation.
+    """
+
+    def forward(ctx, g: Array, y: Array) -> Array:
+        ctx.save(y)
+        return g * (y > 0)
+
+    def backward(ctx, gg: Tensor) -> tuple[Tensor, None]:
+        (y,) = ctx.saved_tensors
+        return ReluGrad.apply(gg, y), None
 
 
 class Sigmoid(Function):
@@ -45,7 +64,26 @@ class Sigmoid(Function):
 
     def backward(ctx, g: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
-        return g * out * (1 - out)
+        return SigmoidGrad.apply(g, out)
+
+
+class SigmoidGrad(Function):
+    """``g * y * (1 - y)``, sigmoid's gradient from its output ``y``, in one node; its own
+    gradients are ``SigmoidGrad(gg, y)`` in ``g`` and ``gg * g * (1 - 2y)`` in ``y``."""
+
+    def forward(ctx, g: Array, y: Array) -> Array:
+        ctx.save(g if ctx.needs_input_grad[1] else None, y)
+        slope = 1 - y
+        slope *= y
+        slope *= g
+        return slope
+
+    def backward(ctx, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g, y = ctx.saved
+        assert y is not None
+        dg = SigmoidGrad.apply(gg, y) if ctx.needs_input_grad[0] else None
+        dy = None if g is None else gg * g * (1 - 2 * y)
+        return dg, dy
 
 
 class Tanh(Function):
@@ -56,7 +94,25 @@ class Tanh(Function):
 
     def backward(ctx, g: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
-        return g * (1 - out * out)
+        return TanhGrad.apply(g, out)
+
+
+class TanhGrad(Function):
+    """``g * (1 - y*y)``, tanh's gradient from its output ``y``, in one node; its own
+    gradients are ``TanhGrad(gg, y)`` in ``g`` and ``-2 gg g y`` in ``y``."""
+
+    def forward(ctx, g: Array, y: Array) -> Array:
+        ctx.save(g if ctx.needs_input_grad[1] else None, y)
+        slope = 1 - y * y
+        slope *= g
+        return slope
+
+    def backward(ctx, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        g, y = ctx.saved
+        assert y is not None
+        dg = TanhGrad.apply(gg, y) if ctx.needs_input_grad[0] else None
+        dy = None if g is None else gg * g * y * -2
+        return dg, dy
 
 
 class LogSigmoid(Function):
@@ -115,7 +171,7 @@ class LogSoftmax(Function):
         return g - out.exp() * g.sum(ctx.attrs["dim"], keepdim=True)
 
 
-@op("relu", Relu, method=True, inplace="relu_", torch=True, functional=True,
+@op("relu", Relu, ReluGrad, method=True, inplace="relu_", torch=True, functional=True,
     samples=[S((3, 4)), S((2, 3), transposed=True)],
     reference=lambda a, inplace=False: numpy.maximum(a, 0))
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -125,7 +181,8 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return Relu.apply(input)
 
 
-@op("sigmoid", Sigmoid, method=True, inplace="sigmoid_", torch=True, functional=True,
+@op("sigmoid", Sigmoid, SigmoidGrad, method=True, inplace="sigmoid_", torch=True,
+    functional=True,
     samples=[S((6,)), S((2, 3), transposed=True)],
     reference=lambda a: 1 / (1 + numpy.exp(-a)))
 def sigmoid(input: Tensor) -> Tensor:
@@ -133,7 +190,7 @@ def sigmoid(input: Tensor) -> Tensor:
     return Sigmoid.apply(floating(input))
 
 
-@op("tanh", Tanh, method=True, inplace="tanh_", torch=True, functional=True,
+@op("tanh", Tanh, TanhGrad, method=True, inplace="tanh_", torch=True, functional=True,
     samples=[S((2, 3), transposed=True), S(())], reference=numpy.tanh)
 def tanh(input: Tensor) -> Tensor:
     """Elementwise hyperbolic tangent."""

@@ -7,25 +7,23 @@ faces of one bilinear map ``y = A(w) x``, and the backward of each is made of th
 ``(Conv2d(g, w), GradWeight(gy, g))``; ``GradWeight(gy, x)`` gives
 ``(Conv2d(x, g), GradInput(gy, g))``. ``conv_transpose2d`` is ``Conv2dGradInput`` itself.
 
-Zero padding is an attribute of these nodes (forward pads, backward crops), and the bias
-of ``conv2d`` is an optional third input of ``Conv2d``, so a convolution layer is one node.
-Other padding modes run :func:`~minigrad.functional.padding.pad` first. The arithmetic is
-done by the backend's kernels (``ctx.backend.conv2d`` and friends) on padded arrays.
+Zero padding is an attribute of these nodes, passed on to the backend's kernels
+(``ctx.backend.conv2d`` and friends), which pad chunk by chunk of the batch and crop the
+input gradient as they write it, so no node makes a padded copy of its input. The bias of
+``conv2d`` is an optional third input of ``Conv2d``, so a convolution layer is one node.
+Other padding modes run :func:`~minigrad.functional.padding.pad` first.
 """
 
 from __future__ import annotations
 
 from minigrad import references
 from minigrad.autograd import Function
-from minigrad.backends.arrays import crop_plane, pad_plane
 from minigrad.backends.geometry import (
     NO_PAD,
     Pad4,
     as_pair,
     check_batched,
     check_fits,
-    padded_size,
-    reach,
     resolve_padding,
 )
 from minigrad.functional.padding import pad
@@ -46,7 +44,7 @@ class Conv2d(Function):
         needs = ctx.needs_input_grad
         ctx.save(x if needs[1] else None, w if needs[0] else None)
         ctx.sizes = (x.shape[2:], w.shape[2:])
-        out = ctx.backend.conv2d(pad_plane(ctx.xp, x, padding), w, stride, dilation, groups)
+        out = ctx.backend.conv2d(x, w, stride, dilation, groups, padding=padding)
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
         return out
@@ -87,9 +85,8 @@ class Conv2dGradInput(Function):
         needs = ctx.needs_input_grad
         ctx.save(gy if needs[1] else None, w if needs[0] else None)
         ctx.shapes = (gy.shape, w.shape)
-        size = padded_size(input_size, padding)
-        full = ctx.backend.conv2d_grad_input(gy, w, size, stride, dilation, groups)
-        return crop_plane(full, padding, input_size)
+        return ctx.backend.conv2d_grad_input(gy, w, input_size, stride, dilation, groups,
+                                             padding=padding)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gy, w = ctx.saved
@@ -113,13 +110,8 @@ class Conv2dGradWeight(Function):
         needs = ctx.needs_input_grad
         ctx.save(gy if needs[1] else None, x if needs[0] else None)
         ctx.shapes = (gy.shape, x.shape)
-        padded = pad_plane(ctx.xp, x, padding)
-        oh, ow = gy.shape[2:]
-        rows = reach(oh, kernel_size[0], stride[0], dilation[0])
-        cols = reach(ow, kernel_size[1], stride[1], dilation[1])
-        if padded.shape[2] > rows or padded.shape[3] > cols:
-            padded = padded[:, :, :rows, :cols]  # trailing positions no window reads
-        return ctx.backend.conv2d_grad_weight(gy, padded, kernel_size, stride, dilation, groups)
+        return ctx.backend.conv2d_grad_weight(gy, x, kernel_size, stride, dilation, groups,
+                                              padding=padding)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gy, x = ctx.saved

@@ -19,7 +19,9 @@ from typing import Any
 import numpy
 
 from minigrad.backends.convolution._chunks import (
+    NO_PAD,
     Array,
+    Pad4,
     Pair,
     Scratch,
     Source,
@@ -203,9 +205,10 @@ class _Winograd:
         self.xp.matmul(self.kb, d.reshape(-1, self.t2).T, out=v.reshape(self.t2, -1))
         return v
 
-    def scatter_input_grad(self, dv: Array, target: Array) -> None:
+    def scatter_input_grad(self, dv: Array, target: Array, pad: Pad4 = NO_PAD) -> None:
         """The adjoint of :meth:`transformed_input`: ``d = B dV BT`` per tile, the
-        overlapping tiles summed into ``target (m, C, H, W)`` (zero on entry)."""
+        overlapping tiles summed into ``target (m, C, H, W)`` (zero on entry), the input
+        of the forward pass before ``pad``."""
         c, m = dv.shape[1], target.shape[0]
         d = self._tiles(c, m)
         self.xp.matmul(dv.reshape(self.t2, -1).T, self.kb, out=d.reshape(-1, self.t2))
@@ -213,14 +216,18 @@ class _Winograd:
         d6 = d.reshape(c, m, self.th, self.tw, t, t)
         # Tiles past the output read input positions no window reaches; their exact
         # gradient is zero but the transforms leave rounding there, so only the reached
-        # rows and columns are copied out.
+        # rows and columns are copied out (and of them, only those inside the padding).
         reach = (self.oh + 2, self.ow + 2)
         plane = target
-        if tuple(target.shape[2:]) != self.plane or reach != self.plane:
+        if pad != NO_PAD or tuple(target.shape[2:]) != self.plane or reach != self.plane:
             plane = self.spread_input(c, m)
         _overlap_add(self.xp, d6, plane, self.tile)
         if plane is not target:
-            target[:, :, : reach[0], : reach[1]] = plane[:, :, : reach[0], : reach[1]]
+            top, left = min(pad[0], reach[0]), min(pad[2], reach[1])
+            rows = min(target.shape[2], reach[0] - top)
+            columns = min(target.shape[3], reach[1] - left)
+            target[:, :, :rows, :columns] = plane[:, :, top : top + rows,
+                                                  left : left + columns]
 
     def spread_input(self, channels: int, m: int) -> Array:
         """A ``(m, C, *plane)`` buffer for the input gradient when the tiles do not cover
@@ -356,11 +363,13 @@ def forward(xp: Any, source: Source, weight: Array, groups: int, tile: int) -> A
 
 
 def grad_input(
-    xp: Any, grad_out: Array, weight: Array, input_size: Pair, groups: int, tile: int
+    xp: Any, grad_out: Array, weight: Array, input_size: Pair, groups: int, tile: int,
+    pad: Pad4 = NO_PAD,
 ) -> Array:
     """The adjoint of :func:`forward` in the input: output-gradient tiles
     transformed by ``A``, one GEMM per tile position with ``U^T``, and the input tiles
-    transformed back by ``B`` and summed where they overlap."""
+    transformed back by ``B`` and summed where they overlap; ``input_size`` is the size
+    before ``pad``."""
     n, o, oh, ow = grad_out.shape
     cg = weight.shape[1]
     c, og = cg * groups, o // groups
@@ -372,7 +381,7 @@ def grad_input(
         p = dm.shape[2]
         dv = plan.scratch.view("transformed", (plan.t2, c, p))
         xp.matmul(u, dm.reshape(plan.t2, groups, og, p), out=dv.reshape(plan.t2, groups, cg, p))
-        plan.scatter_input_grad(dv, grad_in[start:stop])
+        plan.scatter_input_grad(dv, grad_in[start:stop], pad)
     return grad_in
 
 
