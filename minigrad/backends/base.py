@@ -8,7 +8,8 @@ A backend gives the core four things:
    (:meth:`Backend.asarray`, :meth:`Backend.to_numpy`);
 3. random numbers (:meth:`Backend.manual_seed`, :meth:`Backend.rand`, ...);
 4. the CNN kernels: im2col/col2im (:meth:`Backend.unfold`, :meth:`Backend.fold`),
-   convolution and its two gradients, and the pooling kernels.
+   convolution and its two gradients, the pooling kernels, batch normalisation and the
+   optimizer steps (the array work of the fused nodes and of ``optim.SGD``/``Adam``).
 
 Only the namespace is required. Every other method has a generic implementation written
 against ``xp`` (the kernels live in :mod:`minigrad.backends.kernels`), so a new backend can
@@ -24,7 +25,10 @@ method                    override   default
 ``synchronize``           optional   nothing to wait for
 ``index_add``             optional   ``xp.add.at``
 RNG methods               optional   ``xp.random.default_rng``, else NumPy's on the host
-CNN kernels               optional   :mod:`minigrad.backends.kernels`
+CNN kernels               optional   :mod:`minigrad.backends.convolution`,
+                                     :mod:`~minigrad.backends.pool_kernels`
+batch norm, optimizers    optional   :mod:`~minigrad.backends.norm_kernels`,
+                                     :mod:`~minigrad.backends.optim_kernels`
 ========================  =========  ================================================
 
 Kernel conventions: arrays are NCHW, convolution weights ``(O, C // groups, kh, kw)``;
@@ -41,11 +45,19 @@ from __future__ import annotations
 
 import math
 import platform
+from collections.abc import Sequence
 from typing import Any
 
 import numpy
 
-from minigrad.backends import convolution, kernels, norm_kernels, pool_kernels
+from minigrad.backends import (
+    convolution,
+    kernels,
+    loss_kernels,
+    norm_kernels,
+    optim_kernels,
+    pool_kernels,
+)
 from minigrad.backends.array_api import ArrayNamespace
 from minigrad.backends.geometry import NO_PAD, Pad4
 
@@ -321,6 +333,58 @@ class Backend:
         ``dx`` includes their dependence on ``x``."""
         return norm_kernels.batch_norm_backward(self.xp, grad_out, x, mean, invstd, weight,
                                                 batch_stats, needs)
+
+    # --- classification loss and activation gradients --------------------------------
+    def nll_terms(self, logp: Array, target: Array, pick: Array, spread: Array | None,
+                  class_weight: Array | None, dim: int) -> Array:
+        """Per position: ``pick * logp[target] + spread * sum_c class_weight_c * logp[c]``,
+        the classes along ``dim``. See :mod:`minigrad.backends.loss_kernels`."""
+        return loss_kernels.nll_terms(self.xp, logp, target, pick, spread, class_weight, dim)
+
+    def nll_grad(self, coef: Array, logp_shape: tuple[int, ...], target: Array, pick: Array,
+                 spread: Array | None, class_weight: Array | None, dim: int) -> Array:
+        """The adjoint of :meth:`nll_terms` times ``-coef`` (a 0-d array, or one value per
+        position): a new array of ``logp_shape``."""
+        return loss_kernels.nll_grad(self.xp, coef, logp_shape, target, pick, spread,
+                                     class_weight, dim)
+
+    def relu_grad(self, grad_out: Array, y: Array) -> Array:
+        """``grad_out`` where ``y > 0``, else 0."""
+        return loss_kernels.relu_grad(self.xp, grad_out, y)
+
+    def tanh_grad(self, grad_out: Array, y: Array) -> Array:
+        """``grad_out * (1 - y * y)``."""
+        return loss_kernels.tanh_grad(self.xp, grad_out, y)
+
+    def sigmoid_grad(self, grad_out: Array, y: Array) -> Array:
+        """``grad_out * y * (1 - y)``."""
+        return loss_kernels.sigmoid_grad(self.xp, grad_out, y)
+
+    # --- optimizer steps over lists of parameters (updated in place) -------------------
+    def sgd_step(
+        self, params: Sequence[Array], grads: Sequence[Array],
+        buffers: Sequence[Array | None], *, lr: float, momentum: float, dampening: float,
+        weight_decay: float, nesterov: bool, maximize: bool,
+    ) -> list[Array | None]:
+        """One SGD step for every parameter array, in place; returns the momentum buffers
+        (new ones where ``buffers`` holds ``None``). See
+        :func:`minigrad.backends.optim_kernels.sgd_step`."""
+        return optim_kernels.sgd_step(
+            self.xp, params, grads, buffers, lr=lr, momentum=momentum, dampening=dampening,
+            weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+
+    def adam_step(
+        self, params: Sequence[Array], grads: Sequence[Array], exp_avgs: Sequence[Array],
+        exp_avg_sqs: Sequence[Array], max_exp_avg_sqs: Sequence[Array | None],
+        steps: Sequence[int], *, lr: float, beta1: float, beta2: float, eps: float,
+        weight_decay: float, amsgrad: bool, maximize: bool, decoupled: bool,
+    ) -> None:
+        """One Adam (``decoupled``: AdamW) step for every parameter array, in place. See
+        :func:`minigrad.backends.optim_kernels.adam_step`."""
+        optim_kernels.adam_step(
+            self.xp, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr=lr,
+            beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            maximize=maximize, decoupled=decoupled)
 
     def pool2d(
         self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool = True,

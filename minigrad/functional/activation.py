@@ -46,7 +46,7 @@ class ReluGrad(Function):
 
     def forward(ctx, g: Array, y: Array) -> Array:
         ctx.save(y)
-        return g * (y > 0)
+        return ctx.backend.relu_grad(g, y)
 
     def backward(ctx, gg: Tensor) -> tuple[Tensor, None]:
         (y,) = ctx.saved_tensors
@@ -73,10 +73,7 @@ class SigmoidGrad(Function):
 
     def forward(ctx, g: Array, y: Array) -> Array:
         ctx.save(g if ctx.needs_input_grad[1] else None, y)
-        slope = 1 - y
-        slope *= y
-        slope *= g
-        return slope
+        return ctx.backend.sigmoid_grad(g, y)
 
     def backward(ctx, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
         g, y = ctx.saved
@@ -103,9 +100,7 @@ class TanhGrad(Function):
 
     def forward(ctx, g: Array, y: Array) -> Array:
         ctx.save(g if ctx.needs_input_grad[1] else None, y)
-        slope = 1 - y * y
-        slope *= g
-        return slope
+        return ctx.backend.tanh_grad(g, y)
 
     def backward(ctx, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
         g, y = ctx.saved
@@ -141,7 +136,10 @@ class Erf(Function):
 
 
 def _shifted(xp: Any, a: Array, dim: int) -> Array:
-    """``a`` minus its maximum along ``dim`` (an infinite maximum shifts by 0)."""
+    """``a`` minus its maximum along ``dim`` (an infinite maximum shifts by 0; an empty
+    ``dim`` has nothing to shift)."""
+    if a.shape[dim] == 0:
+        return a
     top = a.max(axis=dim, keepdims=True)
     return a - xp.where(xp.isfinite(top), top, 0)
 
