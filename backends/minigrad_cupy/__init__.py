@@ -4,9 +4,15 @@ Select it with ``MINIGRAD_BACKEND=cupy``, ``minigrad.set_backend("cupy")`` or mo
 tensors with ``.cuda()``. CuPy is imported only when the backend is instantiated, so
 listing backends works on machines without it.
 
+The fused nodes (batch norm, the classification loss, the activations' gradients) and the
+SGD and Adam steps run as one ElementwiseKernel each where the generic code launches
+several small kernels (CuPy spends about 10 microseconds of CPU per launch), with CuPy's
+own reductions for the per-channel sums.
+
 CuPy 14 no longer ships cuDNN, so convolution is im2col (an ElementwiseKernel, see
-:mod:`minigrad_cupy.cuda_kernels`, that reads zero padding in place) followed by one cuBLAS
-GEMM per group through ``cupy.matmul``; col2im and the pooling kernels are ElementwiseKernels too, and
+:mod:`minigrad_cupy.cuda_kernels`, that reads zero padding in place) followed by one
+cuBLAS GEMM per group through ``cupy.matmul``; col2im and the pooling kernels are
+ElementwiseKernels too, and
 scatter-adds use ``cupy.add.at`` (atomics; ``cupyx.scatter_add`` is deprecated in CuPy
 14 and warns on every call). The fast kernels handle float32 and float64; other dtypes
 use the generic kernels (which run on CuPy as well). Nothing here copies data to the
@@ -16,6 +22,8 @@ host, and no kernel waits for the GPU.
 from __future__ import annotations
 
 import importlib
+import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy
@@ -23,6 +31,7 @@ import numpy
 from minigrad.backends import Backend
 from minigrad.backends.base import Array, Pair
 from minigrad.backends.geometry import NO_PAD, Pad4, output_size
+from minigrad.backends.norm_kernels import channel_count, reduced_dims
 from minigrad_cupy import cuda_kernels
 
 __all__ = ["INSTALL_HINT", "CupyBackend"]
@@ -93,6 +102,17 @@ class CupyBackend(Backend):
         self._sum_pool_backward = build(cuda_kernels.SUM_POOL_BACKWARD)
         self._gather = build(cuda_kernels.POOL_GATHER)
         self._flat_index = build(cuda_kernels.POOL_FLAT_INDEX)
+        self._batch_norm = build(cuda_kernels.BATCH_NORM)
+        self._squared_deviation = build(cuda_kernels.BATCH_NORM_SQUARED_DEVIATION)
+        self._grad_product = build(cuda_kernels.BATCH_NORM_GRAD_PRODUCT)
+        self._batch_norm_grad_input = build(cuda_kernels.BATCH_NORM_GRAD_INPUT)
+        self._nll_terms = build(cuda_kernels.NLL_TERMS)
+        self._nll_grad = build(cuda_kernels.NLL_GRAD)
+        self._relu_grad = build(cuda_kernels.RELU_GRAD)
+        self._tanh_grad = build(cuda_kernels.TANH_GRAD)
+        self._sigmoid_grad = build(cuda_kernels.SIGMOID_GRAD)
+        self._sgd_step = build(cuda_kernels.SGD_STEP)
+        self._adam_step = build(cuda_kernels.ADAM_STEP)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -356,6 +376,159 @@ class CupyBackend(Backend):
             ow, grad_in,
         )
         return grad_in
+
+
+    # --- fused nodes -------------------------------------------------------------------
+    def _dummy(self, like: Array) -> Array:
+        """A one-element array standing in for an optional kernel argument (not read)."""
+        return self.xp.zeros(1, dtype=like.dtype)
+
+    def batch_norm_stats(self, x: Array) -> tuple[Array, Array]:
+        count = channel_count(x.shape)
+        if not self._fast(x) or count == 0:
+            return super().batch_norm_stats(x)
+        dims, (channels, inner) = reduced_dims(x.ndim), _channels(x)
+        x = self.xp.ascontiguousarray(x)
+        mean = x.sum(axis=dims) / count
+        deviation = self._squared_deviation(x, mean, channels, inner)
+        return mean, deviation.sum(axis=dims) / count
+
+    def batch_norm(self, x: Array, mean: Array, invstd: Array, weight: Array | None,
+                   bias: Array | None) -> Array:
+        if not self._fast(x, mean, invstd):
+            return super().batch_norm(x, mean, invstd, weight, bias)
+        channels, inner = _channels(x)
+        dummy = self._dummy(x)
+        return self._batch_norm(
+            self.xp.ascontiguousarray(x), mean, invstd, dummy if weight is None else weight,
+            dummy if bias is None else bias, channels, inner, int(weight is not None),
+            int(bias is not None),
+        )
+
+    def batch_norm_backward(
+        self, grad_out: Array, x: Array, mean: Array, invstd: Array, weight: Array | None,
+        batch_stats: bool, needs: tuple[bool, bool, bool],
+    ) -> tuple[Array | None, Array | None, Array | None]:
+        count = channel_count(x.shape)
+        if not self._fast(grad_out, x, mean, invstd) or count == 0:
+            return super().batch_norm_backward(grad_out, x, mean, invstd, weight,
+                                               batch_stats, needs)
+        dims, (channels, inner) = reduced_dims(x.ndim), _channels(x)
+        g, x = self.xp.ascontiguousarray(grad_out), self.xp.ascontiguousarray(x)
+        sum_g = g.sum(axis=dims)
+        sum_gc = self._grad_product(g, x, mean, channels, inner).sum(axis=dims)
+        dx = None
+        if needs[0]:
+            dx = self._batch_norm_grad_input(
+                g, x, mean, invstd, self._dummy(x) if weight is None else weight, sum_g,
+                sum_gc, channels, inner, count, int(weight is not None), int(batch_stats),
+            )
+        return (dx, sum_gc * invstd if needs[1] else None, sum_g if needs[2] else None)
+
+    def nll_terms(self, logp: Array, target: Array, pick: Array, spread: Array | None,
+                  class_weight: Array | None, dim: int) -> Array:
+        if not self._fast(logp, pick):
+            return super().nll_terms(logp, target, pick, spread, class_weight, dim)
+        classes, inner = logp.shape[dim], _size(logp.shape[dim + 1:])
+        dummy = self._dummy(logp)
+        return self._nll_terms(
+            self.xp.asarray(pick), self.xp.ascontiguousarray(logp),
+            self.xp.ascontiguousarray(target, dtype=self.xp.int64),
+            dummy if spread is None else self.xp.ascontiguousarray(spread),
+            dummy if class_weight is None else class_weight, classes, inner,
+            int(spread is not None), int(class_weight is not None),
+        )
+
+    def nll_grad(self, coef: Array, logp_shape: tuple[int, ...], target: Array, pick: Array,
+                 spread: Array | None, class_weight: Array | None, dim: int) -> Array:
+        coef = self.xp.asarray(coef)
+        if not self._fast(coef, pick):
+            return super().nll_grad(coef, logp_shape, target, pick, spread, class_weight, dim)
+        classes, inner = logp_shape[dim], _size(logp_shape[dim + 1:])
+        dummy = self._dummy(pick)
+        out = self.xp.empty(logp_shape, dtype=pick.dtype)
+        self._nll_grad(
+            self.xp.ascontiguousarray(coef.reshape(-1)),
+            self.xp.ascontiguousarray(target, dtype=self.xp.int64),
+            self.xp.ascontiguousarray(pick),
+            dummy if spread is None else self.xp.ascontiguousarray(spread),
+            dummy if class_weight is None else class_weight, classes, inner,
+            int(coef.size > 1 or coef.ndim > 0), int(spread is not None),
+            int(class_weight is not None), out,
+        )
+        return out
+
+    def relu_grad(self, grad_out: Array, y: Array) -> Array:
+        if not self._fast(grad_out, y):
+            return super().relu_grad(grad_out, y)
+        return self._relu_grad(grad_out, y)
+
+    def tanh_grad(self, grad_out: Array, y: Array) -> Array:
+        if not self._fast(grad_out, y):
+            return super().tanh_grad(grad_out, y)
+        return self._tanh_grad(grad_out, y)
+
+    def sigmoid_grad(self, grad_out: Array, y: Array) -> Array:
+        if not self._fast(grad_out, y):
+            return super().sigmoid_grad(grad_out, y)
+        return self._sigmoid_grad(grad_out, y)
+
+    # --- optimizer steps: one kernel per parameter --------------------------------------
+    def sgd_step(
+        self, params: Sequence[Array], grads: Sequence[Array],
+        buffers: Sequence[Array | None], *, lr: float, momentum: float, dampening: float,
+        weight_decay: float, nesterov: bool, maximize: bool,
+    ) -> list[Array | None]:
+        result: list[Array | None] = []
+        for p, grad, buffer in zip(params, grads, buffers):
+            if not (self._fast(p, grad) and p.flags.c_contiguous):
+                result += super().sgd_step([p], [grad], [buffer], lr=lr, momentum=momentum,
+                                           dampening=dampening, weight_decay=weight_decay,
+                                           nesterov=nesterov, maximize=maximize)
+                continue
+            first = buffer is None
+            if momentum != 0 and first:
+                buffer = self.xp.empty_like(p)
+            self._sgd_step(
+                grad, self._dummy(p) if buffer is None else buffer, lr, momentum,
+                1 - dampening, weight_decay, int(momentum != 0), int(first), int(nesterov),
+                int(maximize), p,
+            )
+            result.append(buffer)
+        return result
+
+    def adam_step(
+        self, params: Sequence[Array], grads: Sequence[Array], exp_avgs: Sequence[Array],
+        exp_avg_sqs: Sequence[Array], max_exp_avg_sqs: Sequence[Array | None],
+        steps: Sequence[int], *, lr: float, beta1: float, beta2: float, eps: float,
+        weight_decay: float, amsgrad: bool, maximize: bool, decoupled: bool,
+    ) -> None:
+        for p, grad, m, v, v_max, step in zip(params, grads, exp_avgs, exp_avg_sqs,
+                                              max_exp_avg_sqs, steps):
+            if not (self._fast(p, grad, m, v) and p.flags.c_contiguous):
+                super().adam_step([p], [grad], [m], [v], [v_max], [step], lr=lr,
+                                  beta1=beta1, beta2=beta2, eps=eps,
+                                  weight_decay=weight_decay, amsgrad=amsgrad,
+                                  maximize=maximize, decoupled=decoupled)
+                continue
+            self._adam_step(
+                grad, self._dummy(p) if v_max is None else v_max, 1 - lr * weight_decay,
+                weight_decay, 1 - beta1, beta2, 1 - beta2, math.sqrt(1 - beta2**step), eps,
+                lr / (1 - beta1**step), int(amsgrad), int(maximize), int(decoupled), p, m, v,
+            )
+
+
+def _size(shape: Sequence[int]) -> int:
+    total = 1
+    for n in shape:
+        total *= n
+    return total
+
+
+def _channels(x: Array) -> tuple[int, int]:
+    """``(C, inner)`` of an ``(N, C, *)`` array: channels, and values per sample and
+    channel."""
+    return x.shape[1], _size(x.shape[2:])
 
 
 def _check_groups(channels: int, out_channels: int, per_group: int, groups: int) -> None:

@@ -25,7 +25,8 @@ def reduced_dims(ndim: int) -> tuple[int, ...]:
 
 def channel_shape(x: Array) -> tuple[int, ...]:
     """``(1, C, 1, ...)``: the shape that broadcasts a per-channel vector against ``x``."""
-    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    ndim: int = x.ndim
+    return (1, int(x.shape[1])) + (1,) * (ndim - 2)
 
 
 def channel_count(shape: tuple[int, ...]) -> int:

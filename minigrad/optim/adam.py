@@ -76,7 +76,7 @@ class Adam(Optimizer):
         for same_backend in self._by_backend(params):
             states = [self._moments(p, group) for p in same_backend]
             same_backend[0].backend.adam_step(
-                [p.array for p in same_backend], [p.grad.array for p in same_backend],
+                [p.array for p in same_backend], self._grads(same_backend),
                 [s["exp_avg"].array for s in states], [s["exp_avg_sq"].array for s in states],
                 [s["max_exp_avg_sq"].array if group["amsgrad"] else None for s in states],
                 [s["step"] for s in states], lr=group["lr"], beta1=beta1, beta2=beta2,

@@ -162,8 +162,7 @@ class Optimizer:
         lists of parameters override it (it runs unless the group sets ``foreach=False``).
         """
         maximize = group.get("maximize", False)
-        for p in params:
-            grad = p.grad.array
+        for p, grad in zip(params, self._grads(params)):
             if maximize:
                 grad = -grad
             state = self.state.setdefault(p, {})
@@ -180,6 +179,15 @@ class Optimizer:
     def _buffer(param: Tensor, array: Array) -> Tensor:
         """Wrap a state array as a tensor (so ``state_dict`` can save it)."""
         return Tensor.from_array(array, param.backend)
+
+    @staticmethod
+    def _grads(params: list[Tensor]) -> list[Array]:
+        """The gradient arrays of ``params`` (which all have one)."""
+        grads = []
+        for p in params:
+            assert p.grad is not None
+            grads.append(p.grad.array)
+        return grads
 
     @staticmethod
     def _by_backend(params: list[Tensor]) -> list[list[Tensor]]:

@@ -79,7 +79,7 @@ class SGD(Optimizer):
             buffers = [s["momentum_buffer"].array if "momentum_buffer" in s else None
                        for s in states]
             updated = same_backend[0].backend.sgd_step(
-                [p.array for p in same_backend], [p.grad.array for p in same_backend],
+                [p.array for p in same_backend], self._grads(same_backend),
                 buffers, lr=group["lr"], momentum=momentum, dampening=group["dampening"],
                 weight_decay=group["weight_decay"], nesterov=group["nesterov"],
                 maximize=group["maximize"])
