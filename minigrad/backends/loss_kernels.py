@@ -26,7 +26,9 @@ def _class_shape(ndim: int, dim: int) -> list[int]:
 def nll_terms(xp: Any, logp: Array, target: Array, pick: Array, spread: Array | None,
               class_weight: Array | None, dim: int) -> Array:
     """Per position: ``pick * logp[target] + spread * sum_c class_weight_c * logp[c]``
-    (of the target's shape)."""
+    (of the target's shape); 0 when there are no classes (every target then ignored)."""
+    if logp.shape[dim] == 0:
+        return xp.zeros(pick.shape, dtype=pick.dtype)
     picked = xp.take_along_axis(logp, xp.expand_dims(target, dim), dim)
     terms = picked.reshape(pick.shape) * pick
     if spread is not None:
@@ -42,6 +44,8 @@ def nll_grad(xp: Any, coef: Array, logp_shape: tuple[int, ...], target: Array, p
     position): ``-coef * (pick * onehot(target) + spread * class_weight)``, of
     ``logp_shape``."""
     out = xp.zeros(logp_shape, dtype=pick.dtype)
+    if out.size == 0:
+        return out
     index = xp.expand_dims(target, dim)
     values = xp.broadcast_to(xp.expand_dims(-coef * pick, dim), index.shape)
     grids = []

@@ -136,18 +136,18 @@ class Erf(Function):
 
 
 def _shifted(xp: Any, a: Array, dim: int) -> Array:
-    """``a`` minus its maximum along ``dim`` (an infinite maximum shifts by 0; an empty
-    ``dim`` has nothing to shift)."""
-    if a.shape[dim] == 0:
-        return a
+    """``a`` minus its maximum along ``dim`` (an infinite maximum shifts by 0)."""
     top = a.max(axis=dim, keepdims=True)
     return a - xp.where(xp.isfinite(top), top, 0)
 
 
 class Softmax(Function):
     def forward(ctx, a: Array, dim: int = -1) -> Array:
-        e = ctx.xp.exp(_shifted(ctx.xp, a, dim))
-        out = e / e.sum(axis=dim, keepdims=True)
+        if a.shape[dim] == 0:  # no classes: an empty result, as in PyTorch
+            out = a.copy()
+        else:
+            e = ctx.xp.exp(_shifted(ctx.xp, a, dim))
+            out = e / e.sum(axis=dim, keepdims=True)
         ctx.save(out)
         return out
 
@@ -159,8 +159,11 @@ class Softmax(Function):
 class LogSoftmax(Function):
     def forward(ctx, a: Array, dim: int = -1) -> Array:
         xp = ctx.xp
-        shifted = _shifted(xp, a, dim)
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        if a.shape[dim] == 0:  # no classes: an empty result, as in PyTorch
+            out = a.copy()
+        else:
+            shifted = _shifted(xp, a, dim)
+            out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save(out)
         return out
 

@@ -153,11 +153,11 @@ def _prepare_targets(input: Tensor, target: Tensor, weight: Tensor | None, ignor
     out_of_range &= valid
     if out_of_range.size and bool(out_of_range.any()):
         bad = int(target.backend.to_numpy(t[out_of_range])[0])
-        expected = (f"values in [0, {n_classes - 1}]" if n_classes else
-                    "no class index at all (the input has 0 classes)")
+        expected = (f"expected values in [0, {n_classes - 1}] or ignore_index={ignore_index}"
+                    if n_classes else
+                    f"the input has no classes; only ignore_index={ignore_index} is allowed")
         raise IndexError(
-            f"{name}: target {bad} is out of bounds for {n_classes} classes (expected "
-            f"{expected} or ignore_index={ignore_index})"
+            f"{name}: target {bad} is out of bounds for {n_classes} classes ({expected})"
         )
     safe = xp.where(valid, t, 0).astype(numpy.int64, copy=False)
     mask = valid.astype(input.dtype)
@@ -304,8 +304,11 @@ def cross_entropy(
     n_classes = input.shape[dim]
     logp = input.log_softmax(dim)
     if target.dtype.kind != "f":
-        return _class_loss(logp, target, weight, ignore_index, reduction,
+        loss = _class_loss(logp, target, weight, ignore_index, reduction,
                            label_smoothing if n_classes else 0.0, "cross_entropy")
+        if not n_classes and label_smoothing > 0 and reduction != "none":
+            return loss + float("nan")  # PyTorch's smoothing term divides 0 by C = 0
+        return loss
     if target.shape != input.shape:
         raise ValueError(
             f"cross_entropy: probability targets must have the input's shape "
