@@ -31,7 +31,7 @@ import numpy
 from minigrad.backends import Backend
 from minigrad.backends.base import Array, Pair
 from minigrad.backends.geometry import NO_PAD, Pad4, output_size
-from minigrad.backends.norm_kernels import channel_count, reduced_dims
+from minigrad.backends.norm_kernels import channel_count, inverse_std, reduced_dims
 from minigrad_cupy import cuda_kernels
 
 __all__ = ["INSTALL_HINT", "CupyBackend"]
@@ -383,15 +383,17 @@ class CupyBackend(Backend):
         """A one-element array standing in for an optional kernel argument (not read)."""
         return self.xp.zeros(1, dtype=like.dtype)
 
-    def batch_norm_stats(self, x: Array) -> tuple[Array, Array]:
+    def batch_norm_train(self, x: Array, weight: Array | None, bias: Array | None,
+                         eps: float) -> tuple[Array, Array, Array, Array]:
         count = channel_count(x.shape)
         if not self._fast(x) or count == 0:
-            return super().batch_norm_stats(x)
+            return super().batch_norm_train(x, weight, bias, eps)
         dims, (channels, inner) = reduced_dims(x.ndim), _channels(x)
         x = self.xp.ascontiguousarray(x)
         mean = x.sum(axis=dims) / count
-        deviation = self._squared_deviation(x, mean, channels, inner)
-        return mean, deviation.sum(axis=dims) / count
+        var = self._squared_deviation(x, mean, channels, inner).sum(axis=dims) / count
+        invstd = inverse_std(self.xp, var, eps)
+        return self.batch_norm(x, mean, invstd, weight, bias), mean, var, invstd
 
     def batch_norm(self, x: Array, mean: Array, invstd: Array, weight: Array | None,
                    bias: Array | None) -> Array:

@@ -313,15 +313,18 @@ class Backend:
         )
 
     # --- batch normalisation (per channel of an (N, C, *) input) ----------------------
-    def batch_norm_stats(self, x: Array) -> tuple[Array, Array]:
-        """Per-channel mean and biased variance of ``x`` over every dimension but 1
-        (zeros when the batch is empty)."""
-        return norm_kernels.batch_norm_stats(self.xp, x)
+    def batch_norm_train(self, x: Array, weight: Array | None, bias: Array | None,
+                         eps: float) -> tuple[Array, Array, Array, Array]:
+        """Normalise ``x`` by its own per-channel statistics (over every dimension but 1):
+        ``(out, mean, var, invstd)`` with the biased variance and ``invstd = 1 /
+        sqrt(var + eps)`` (zeros for an empty batch); ``weight`` and ``bias`` may be
+        ``None``."""
+        return norm_kernels.batch_norm_train(self.xp, x, weight, bias, eps)
 
     def batch_norm(self, x: Array, mean: Array, invstd: Array, weight: Array | None,
                    bias: Array | None) -> Array:
-        """``(x - mean) * invstd * weight + bias``, per channel; ``weight`` and ``bias``
-        may be ``None``."""
+        """``(x - mean) * invstd * weight + bias``, per channel, with given statistics (the
+        running ones); ``weight`` and ``bias`` may be ``None``."""
         return norm_kernels.batch_norm(self.xp, x, mean, invstd, weight, bias)
 
     def batch_norm_backward(

@@ -14,8 +14,8 @@ from typing import Any
 
 from minigrad.types import Array
 
-__all__ = ["batch_norm", "batch_norm_backward", "batch_norm_stats", "channel_count",
-           "channel_shape", "reduced_dims"]
+__all__ = ["batch_norm", "batch_norm_backward", "batch_norm_train", "channel_count",
+           "channel_shape", "inverse_std", "reduced_dims"]
 
 
 def reduced_dims(ndim: int) -> tuple[int, ...]:
@@ -44,17 +44,29 @@ def _dot(xp: Any, a: Array, b: Array) -> Array:
     return xp.einsum(f"{letters},{letters}->b", a, b)
 
 
-def batch_norm_stats(xp: Any, x: Array) -> tuple[Array, Array]:
-    """Per-channel mean and biased variance of ``x``; zeros for a channel without values
-    (an empty batch)."""
+def batch_norm_train(xp: Any, x: Array, weight: Array | None, bias: Array | None,
+                     eps: float) -> tuple[Array, Array, Array, Array]:
+    """Normalisation by the batch's own statistics: ``(out, mean, var, invstd)``, with
+    the per-channel mean and biased variance (zeros for an empty batch).
+
+    Five passes over ``x``: its sum, the centred input (which becomes the output), the
+    squares of the centred input summed, then the scale and the shift in place.
+    """
     count = channel_count(x.shape)
     if count == 0:
-        zeros = xp.zeros(x.shape[1], dtype=x.dtype)
-        return zeros, zeros.copy()
-    mean = x.sum(axis=reduced_dims(x.ndim)) / count
-    centred = x - mean.reshape(channel_shape(x))
-    var = _dot(xp, centred, centred) / count
-    return mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False)
+        mean = xp.zeros(x.shape[1], dtype=x.dtype)
+        var = xp.zeros(x.shape[1], dtype=x.dtype)
+        invstd = inverse_std(xp, var, eps)
+        return batch_norm(xp, x, mean, invstd, weight, bias), mean, var, invstd
+    shape = channel_shape(x)
+    mean = (x.sum(axis=reduced_dims(x.ndim)) / count).astype(x.dtype, copy=False)
+    out = x - mean.reshape(shape)
+    var = (_dot(xp, out, out) / count).astype(x.dtype, copy=False)
+    invstd = inverse_std(xp, var, eps)
+    out *= (invstd if weight is None else invstd * weight).reshape(shape)
+    if bias is not None:
+        out += bias.reshape(shape)
+    return out, mean, var, invstd
 
 
 def inverse_std(xp: Any, var: Array, eps: float) -> Array:
@@ -67,8 +79,8 @@ def inverse_std(xp: Any, var: Array, eps: float) -> Array:
 
 def batch_norm(xp: Any, x: Array, mean: Array, invstd: Array, weight: Array | None,
                bias: Array | None) -> Array:
-    """``(x - mean) * invstd * weight + bias`` per channel, as ``x * scale + shift`` (two
-    passes)."""
+    """``(x - mean) * invstd * weight + bias`` per channel with given statistics (the
+    running ones), as ``x * scale + shift`` (two passes)."""
     scale = invstd if weight is None else invstd * weight
     shift = -mean * scale
     if bias is not None:

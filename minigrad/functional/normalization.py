@@ -41,11 +41,11 @@ class BatchNorm(Function):
         weight = rest.pop(0) if affine[0] else None
         bias = rest.pop(0) if affine[1] else None
         if training:
-            mean, var = ctx.backend.batch_norm_stats(x)
+            out, mean, var, invstd = ctx.backend.batch_norm_train(x, weight, bias, eps)
         else:
-            mean, var = rest[0].copy(), rest[1]  # the running statistics, as they are now
-        invstd = inverse_std(ctx.xp, var, eps)
-        out = ctx.backend.batch_norm(x, mean, invstd, weight, bias)
+            mean = rest[0].copy()  # the running statistics, as they are now
+            invstd = inverse_std(ctx.xp, rest[1], eps)
+            out = ctx.backend.batch_norm(x, mean, invstd, weight, bias)
         needs = ctx.needs_input_grad
         if any(needs):
             ctx.save(x, weight, mean, invstd)
