@@ -64,23 +64,7 @@ class Sigmoid(Function):
 
     def backward(ctx, g: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
-        return SigmoidGrad.apply(g, out)
-
-
-class SigmoidGrad(Function):
-    """``g * y * (1 - y)``, sigmoid's gradient from its output ``y``, in one node; its own
-    gradients are ``SigmoidGrad(gg, y)`` in ``g`` and ``gg * g * (1 - 2y)`` in ``y``."""
-
-    def forward(ctx, g: Array, y: Array) -> Array:
-        ctx.save(g if ctx.needs_input_grad[1] else None, y)
-        return ctx.backend.sigmoid_grad(g, y)
-
-    def backward(ctx, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        g, y = ctx.saved
-        assert y is not None
-        dg = SigmoidGrad.apply(gg, y) if ctx.needs_input_grad[0] else None
-        dy = None if g is None else gg * g * (1 - 2 * y)
-        return dg, dy
+        return g * out * (1 - out)
 
 
 class Tanh(Function):
@@ -91,23 +75,7 @@ class Tanh(Function):
 
     def backward(ctx, g: Tensor) -> Tensor:
         (out,) = ctx.saved_tensors
-        return TanhGrad.apply(g, out)
-
-
-class TanhGrad(Function):
-    """``g * (1 - y*y)``, tanh's gradient from its output ``y``, in one node; its own
-    gradients are ``TanhGrad(gg, y)`` in ``g`` and ``-2 gg g y`` in ``y``."""
-
-    def forward(ctx, g: Array, y: Array) -> Array:
-        ctx.save(g if ctx.needs_input_grad[1] else None, y)
-        return ctx.backend.tanh_grad(g, y)
-
-    def backward(ctx, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
-        g, y = ctx.saved
-        assert y is not None
-        dg = TanhGrad.apply(gg, y) if ctx.needs_input_grad[0] else None
-        dy = None if g is None else gg * g * y * -2
-        return dg, dy
+        return g * (1 - out * out)
 
 
 class LogSigmoid(Function):
@@ -182,8 +150,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
     return Relu.apply(input)
 
 
-@op("sigmoid", Sigmoid, SigmoidGrad, method=True, inplace="sigmoid_", torch=True,
-    functional=True,
+@op("sigmoid", Sigmoid, method=True, inplace="sigmoid_", torch=True, functional=True,
     samples=[S((6,)), S((2, 3), transposed=True)],
     reference=lambda a: 1 / (1 + numpy.exp(-a)))
 def sigmoid(input: Tensor) -> Tensor:
@@ -191,7 +158,7 @@ def sigmoid(input: Tensor) -> Tensor:
     return Sigmoid.apply(floating(input))
 
 
-@op("tanh", Tanh, TanhGrad, method=True, inplace="tanh_", torch=True, functional=True,
+@op("tanh", Tanh, method=True, inplace="tanh_", torch=True, functional=True,
     samples=[S((2, 3), transposed=True), S(())], reference=numpy.tanh)
 def tanh(input: Tensor) -> Tensor:
     """Elementwise hyperbolic tangent."""
