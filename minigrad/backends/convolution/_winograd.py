@@ -207,8 +207,9 @@ class _Winograd:
 
     def scatter_input_grad(self, dv: Array, target: Array, pad: Pad4 = NO_PAD) -> None:
         """The adjoint of :meth:`transformed_input`: ``d = B dV BT`` per tile, the
-        overlapping tiles summed into ``target (m, C, H, W)`` (zero on entry), the input
-        of the forward pass before ``pad``."""
+        overlapping tiles summed into ``target (m, C, H, W)``, the input of the forward
+        pass before ``pad``; positions no window reaches are left as they are (zero
+        them first)."""
         c, m = dv.shape[1], target.shape[0]
         d = self._tiles(c, m)
         self.xp.matmul(dv.reshape(self.t2, -1).T, self.kb, out=d.reshape(-1, self.t2))
@@ -375,7 +376,10 @@ def grad_input(
     c, og = cg * groups, o // groups
     plan = _Winograd(xp, n, c, o, (oh, ow), tile, grad_out.dtype)
     u = _winograd_weights(xp, weight, plan.kg, groups).transpose(0, 1, 3, 2)
-    grad_in = xp.zeros((n, c, *input_size), dtype=grad_out.dtype)
+    # every position of the input is written when the windows reach all of it
+    reach = (oh + 2 - pad[0], ow + 2 - pad[2])
+    covered = reach[0] >= input_size[0] and reach[1] >= input_size[1]
+    grad_in = (xp.empty if covered else xp.zeros)((n, c, *input_size), dtype=grad_out.dtype)
     for start, stop in plan.chunks():
         dm = plan.gathered_grad(grad_out[start:stop])
         p = dm.shape[2]
