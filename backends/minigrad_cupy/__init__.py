@@ -30,6 +30,7 @@ import numpy
 
 from minigrad.backends import Backend
 from minigrad.backends.base import Array, Pair
+from minigrad.backends.convolution import Workspace
 from minigrad.backends.geometry import NO_PAD, Pad4, output_size
 from minigrad.backends.norm_kernels import channel_count, inverse_std, reduced_dims
 from minigrad_cupy import cuda_kernels
@@ -246,9 +247,9 @@ class CupyBackend(Backend):
         )
 
     def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int,
-               padding: Pad4 = NO_PAD) -> Array:
+               padding: Pad4 = NO_PAD, workspace: Workspace | None = None) -> Array:
         if not self._fast(x, weight):
-            return super().conv2d(x, weight, stride, dilation, groups, padding)
+            return super().conv2d(x, weight, stride, dilation, groups, padding, workspace)
         n, c = x.shape[:2]
         o, cg, kh, kw = weight.shape
         _check_groups(c, o, cg, groups)
@@ -263,11 +264,11 @@ class CupyBackend(Backend):
 
     def conv2d_grad_input(
         self, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
-        groups: int, padding: Pad4 = NO_PAD,
+        groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
     ) -> Array:
         if not self._fast(grad_out, weight):
             return super().conv2d_grad_input(
-                grad_out, weight, input_size, stride, dilation, groups, padding
+                grad_out, weight, input_size, stride, dilation, groups, padding, workspace
             )
         n, o, oh, ow = grad_out.shape
         _, cg, kh, kw = weight.shape
@@ -283,11 +284,11 @@ class CupyBackend(Backend):
 
     def conv2d_grad_weight(
         self, grad_out: Array, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair,
-        groups: int, padding: Pad4 = NO_PAD,
+        groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
     ) -> Array:
         if not self._fast(grad_out, x):
             return super().conv2d_grad_weight(
-                grad_out, x, kernel_size, stride, dilation, groups, padding
+                grad_out, x, kernel_size, stride, dilation, groups, padding, workspace
             )
         n, o, oh, ow = grad_out.shape
         c = x.shape[1]

@@ -59,6 +59,7 @@ from minigrad.backends import (
     pool_kernels,
 )
 from minigrad.backends.array_api import ArrayNamespace
+from minigrad.backends.convolution import Workspace
 from minigrad.backends.geometry import NO_PAD, Pad4
 
 Array = Any
@@ -284,32 +285,37 @@ class Backend:
     # --- convolution: minigrad.backends.convolution picks im2col + GEMM or Winograd per
     # shape ----------------------------------------------------------------------------
     def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int,
-               padding: Pad4 = NO_PAD) -> Array:
+               padding: Pad4 = NO_PAD, workspace: Workspace | None = None) -> Array:
         """Cross-correlation of ``x (N, C, H, W)``, zero-padded by ``padding`` ``(top,
         bottom, left, right)``, with ``weight (O, C/groups, kh, kw)``, giving ``(N, O, oh,
         ow)`` (no bias). The algorithm is chosen per shape by
         :func:`minigrad.backends.convolution.select`; the input is padded chunk by chunk
-        of the batch, never copied whole."""
-        return convolution.conv2d(self.xp, x, weight, stride, dilation, groups, padding)
+        of the batch, never copied whole. A ``workspace`` (given when the weight gradient
+        will follow) receives what that gradient can reuse; a backend may ignore it."""
+        return convolution.conv2d(self.xp, x, weight, stride, dilation, groups, padding,
+                                  workspace)
 
     def conv2d_grad_input(
         self, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
-        groups: int, padding: Pad4 = NO_PAD,
+        groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
     ) -> Array:
         """Gradient of :meth:`conv2d` with respect to its input of size ``input_size``
-        (before ``padding``): ``(N, O, oh, ow) -> (N, C, H, W)``."""
+        (before ``padding``): ``(N, O, oh, ow) -> (N, C, H, W)``; a ``workspace`` receives
+        what the weight gradient of the same ``grad_out`` can reuse."""
         return convolution.conv2d_grad_input(
-            self.xp, grad_out, weight, input_size, stride, dilation, groups, padding
+            self.xp, grad_out, weight, input_size, stride, dilation, groups, padding,
+            workspace
         )
 
     def conv2d_grad_weight(
         self, grad_out: Array, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair,
-        groups: int, padding: Pad4 = NO_PAD,
+        groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
     ) -> Array:
         """Gradient of :meth:`conv2d` with respect to its weight: ``(O, C/groups, kh, kw)``;
-        ``x`` is the input before ``padding``."""
+        ``x`` is the input before ``padding``; what :meth:`conv2d` and
+        :meth:`conv2d_grad_input` kept in the ``workspace`` is reused."""
         return convolution.conv2d_grad_weight(
-            self.xp, grad_out, x, kernel_size, stride, dilation, groups, padding
+            self.xp, grad_out, x, kernel_size, stride, dilation, groups, padding, workspace
         )
 
     # --- batch normalisation (per channel of an (N, C, *) input) ----------------------

@@ -9,7 +9,11 @@ faces of one bilinear map ``y = A(w) x``, and the backward of each is made of th
 
 Zero padding is an attribute of these nodes, passed on to the backend's kernels
 (``ctx.backend.conv2d`` and friends), which pad chunk by chunk of the batch and crop the
-input gradient as they write it, so no node makes a padded copy of its input. The bias of
+input gradient as they write it, so no node makes a padded copy of its input. A
+``Conv2d`` node whose weight needs a gradient also hands its kernels a
+:class:`~minigrad.backends.convolution.Workspace`, in which the forward pass and the input
+gradient leave the Winograd transforms that the weight gradient reuses; it is dropped with
+the node's saved tensors. The bias of
 ``conv2d`` is an optional third input of ``Conv2d``, so a convolution layer is one node.
 Other padding modes run :func:`~minigrad.functional.padding.pad` first.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 from minigrad import references
 from minigrad.autograd import Function
+from minigrad.backends.convolution import Workspace
 from minigrad.backends.geometry import (
     NO_PAD,
     Pad4,
@@ -44,7 +49,10 @@ class Conv2d(Function):
         needs = ctx.needs_input_grad
         ctx.save(x if needs[1] else None, w if needs[0] else None)
         ctx.sizes = (x.shape[2:], w.shape[2:])
-        out = ctx.backend.conv2d(x, w, stride, dilation, groups, padding=padding)
+        # what the weight gradient can reuse (the Winograd transform of x)
+        ctx.workspace = Workspace() if needs[1] else None
+        out = ctx.backend.conv2d(x, w, stride, dilation, groups, padding=padding,
+                                 workspace=ctx.workspace)
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
         return out
@@ -54,13 +62,20 @@ class Conv2d(Function):
         geometry = _geometry(ctx.attrs)
         input_size, kernel_size = ctx.sizes
         gx = gw = None
+        workspace = ctx.workspace if x is not None else None
         if w is not None:
-            gx = Conv2dGradInput.apply(g, w, input_size=input_size, **geometry)
+            gx = Conv2dGradInput.apply(g, w, input_size=input_size, workspace=workspace,
+                                       **geometry)
         if x is not None:
-            gw = Conv2dGradWeight.apply(g, x, kernel_size=kernel_size, **geometry)
+            gw = Conv2dGradWeight.apply(g, x, kernel_size=kernel_size, workspace=workspace,
+                                        **geometry)
         if len(ctx.needs_input_grad) == 2:
             return gx, gw
         return gx, gw, (g.sum((0, 2, 3)) if ctx.needs_input_grad[2] else None)
+
+    def release(self) -> None:
+        super().release()
+        self.workspace = None
 
 
 def _geometry(attrs: dict[str, object]) -> dict[str, object]:
@@ -81,12 +96,13 @@ class Conv2dGradInput(Function):
     def forward(
         ctx, gy: Array, w: Array, input_size: Pair = (1, 1), padding: Pad4 = NO_PAD,
         stride: Pair = (1, 1), dilation: Pair = (1, 1), groups: int = 1,
+        workspace: Workspace | None = None,
     ) -> Array:
         needs = ctx.needs_input_grad
         ctx.save(gy if needs[1] else None, w if needs[0] else None)
         ctx.shapes = (gy.shape, w.shape)
         return ctx.backend.conv2d_grad_input(gy, w, input_size, stride, dilation, groups,
-                                             padding=padding)
+                                             padding=padding, workspace=workspace)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gy, w = ctx.saved
@@ -106,12 +122,13 @@ class Conv2dGradWeight(Function):
     def forward(
         ctx, gy: Array, x: Array, kernel_size: Pair = (1, 1), padding: Pad4 = NO_PAD,
         stride: Pair = (1, 1), dilation: Pair = (1, 1), groups: int = 1,
+        workspace: Workspace | None = None,
     ) -> Array:
         needs = ctx.needs_input_grad
         ctx.save(gy if needs[1] else None, x if needs[0] else None)
         ctx.shapes = (gy.shape, x.shape)
         return ctx.backend.conv2d_grad_weight(gy, x, kernel_size, stride, dilation, groups,
-                                              padding=padding)
+                                              padding=padding, workspace=workspace)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gy, x = ctx.saved

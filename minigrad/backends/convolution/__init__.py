@@ -76,6 +76,7 @@ from minigrad.backends.convolution._winograd import winograd_matrices
 
 __all__ = [
     "ALGORITHMS",
+    "Workspace",
     "KERNELS",
     "WINOGRAD_MIN_CHANNELS",
     "WINOGRAD_MIN_POSITIONS",
@@ -233,13 +234,22 @@ def select(
 
 
 # --- the three kernels ------------------------------------------------------------------
+class Workspace(dict[str, Any]):
+    """What the kernels of one convolution hand on from one call to the next: the forward
+    pass's Winograd transform of the input, which the weight gradient reuses, and the
+    input gradient's transform of the output gradient, which the weight gradient of the
+    same backward reuses (and removes). The node of the convolution owns it and drops it
+    when its saved tensors are freed; a backend may leave it empty."""
+
+
 def conv2d(xp: Any, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int,
-           padding: Pad4 = NO_PAD) -> Array:
+           padding: Pad4 = NO_PAD, workspace: Workspace | None = None) -> Array:
     """Cross-correlation of ``x (N, C, H, W)``, zero-padded by ``padding``, with ``weight
     (O, C/groups, kh, kw)``.
 
     Same contract as :meth:`minigrad.backends.Backend.conv2d`, with the array namespace
-    first: returns a new ``(N, O, oh, ow)`` array.
+    first: returns a new ``(N, O, oh, ow)`` array. With a ``workspace``, what the weight
+    gradient can reuse is kept in it.
 
     Raises
     ------
@@ -252,18 +262,20 @@ def conv2d(xp: Any, x: Array, weight: Array, stride: Pair, dilation: Pair, group
     algorithm = select("forward", source.shape, weight.shape, stride, dilation, groups,
                        x.dtype)
     if algorithm != "gemm":
-        return _winograd.forward(xp, source, weight, groups, _tile(algorithm))
+        return _winograd.forward(xp, source, weight, groups, _tile(algorithm), workspace)
     return _gemm.forward(xp, source, weight, stride, dilation, groups)
 
 
 def conv2d_grad_input(
     xp: Any, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
-    groups: int, padding: Pad4 = NO_PAD,
+    groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
 ) -> Array:
     """Gradient of :func:`conv2d` with respect to its input of size ``input_size``
     (before ``padding``).
 
-    Returns a new ``(N, C, H, W)`` array; positions no window reads get 0.
+    Returns a new ``(N, C, H, W)`` array; positions no window reads get 0. With a
+    ``workspace``, what the weight gradient of the same ``grad_out`` can reuse is kept
+    in it.
 
     Raises
     ------
@@ -283,7 +295,7 @@ def conv2d_grad_input(
                        grad_out.dtype)
     if algorithm != "gemm":
         return _winograd.grad_input(xp, grad_out, weight, input_size, groups,
-                                    _tile(algorithm), pad)
+                                    _tile(algorithm), pad, workspace)
     if tuple(stride) == (1, 1) and cg * _FEW_INPUT_CHANNELS > o // groups:
         return _gemm.grad_input_flipped(xp, grad_out, weight, input_size, dilation, groups,
                                         pad)
@@ -293,12 +305,13 @@ def conv2d_grad_input(
 
 def conv2d_grad_weight(
     xp: Any, grad_out: Array, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair,
-    groups: int, padding: Pad4 = NO_PAD,
+    groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
 ) -> Array:
     """Gradient of :func:`conv2d` with respect to its weight: ``(O, C/groups, kh, kw)``.
 
     ``x`` is the input of the forward pass (before ``padding``); rows and columns past the
-    last window are ignored.
+    last window are ignored. What the forward pass and the input gradient kept in the
+    ``workspace`` is used (the input gradient's part is removed from it).
 
     Raises
     ------
@@ -326,8 +339,11 @@ def conv2d_grad_weight(
     source = Source(xp, x, (top, reach[0] - top - rows, left, reach[1] - left - columns))
     algorithm = select("grad_weight", source.shape, weight_shape, stride, dilation, groups,
                        x.dtype)
+    kept = None
+    if workspace is not None:
+        kept = {"input": workspace.get("input"), "grad": workspace.pop("grad", None)}
     if algorithm != "gemm":
-        return _winograd.grad_weight(xp, grad_out, source, groups, _tile(algorithm))
+        return _winograd.grad_weight(xp, grad_out, source, groups, _tile(algorithm), kept)
     return _gemm.grad_weight(xp, grad_out, source, kernel_size, stride, dilation, groups)
 
 
