@@ -21,7 +21,7 @@ Other padding modes run :func:`~minigrad.functional.padding.pad` first.
 from __future__ import annotations
 
 from minigrad import references
-from minigrad.autograd import Function
+from minigrad.autograd import Function, is_grad_enabled
 from minigrad.backends.convolution import Workspace
 from minigrad.backends.geometry import (
     NO_PAD,
@@ -62,7 +62,9 @@ class Conv2d(Function):
         geometry = _geometry(ctx.attrs)
         input_size, kernel_size = ctx.sizes
         gx = gw = None
-        workspace = ctx.workspace if x is not None else None
+        # shared with the gradients' kernels, unless their nodes are recorded (which
+        # would keep it alive with the graph of the gradient)
+        workspace = ctx.workspace if x is not None and not is_grad_enabled() else None
         if w is not None:
             gx = Conv2dGradInput.apply(g, w, input_size=input_size, workspace=workspace,
                                        **geometry)
