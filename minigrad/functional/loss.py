@@ -199,11 +199,13 @@ def _class_loss(logp: Tensor, target: Tensor, weight: Tensor | None, ignore_inde
 
 
 _ALL_IGNORED = Arg((4,), "values", values=[1, 1, 1, 1])
+# fixed targets where some are ignored: random ones are all ignored once in 81 draws
+_SOME_IGNORED = Arg((4,), "values", values=[0, 1, 2, 1])
 
 
 @op("nll_loss", NllLoss, NllLossGrad, functional=True,
     samples=[S((4, 3), _CLASSES), S((4, 3), _CLASSES, Arg((3,), "positive", requires_grad=False)),
-             S((4, 3), _CLASSES, ignore_index=1), S((4, 3), _CLASSES, reduction="sum"),
+             S((4, 3), _SOME_IGNORED, ignore_index=1), S((4, 3), _CLASSES, reduction="sum"),
              S((2, 3, 2), Arg((2, 2), "int", high=3), reduction="none"),
              S((3,), Arg((), "values", values=2), note="one sample, no batch dimension"),
              S((4, 3), _ALL_IGNORED, ignore_index=1, note="every target ignored", grad=False),
@@ -246,8 +248,9 @@ def nll_loss(
 
 @op("cross_entropy", functional=True,
     samples=[S((4, 3), _CLASSES), S((4, 3), _CLASSES, label_smoothing=0.1),
-             S((4, 3), _CLASSES, Arg((3,), "positive", requires_grad=False), ignore_index=0),
-             S((4, 3), _CLASSES, Arg((3,), "positive", requires_grad=False), ignore_index=0,
+             S((4, 3), _SOME_IGNORED, Arg((3,), "positive", requires_grad=False),
+               ignore_index=2),
+             S((4, 3), _SOME_IGNORED, Arg((3,), "positive", requires_grad=False), ignore_index=1,
                label_smoothing=0.2, note="weights, ignored targets and smoothing"),
              S((4, 3), Arg((4, 3), "positive"), note="probability targets"),
              S((2, 3, 2), Arg((2, 2), "int", high=3), reduction="none"),
