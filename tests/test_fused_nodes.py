@@ -51,7 +51,15 @@ def test_relu_keeps_its_output_not_a_mask() -> None:
     (g,) = minigrad.grad(y.sum(), x, create_graph=True)
     assert isinstance(g.grad_fn, ReluGrad)
     numpy.testing.assert_array_equal(host(g), host(x) > 0)
-    assert math.isnan(F.relu(minigrad.tensor([float("nan")])).item())  # as torch.relu
+    # a NaN stays NaN and passes its gradient, as in torch.relu
+    z = minigrad.tensor([float("nan"), -1.0, 0.0, 2.0], requires_grad=True)
+    F.relu(z).sum().backward()
+    assert math.isnan(F.relu(z).detach()[0].item())
+    numpy.testing.assert_array_equal(host(z.grad), [1.0, 0.0, 0.0, 1.0])
+    torch = pytest.importorskip("torch")
+    tz = torch.tensor([float("nan"), -1.0, 0.0, 2.0], requires_grad=True)
+    torch.relu(tz).sum().backward()
+    numpy.testing.assert_array_equal(tz.grad.numpy(), [1.0, 0.0, 0.0, 1.0])
 
 
 # --- batch norm -----------------------------------------------------------------------------

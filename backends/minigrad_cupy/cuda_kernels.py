@@ -300,7 +300,7 @@ NLL_GRAD = KernelSpec(
 )
 
 RELU_GRAD = KernelSpec(
-    "minigrad_relu_grad", "T g, T y", "T out", "out = g * (T)(y > (T)0);",
+    "minigrad_relu_grad", "T g, T y", "T out", "out = g * (T)(y != (T)0);",
     arrays=("g", "y"),
 )
 TANH_GRAD = KernelSpec(

@@ -358,7 +358,8 @@ class Backend:
                                      class_weight, dim)
 
     def relu_grad(self, grad_out: Array, y: Array) -> Array:
-        """``grad_out`` where ``y > 0``, else 0."""
+        """``grad_out`` where ``y != 0``, else 0 (``y`` is relu's output: positive, zero
+        or NaN)."""
         return loss_kernels.relu_grad(self.xp, grad_out, y)
 
     def tanh_grad(self, grad_out: Array, y: Array) -> Array:

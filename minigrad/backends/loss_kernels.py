@@ -66,8 +66,9 @@ def nll_grad(xp: Any, coef: Array, logp_shape: tuple[int, ...], target: Array, p
 
 
 def relu_grad(xp: Any, g: Array, y: Array) -> Array:
-    """``g`` where ``y > 0``, else 0 (relu's gradient from its output ``y``)."""
-    return g * (y > 0)
+    """``g`` where ``y != 0``, else 0: relu's gradient from its output ``y >= 0`` (a NaN
+    output passes the gradient, as PyTorch's relu does at NaN)."""
+    return g * (y != 0)
 
 
 def tanh_grad(xp: Any, g: Array, y: Array) -> Array:

@@ -24,8 +24,8 @@ from minigrad.types import Array
 
 
 class Relu(Function):
-    """``max(x, 0)``; the gradient is computed from the saved output (``y > 0``), which the
-    next layer usually keeps anyway, so no mask is stored."""
+    """``max(x, 0)`` (a NaN stays NaN); the gradient is computed from the saved output
+    (``y != 0``), which the next layer usually keeps anyway, so no mask is stored."""
 
     def forward(ctx, a: Array) -> Array:
         out = ctx.xp.maximum(a, 0)
@@ -38,7 +38,8 @@ class Relu(Function):
 
 
 class ReluGrad(Function):
-    """``g`` where ``y > 0``, else 0: relu's gradient from its output ``y``.
+    """``g`` where ``y != 0``, else 0: relu's gradient from its output ``y`` (``y > 0``, or
+    NaN: a NaN input passes its gradient, as in PyTorch).
 
     It is linear in ``g``, so its gradient in ``g`` is itself, and it is piecewise constant
     in ``y`` (zero gradient): the pair is closed under differentiation.
