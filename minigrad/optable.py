@@ -318,10 +318,16 @@ def _method_stub(name: str, fn: Callable[..., Any], swap: bool = False,
     return f"    def {name}({', '.join(parts)}) -> {result}: ...\n"
 
 
+def _own_rows() -> list[OpDef]:
+    """minigrad's rows: a user's op (a docs page, ``examples/custom_op.py``) declared in
+    this process does not go into the package's stubs."""
+    return [row for row in TABLE.values() if row.function.__module__.startswith("minigrad.")]
+
+
 def stub_text() -> str:
     """The text of the typing stub for the current table."""
     lines: dict[str, str] = {}
-    for row in TABLE.values():
+    for row in _own_rows():
         for name in row.methods:
             lines[name] = _method_stub(name, row.method_form or row.function)
         for name in row.reflected:
@@ -341,7 +347,8 @@ def functional_stub_text() -> str:
     """The typing stub of ``minigrad.nn.functional``: one re-export per name."""
     lines = ['"""Typing stub of minigrad.nn.functional, from the op table (generated: do not '
              'edit).\n\nRegenerate with ``python -m minigrad.optable``.\n"""\n\n']
-    names = namespace("functional")
+    names = {name: fn for name, fn in namespace("functional").items()
+             if fn.__module__.startswith("minigrad.")}
     for name in sorted(names, key=lambda n: (names[n].__module__, n)):  # isort's order
         fn = names[name]
         line = f"from {fn.__module__} import {fn.__name__} as {name}\n"

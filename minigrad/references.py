@@ -297,6 +297,8 @@ def nll_loss(logp: Array, target: Array, weight: Array | None = None,
 
 
 def _log_softmax(x: Array, dim: int) -> Array:
+    if x.shape[dim] == 0:  # no classes: nothing to normalise
+        return x.copy()
     shifted = x - x.max(axis=dim, keepdims=True)
     return shifted - numpy.log(numpy.exp(shifted).sum(axis=dim, keepdims=True))
 
@@ -320,7 +322,8 @@ def cross_entropy(x: Array, target: Array, weight: Array | None = None,
     valid = target != ignore_index
     smooth = numpy.where(valid, -(logp * w.reshape(shape)).sum(axis=dim), 0.0)
     if reduction == "mean":
-        smooth_total = smooth.sum() / (w[numpy.where(valid, target, 0)] * valid).sum()
+        with numpy.errstate(invalid="ignore"):  # every target ignored: NaN
+            smooth_total = smooth.sum() / (w[numpy.where(valid, target, 0)] * valid).sum()
     else:
         smooth_total = reduce(smooth, reduction)
     return hard * (1 - label_smoothing) + smooth_total * label_smoothing / n_classes
@@ -357,7 +360,9 @@ def batch_norm(x: Array, running_mean: Array | None, running_var: Array | None,
     """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel."""
     dims = (0, *range(2, x.ndim))
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-    if training:
+    if training and x.size == 0:  # an empty batch has no statistics and an empty result
+        mean, var = numpy.zeros(shape), numpy.ones(shape)
+    elif training:
         mean, var = x.mean(axis=dims, keepdims=True), x.var(axis=dims, keepdims=True)
     else:
         assert running_mean is not None and running_var is not None

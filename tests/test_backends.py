@@ -35,9 +35,10 @@ class ToyBackend(Backend):
     xp = numpy
     conv_calls = 0
 
-    def conv2d(self, x, weight, stride, dilation, groups):
+    def conv2d(self, x, weight, stride, dilation, groups, padding=(0, 0, 0, 0),
+               workspace=None):
         type(self).conv_calls += 1
-        return super().conv2d(x, weight, stride, dilation, groups)
+        return super().conv2d(x, weight, stride, dilation, groups, padding, workspace)
 
 
 class OfflineBackend(Backend):

@@ -173,6 +173,34 @@ def test_kernels_match_pytorch(case: Case, algorithm: str) -> None:
                        f"{algorithm} {name}")
 
 
+# top, bottom, left, right; the last is wider than the reach of the 3x3 kernels, so some
+# rows of the output gradient fall only on padding
+PADDINGS = [(1, 1, 1, 1), (0, 2, 3, 0), (4, 1, 0, 5)]
+
+
+@pytest.mark.parametrize("padding", PADDINGS, ids=str)
+@pytest.mark.parametrize("case, algorithm", RUNS)
+def test_padding_inside_the_kernels(case: Case, algorithm: str,
+                                    padding: tuple[int, int, int, int]) -> None:
+    """Kernels given ``padding`` (which pad chunk by chunk and crop the input gradient as
+    they write it) equal the kernels on an explicitly zero-padded copy of the input."""
+    x, w, _ = arrays(case, numpy.float64)
+    top, bottom, left, right = padding
+    padded = numpy.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    s, d, g = case.stride, case.dilation, case.groups
+    with convolution.use_algorithm(algorithm):
+        y = convolution.conv2d(numpy, x, w, s, d, g, padding)
+        assert_matches(y, convolution.conv2d(numpy, padded, w, s, d, g), 1e-12, "forward")
+        gy = numpy.random.default_rng(2).standard_normal(y.shape)
+        gx = convolution.conv2d_grad_input(numpy, gy, w, (case.h, case.w), s, d, g, padding)
+        full = convolution.conv2d_grad_input(numpy, gy, w, padded.shape[2:], s, d, g)
+        assert_matches(gx, full[:, :, top : top + case.h, left : left + case.w], 1e-12,
+                       "grad_input")
+        gw = convolution.conv2d_grad_weight(numpy, gy, x, case.kernel, s, d, g, padding)
+        assert_matches(gw, convolution.conv2d_grad_weight(numpy, gy, padded, case.kernel, s,
+                                                          d, g), 1e-12, "grad_weight")
+
+
 def test_winograd_float32_error_with_many_channels() -> None:
     """The documented float32 bounds hold at 256 input channels, where rounding adds up."""
     case = Case(2, 256, 8, 10, 10, (3, 3))
@@ -388,3 +416,68 @@ def test_errors() -> None:
     with pytest.raises(ValueError, match="conv2d_grad_weight: groups=3"):
         convolution.conv2d_grad_weight(numpy, numpy.zeros((1, 2, 3, 3)), x, (3, 3), (1, 1),
                                        (1, 1), 3)
+    with pytest.raises(ValueError, match=r"padding must be non-negative, got \(0, -1, 0, 0\)"):
+        convolution.conv2d(numpy, x, numpy.zeros((2, 4, 3, 3)), (1, 1), (1, 1), 1,
+                           (0, -1, 0, 0))
+    # with padding 1 the kernel fits: the padded size is what is checked
+    assert convolution.conv2d(numpy, x, numpy.zeros((2, 4, 7, 3)), (1, 1), (1, 1), 1,
+                              (1, 1, 0, 0)).shape == (1, 2, 1, 3)
+
+
+@pytest.mark.parametrize("algorithm", ["winograd_2x2", "winograd_4x4"])
+def test_workspace_hands_the_transforms_to_the_weight_gradient(
+        algorithm: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a workspace, the weight gradient reuses the forward pass's transform of the
+    input and the input gradient's transform of the output gradient (each computed once),
+    and gives the same result as without."""
+    case = Case(3, 4, 5, 9, 10, (3, 3))
+    x, w, gy = arrays(case, numpy.float64)
+    pad = (1, 1, 1, 1)
+    gy = numpy.random.default_rng(5).standard_normal((3, 5, 9, 10))
+    calls: list[str] = []
+    for name in ("transformed_input", "gathered_grad"):
+        original = getattr(_winograd._Winograd, name)
+
+        def spy(self: Any, *args: Any, _name: str = name, _original: Any = original,
+                **kw: Any) -> Any:
+            calls.append(_name)
+            return _original(self, *args, **kw)
+
+        monkeypatch.setattr(_winograd._Winograd, name, spy)
+    with convolution.use_algorithm(algorithm):
+        plain = convolution.conv2d_grad_weight(numpy, gy, x, (3, 3), (1, 1), (1, 1), 1, pad)
+        calls.clear()
+        workspace = convolution.Workspace()
+        convolution.conv2d(numpy, x, w, (1, 1), (1, 1), 1, pad, workspace)
+        convolution.conv2d_grad_input(numpy, gy, w, (9, 10), (1, 1), (1, 1), 1, pad,
+                                      workspace)
+        assert set(workspace) == {"input", "grad"}
+        reused = convolution.conv2d_grad_weight(numpy, gy, x, (3, 3), (1, 1), (1, 1), 1, pad,
+                                                workspace)
+    assert calls == ["transformed_input", "gathered_grad"]  # once each, in the kernels
+    assert set(workspace) == {"input"}  # the output gradient's part was used up
+    numpy.testing.assert_allclose(reused, plain, rtol=1e-12, atol=1e-12)
+    # a workspace from another plan (another tile size) is not used
+    with convolution.use_algorithm("winograd_2x2" if algorithm == "winograd_4x4"
+                                   else "winograd_4x4"):
+        other = convolution.conv2d_grad_weight(numpy, gy, x, (3, 3), (1, 1), (1, 1), 1, pad,
+                                               workspace)
+    numpy.testing.assert_allclose(other, plain, rtol=1e-9, atol=1e-9)
+
+
+def test_the_conv_node_drops_its_workspace_with_its_saved_tensors() -> None:
+    x = minigrad.randn(2, 32, 8, 8, requires_grad=True)
+    w = minigrad.randn(32, 32, 3, 3, requires_grad=True)
+    with convolution.use_algorithm("winograd_4x4"):
+        y = F.conv2d(x, w, padding=1)
+        node = y.grad_fn
+        assert "input" in node.workspace
+        y.sum().backward(retain_graph=True)
+        assert "input" in node.workspace  # kept for another backward
+        first = w.grad.numpy().copy()
+        w.grad = None
+        y.sum().backward()
+    numpy.testing.assert_allclose(w.grad.numpy(), first, rtol=1e-6)
+    assert node.workspace is None
+    with minigrad.no_grad():
+        assert F.conv2d(x, w, padding=1).grad_fn is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import importlib
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,8 @@ from minigrad_cupy import cuda_kernels
 CXX = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
 _C_TYPES = {"int32": ("int", ctypes.c_int), "int64": ("long long", ctypes.c_longlong)}
 _T_NAMES = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
+_WORD_T = re.compile(r"\bT\b")  # the element type in a signature, arrays and scalars
+_T_SCALARS = {np.dtype(np.float32): ctypes.c_float, np.dtype(np.float64): ctypes.c_double}
 
 
 class _Param:
@@ -77,12 +80,12 @@ def render(
         return f"template <typename T>\n{head} {spec.name}({signature}) {{\n" + (
             f"  {loop} {{\n{body}\n  }}\n}}\n"
         ) + "".join(
-            f"template {head} {spec.name}<{t}>({signature.replace('T*', t + '*')});\n"
+            f"template {head} {spec.name}<{t}>({_WORD_T.sub(t, signature)});\n"
             for t in ("float", "double")
         )
     return (
-        f"typedef {t_name} T;\n{head} {name}({', '.join(args)}) {{\n"
-        f"  {loop} {{\n{body}\n  }}\n}}\n"
+        f"#include <cmath>\nusing std::sqrt;\ntypedef {t_name} T;\n"
+        f"{head} {name}({', '.join(args)}) {{\n  {loop} {{\n{body}\n  }}\n}}\n"
     )
 
 
@@ -153,6 +156,8 @@ class FakeElementwiseKernel:
                     assert arr.dtype == (t_dtype if p.type == "T" else np.dtype(p.type))
                 keep.append(arr)
                 c_args.append(ctypes.c_void_p(arr.ctypes.data))
+            elif p.type == "T":  # a scalar of the arrays' type
+                c_args.append(_T_SCALARS[np.dtype(t_dtype)](float(a)))
             else:
                 c_args.append(_C_TYPES[p.type][1](int(a)))
         fn = self.host.function(self.spec, _T_NAMES[np.dtype(t_dtype)], arrays)
@@ -260,6 +265,29 @@ def test_conv_kernels_match_generic(emulated: Any, case: Any, dtype: Any) -> Non
     _close(emulated.fold(cols, (h, w), k, s, d), kernels.fold(np, cols, (h, w), k, s, d), dtype)
     calls = emulated._im2col.host.calls
     assert calls["minigrad_im2col"] == 3 and calls["minigrad_col2im"] == 2  # no fallbacks
+
+
+@pytest.mark.parametrize("padding", [(1, 1, 1, 1), (2, 0, 0, 3), (0, 4, 5, 1)], ids=str)
+@pytest.mark.parametrize("case", CONV_CASES[:4], ids=str)
+def test_conv_kernels_pad_in_place(emulated: Any, case: Any, padding: Any) -> None:
+    """With ``padding`` the kernels read the unpadded input (and give the unpadded input's
+    gradient): the same as the generic kernels on an explicitly padded copy."""
+    n, c, h, w, o, k, s, d, g = case
+    top, bottom, left, right = padding
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((n, c, h, w))
+    weight = rng.standard_normal((o, c // g, *k))
+    padded = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    out = emulated.conv2d(x, weight, s, d, g, padding)
+    _close(out, kernels.conv2d(np, padded, weight, s, d, g), np.float64)
+    grad = rng.standard_normal(out.shape)
+    full = kernels.conv2d_grad_input(np, grad, weight, padded.shape[2:], s, d, g)
+    _close(emulated.conv2d_grad_input(grad, weight, (h, w), s, d, g, padding),
+           full[:, :, top : top + h, left : left + w], np.float64)
+    _close(emulated.conv2d_grad_weight(grad, x, k, s, d, g, padding),
+           kernels.conv2d_grad_weight(np, grad, padded, k, s, d, g), np.float64)
+    calls = emulated._im2col.host.calls
+    assert calls == {"minigrad_im2col": 2, "minigrad_col2im": 1}  # no generic fallback
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -395,8 +423,7 @@ def test_transfer_rng_and_scatter_glue(emulated: Any) -> None:
 def test_kernels_compile_as_cuda(tmp_path: Path) -> None:
     sources = []
     for spec in cuda_kernels.ALL:
-        arrays = {p.name for p in _params(spec) if not p.raw and p.name == "at"}
-        sources.append(render(spec, "T", arrays, device=True))
+        sources.append(render(spec, "T", set(spec.arrays), device=True))
     cu = tmp_path / "kernels.cu"
     cu.write_text("\n".join(sources))
     ptx = tmp_path / "kernels.ptx"
@@ -451,3 +478,184 @@ def test_cnn_training_step_matches_numpy(emulated: Any) -> None:
         np.testing.assert_allclose(on_gpu[key], on_cpu[key], rtol=1e-10, atol=1e-12)
     calls = emulated._im2col.host.calls
     assert calls["minigrad_im2col"] >= 4 and calls["minigrad_max_pool2d"] == 1
+
+
+# --- fused nodes and optimizer steps ----------------------------------------------------------
+def _generic() -> Any:
+    from minigrad.backends import Backend
+
+    class Generic(Backend):
+        xp = np
+
+    return Generic()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (6, 4), (3, 2, 7)], ids=str)
+def test_batch_norm_kernels_match_generic(emulated: Any, shape: Any, dtype: Any) -> None:
+    generic, rng = _generic(), np.random.default_rng(7)
+    x = (rng.standard_normal(shape) * 2 + 1).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    c = shape[1]
+    weight, bias = rng.uniform(0.5, 2, c).astype(dtype), rng.standard_normal(c).astype(dtype)
+    for w, b in ((weight, bias), (None, None), (weight, None)):
+        for mine, theirs in zip(emulated.batch_norm_train(x, w, b, 1e-5),
+                                generic.batch_norm_train(x, w, b, 1e-5)):
+            _close(mine, theirs, dtype)
+    _, mean, _, invstd = generic.batch_norm_train(x, None, None, 1e-5)
+    for w, b in ((weight, bias), (None, None), (weight, None)):
+        _close(emulated.batch_norm(x, mean, invstd, w, b),
+               generic.batch_norm(x, mean, invstd, w, b), dtype)
+        for batch_stats in (True, False):
+            mine = emulated.batch_norm_backward(g, x, mean, invstd, w, batch_stats,
+                                                (True, True, True))
+            theirs = generic.batch_norm_backward(g, x, mean, invstd, w, batch_stats,
+                                                 (True, True, True))
+            for a, b_ in zip(mine, theirs):
+                _close(a, b_, dtype)
+    calls = emulated._im2col.host.calls
+    assert calls["minigrad_batch_norm"] == 6 and calls["minigrad_batch_norm_grad_input"] == 6
+    assert calls["minigrad_batch_norm_squared_deviation"] == 3
+    assert calls["minigrad_batch_norm_grad_product"] == 6
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, dim", [((5, 4), 1), ((3, 4, 2, 3), 1), ((4,), 0)], ids=str)
+def test_nll_kernels_match_generic(emulated: Any, shape: Any, dim: int, dtype: Any) -> None:
+    generic, rng = _generic(), np.random.default_rng(8)
+    logp = rng.standard_normal(shape).astype(dtype)
+    target_shape = shape[:dim] + shape[dim + 1:]
+    target = rng.integers(0, shape[dim], target_shape).astype(np.int64)
+    pick = rng.uniform(0, 1, target_shape).astype(dtype)
+    spread = rng.uniform(0, 1, target_shape).astype(dtype)
+    weight = rng.uniform(0.5, 2, shape[dim]).astype(dtype)
+    for s, w in ((None, None), (spread, None), (spread, weight)):
+        _close(emulated.nll_terms(logp, target, pick, s, w, dim),
+               generic.nll_terms(logp, target, pick, s, w, dim), dtype)
+        for coef in (np.asarray(0.7, dtype), rng.standard_normal(target_shape).astype(dtype)):
+            _close(emulated.nll_grad(coef, shape, target, pick, s, w, dim),
+                   generic.nll_grad(coef, shape, target, pick, s, w, dim), dtype)
+    calls = emulated._im2col.host.calls
+    assert calls == {"minigrad_nll_terms": 3, "minigrad_nll_grad": 6}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_activation_gradient_kernels_match_generic(emulated: Any, dtype: Any) -> None:
+    generic, rng = _generic(), np.random.default_rng(9)
+    g = rng.standard_normal((3, 4, 5)).astype(dtype)
+    x = rng.standard_normal((3, 4, 5)).astype(dtype)
+    y = np.maximum(x, 0)
+    y[0, 0, :2] = 0.0
+    y[0, 1, 0] = np.nan  # relu(NaN) is NaN and passes its gradient
+    for name, out in (("relu_grad", y), ("tanh_grad", np.tanh(x)),
+                      ("sigmoid_grad", 1 / (1 + np.exp(-x)))):
+        mine = getattr(emulated, name)(g, out.astype(dtype))
+        np.testing.assert_array_equal(mine, getattr(generic, name)(g, out.astype(dtype)))
+    calls = emulated._im2col.host.calls
+    assert calls == {"minigrad_relu_grad": 1, "minigrad_tanh_grad": 1,
+                     "minigrad_sigmoid_grad": 1}
+
+
+SGD_OPTIONS = [dict(momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False),
+               dict(momentum=0.9, dampening=0.0, weight_decay=0.01, nesterov=True),
+               dict(momentum=0.8, dampening=0.3, weight_decay=0.0, nesterov=False)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize("options", SGD_OPTIONS, ids=str)
+def test_sgd_step_kernel_matches_generic(emulated: Any, options: Any, maximize: bool,
+                                         dtype: Any) -> None:
+    generic, rng = _generic(), np.random.default_rng(10)
+    shapes = [(4, 3), (5,), ()]
+    params = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    mine = [p.copy() for p in params]
+    buffers_mine: list[Any] = [None] * 3
+    buffers_theirs: list[Any] = [None] * 3
+    for _ in range(3):
+        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        before = [g.copy() for g in grads]
+        buffers_mine = emulated.sgd_step(mine, grads, buffers_mine, lr=0.1, maximize=maximize,
+                                         **options)
+        buffers_theirs = generic.sgd_step(params, grads, buffers_theirs, lr=0.1,
+                                          maximize=maximize, **options)
+        for a, b in zip(grads, before):
+            np.testing.assert_array_equal(a, b)  # gradients are not modified
+    for a, b in zip(mine + buffers_mine, params + buffers_theirs):
+        if b is None:
+            assert a is None
+        else:
+            _close(np.asarray(a), np.asarray(b), dtype)
+    assert emulated._im2col.host.calls == {"minigrad_sgd_step": 9}  # one per parameter
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("amsgrad, decoupled, weight_decay, maximize",
+                         [(False, False, 0.0, False), (True, False, 0.1, True),
+                          (False, True, 0.01, False), (True, True, 0.05, True)])
+def test_adam_step_kernel_matches_generic(emulated: Any, amsgrad: bool, decoupled: bool,
+                                          weight_decay: float, maximize: bool,
+                                          dtype: Any) -> None:
+    generic, rng = _generic(), np.random.default_rng(11)
+    shapes = [(4, 3), (7,)]
+    sides: list[list[Any]] = []
+    for _ in range(2):
+        sides.append([[rng.standard_normal(s).astype(dtype) for s in shapes],
+                      [np.zeros(s, dtype) for s in shapes], [np.zeros(s, dtype) for s in shapes],
+                      [np.zeros(s, dtype) if amsgrad else None for s in shapes]])
+    sides[1] = [[a.copy() if a is not None else None for a in part] for part in sides[0]]
+    for step in range(1, 4):
+        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        for backend, (params, m, v, v_max) in zip((emulated, generic), sides):
+            backend.adam_step(params, grads, m, v, v_max, [step, step], lr=0.01, beta1=0.9,
+                              beta2=0.99, eps=1e-8, weight_decay=weight_decay,
+                              amsgrad=amsgrad, maximize=maximize, decoupled=decoupled)
+    for mine, theirs in zip(sides[0], sides[1]):
+        for a, b in zip(mine, theirs):
+            if b is not None:
+                _close(a, b, dtype)
+    assert emulated._im2col.host.calls == {"minigrad_adam_step": 6}
+
+
+def test_training_with_the_fused_kernels_matches_numpy(emulated: Any) -> None:
+    """Batch norm, ReLU, cross-entropy and both optimizers (and tanh and sigmoid) on the
+    emulated CuPy backend, against the NumPy backend: same losses and weights after two
+    steps."""
+    import minigrad
+    import minigrad.nn.functional as F
+    from minigrad import nn, optim
+
+    def run(device: Any) -> list[np.ndarray]:
+        minigrad.manual_seed(0)
+        rng = np.random.default_rng(12)
+        model = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                              nn.Flatten(), nn.Linear(4 * 5 * 5, 6), nn.Tanh(),
+                              nn.Linear(6, 6), nn.Sigmoid(), nn.Linear(6, 3)).double()
+        with minigrad.no_grad():
+            for p in model.parameters():
+                p.copy_(minigrad.tensor(rng.standard_normal(p.shape)))
+        model = model.to(device)
+        first, second = list(model.parameters())[:4], list(model.parameters())[4:]
+        opts = [optim.SGD(first, lr=0.1, momentum=0.9, nesterov=True),
+                optim.Adam(second, lr=0.01, amsgrad=True)]
+        x = minigrad.tensor(rng.standard_normal((4, 2, 5, 5)), device=device)
+        y = minigrad.tensor([0, 2, 1, 2], device=device)
+        out = []
+        for _ in range(2):
+            loss = F.cross_entropy(model(x), y, label_smoothing=0.1)
+            loss.backward()
+            for opt in opts:
+                opt.step()
+                opt.zero_grad()
+            out.append(loss.detach().cpu().numpy())
+        return out + [p.detach().cpu().numpy() for p in model.parameters()] + [
+            model[1].running_var.cpu().numpy()]
+
+    on_gpu, on_cpu = run(emulated), run("numpy")
+    for a, b in zip(on_gpu, on_cpu):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    calls = emulated._im2col.host.calls
+    for name in ("minigrad_batch_norm", "minigrad_batch_norm_grad_input", "minigrad_nll_terms",
+                 "minigrad_nll_grad", "minigrad_relu_grad", "minigrad_sgd_step",
+                 "minigrad_adam_step"):
+        assert calls.get(name, 0) >= 2, name

@@ -125,7 +125,7 @@ def _run_backward(
                     previous = leaf_grads.get(key)
                     leaf_grads[key] = parent_grad if previous is None else previous + parent_grad
             if not retain_graph and node._saved:
-                node._saved = None  # release(), written out
+                node.release()
 
         for key, g in leaf_grads.items():
             leaf = leaves[key]

@@ -26,6 +26,8 @@ class ArrayNamespace(Protocol):
     # types and constants
     ndarray: Any
     int64: Any
+    int32: Any
+    uint8: Any
 
     # creation
     array: Any
@@ -35,6 +37,7 @@ class ArrayNamespace(Protocol):
     empty: Any
     zeros: Any
     zeros_like: Any
+    empty_like: Any
     ones: Any
     full: Any
     full_like: Any
@@ -46,6 +49,7 @@ class ArrayNamespace(Protocol):
     broadcast_to: Any
     concatenate: Any
     stack: Any
+    take: Any
     expand_dims: Any
     pad: Any
     take_along_axis: Any
@@ -74,6 +78,10 @@ class ArrayNamespace(Protocol):
     clip: Any
     where: Any
     add: Any  # add.at: scatter-add with repeated indices accumulating
+    subtract: Any
+    multiply: Any
+    divide: Any
+    negative: Any
 
     # comparisons, tests and logic (no gradient)
     equal: Any
@@ -102,6 +110,7 @@ class ArrayNamespace(Protocol):
     any: Any
     all: Any
     matmul: Any
+    einsum: Any  # per-channel dot products ("abcd,abcd->b"), one pass without a temporary
 
     # random numbers
     random: Any  # random.default_rng(seed), when the library has one

@@ -8,7 +8,8 @@ A backend gives the core four things:
    (:meth:`Backend.asarray`, :meth:`Backend.to_numpy`);
 3. random numbers (:meth:`Backend.manual_seed`, :meth:`Backend.rand`, ...);
 4. the CNN kernels: im2col/col2im (:meth:`Backend.unfold`, :meth:`Backend.fold`),
-   convolution and its two gradients, and the pooling kernels.
+   convolution and its two gradients, the pooling kernels, batch normalisation and the
+   optimizer steps (the array work of the fused nodes and of ``optim.SGD``/``Adam``).
 
 Only the namespace is required. Every other method has a generic implementation written
 against ``xp`` (the kernels live in :mod:`minigrad.backends.kernels`), so a new backend can
@@ -24,11 +25,16 @@ method                    override   default
 ``synchronize``           optional   nothing to wait for
 ``index_add``             optional   ``xp.add.at``
 RNG methods               optional   ``xp.random.default_rng``, else NumPy's on the host
-CNN kernels               optional   :mod:`minigrad.backends.kernels`
+CNN kernels               optional   :mod:`minigrad.backends.convolution`,
+                                     :mod:`~minigrad.backends.pool_kernels`
+batch norm, optimizers    optional   :mod:`~minigrad.backends.norm_kernels`,
+                                     :mod:`~minigrad.backends.optim_kernels`
 ========================  =========  ================================================
 
 Kernel conventions: arrays are NCHW, convolution weights ``(O, C // groups, kh, kw)``;
-the input is ALREADY PADDED by the caller, so every kernel is a "valid" sliding window;
+the convolution kernels take the unpadded input and a zero ``padding`` ``(top, bottom,
+left, right)``; the pooling kernels and im2col take an input ALREADY PADDED by the caller,
+so for them every kernel is a "valid" sliding window;
 ``kernel_size``, ``stride`` and ``dilation`` are ``(h, w)`` pairs; along a dimension of
 size ``n`` the output has ``(n - d * (k - 1) - 1) // s + 1`` positions. Pooling indices
 are int64 flat positions ``h * W + w`` in the ``(H, W)`` plane of the padded input. A
@@ -39,12 +45,22 @@ from __future__ import annotations
 
 import math
 import platform
+from collections.abc import Sequence
 from typing import Any
 
 import numpy
 
-from minigrad.backends import convolution, kernels, pool_kernels
+from minigrad.backends import (
+    convolution,
+    kernels,
+    loss_kernels,
+    norm_kernels,
+    optim_kernels,
+    pool_kernels,
+)
 from minigrad.backends.array_api import ArrayNamespace
+from minigrad.backends.convolution import Workspace
+from minigrad.backends.geometry import NO_PAD, Pad4
 
 Array = Any
 Pair = tuple[int, int]
@@ -267,32 +283,118 @@ class Backend:
         return kernels.fold(self.xp, cols, input_size, kernel_size, stride, dilation)
 
     # --- convolution: minigrad.backends.convolution picks im2col + GEMM or Winograd per
-    # shape (perf branch; this block is the only change to base.py) ---------------------
-    def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int) -> Array:
-        """Cross-correlation of ``x (N, C, H, W)`` with ``weight (O, C/groups, kh, kw)``,
-        giving ``(N, O, oh, ow)`` (no bias). The algorithm is chosen per shape by
-        :func:`minigrad.backends.convolution.select`."""
-        return convolution.conv2d(self.xp, x, weight, stride, dilation, groups)
+    # shape ----------------------------------------------------------------------------
+    def conv2d(self, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int,
+               padding: Pad4 = NO_PAD, workspace: Workspace | None = None) -> Array:
+        """Cross-correlation of ``x (N, C, H, W)``, zero-padded by ``padding`` ``(top,
+        bottom, left, right)``, with ``weight (O, C/groups, kh, kw)``, giving ``(N, O, oh,
+        ow)`` (no bias). The algorithm is chosen per shape by
+        :func:`minigrad.backends.convolution.select`; the input is padded chunk by chunk
+        of the batch, never copied whole. A ``workspace`` (given when the weight gradient
+        will follow) receives what that gradient can reuse; a backend may ignore it."""
+        return convolution.conv2d(self.xp, x, weight, stride, dilation, groups, padding,
+                                  workspace)
 
     def conv2d_grad_input(
         self, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
-        groups: int,
+        groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
     ) -> Array:
-        """Gradient of :meth:`conv2d` with respect to its (padded) input of size
-        ``input_size``: ``(N, O, oh, ow) -> (N, C, H, W)``."""
+        """Gradient of :meth:`conv2d` with respect to its input of size ``input_size``
+        (before ``padding``): ``(N, O, oh, ow) -> (N, C, H, W)``; a ``workspace`` receives
+        what the weight gradient of the same ``grad_out`` can reuse."""
         return convolution.conv2d_grad_input(
-            self.xp, grad_out, weight, input_size, stride, dilation, groups
+            self.xp, grad_out, weight, input_size, stride, dilation, groups, padding,
+            workspace
         )
 
     def conv2d_grad_weight(
         self, grad_out: Array, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair,
-        groups: int,
+        groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
     ) -> Array:
-        """Gradient of :meth:`conv2d` with respect to its weight: ``(O, C/groups, kh, kw)``."""
+        """Gradient of :meth:`conv2d` with respect to its weight: ``(O, C/groups, kh, kw)``;
+        ``x`` is the input before ``padding``; what :meth:`conv2d` and
+        :meth:`conv2d_grad_input` kept in the ``workspace`` is reused."""
         return convolution.conv2d_grad_weight(
-            self.xp, grad_out, x, kernel_size, stride, dilation, groups
+            self.xp, grad_out, x, kernel_size, stride, dilation, groups, padding, workspace
         )
-    # --- end of the convolution block ---------------------------------------------------
+
+    # --- batch normalisation (per channel of an (N, C, *) input) ----------------------
+    def batch_norm_train(self, x: Array, weight: Array | None, bias: Array | None,
+                         eps: float) -> tuple[Array, Array, Array, Array]:
+        """Normalise ``x`` by its own per-channel statistics (over every dimension but 1):
+        ``(out, mean, var, invstd)`` with the biased variance and ``invstd = 1 /
+        sqrt(var + eps)`` (zeros for an empty batch); ``weight`` and ``bias`` may be
+        ``None``."""
+        return norm_kernels.batch_norm_train(self.xp, x, weight, bias, eps)
+
+    def batch_norm(self, x: Array, mean: Array, invstd: Array, weight: Array | None,
+                   bias: Array | None) -> Array:
+        """``(x - mean) * invstd * weight + bias``, per channel, with given statistics (the
+        running ones); ``weight`` and ``bias`` may be ``None``."""
+        return norm_kernels.batch_norm(self.xp, x, mean, invstd, weight, bias)
+
+    def batch_norm_backward(
+        self, grad_out: Array, x: Array, mean: Array, invstd: Array, weight: Array | None,
+        batch_stats: bool, needs: tuple[bool, bool, bool],
+    ) -> tuple[Array | None, Array | None, Array | None]:
+        """The gradients ``(dx, dweight, dbias)`` of :meth:`batch_norm`, those ``needs``
+        asks for. With ``batch_stats`` the statistics are the batch's own (training), so
+        ``dx`` includes their dependence on ``x``."""
+        return norm_kernels.batch_norm_backward(self.xp, grad_out, x, mean, invstd, weight,
+                                                batch_stats, needs)
+
+    # --- classification loss and activation gradients --------------------------------
+    def nll_terms(self, logp: Array, target: Array, pick: Array, spread: Array | None,
+                  class_weight: Array | None, dim: int) -> Array:
+        """Per position: ``pick * logp[target] + spread * sum_c class_weight_c * logp[c]``,
+        the classes along ``dim``. See :mod:`minigrad.backends.loss_kernels`."""
+        return loss_kernels.nll_terms(self.xp, logp, target, pick, spread, class_weight, dim)
+
+    def nll_grad(self, coef: Array, logp_shape: tuple[int, ...], target: Array, pick: Array,
+                 spread: Array | None, class_weight: Array | None, dim: int) -> Array:
+        """The adjoint of :meth:`nll_terms` times ``-coef`` (a 0-d array, or one value per
+        position): a new array of ``logp_shape``."""
+        return loss_kernels.nll_grad(self.xp, coef, logp_shape, target, pick, spread,
+                                     class_weight, dim)
+
+    def relu_grad(self, grad_out: Array, y: Array) -> Array:
+        """``grad_out`` where ``y != 0``, else 0 (``y`` is relu's output: positive, zero
+        or NaN)."""
+        return loss_kernels.relu_grad(self.xp, grad_out, y)
+
+    def tanh_grad(self, grad_out: Array, y: Array) -> Array:
+        """``grad_out * (1 - y * y)``."""
+        return loss_kernels.tanh_grad(self.xp, grad_out, y)
+
+    def sigmoid_grad(self, grad_out: Array, y: Array) -> Array:
+        """``grad_out * y * (1 - y)``."""
+        return loss_kernels.sigmoid_grad(self.xp, grad_out, y)
+
+    # --- optimizer steps over lists of parameters (updated in place) -------------------
+    def sgd_step(
+        self, params: Sequence[Array], grads: Sequence[Array],
+        buffers: Sequence[Array | None], *, lr: float, momentum: float, dampening: float,
+        weight_decay: float, nesterov: bool, maximize: bool,
+    ) -> list[Array | None]:
+        """One SGD step for every parameter array, in place; returns the momentum buffers
+        (new ones where ``buffers`` holds ``None``). See
+        :func:`minigrad.backends.optim_kernels.sgd_step`."""
+        return optim_kernels.sgd_step(
+            self.xp, params, grads, buffers, lr=lr, momentum=momentum, dampening=dampening,
+            weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+
+    def adam_step(
+        self, params: Sequence[Array], grads: Sequence[Array], exp_avgs: Sequence[Array],
+        exp_avg_sqs: Sequence[Array], max_exp_avg_sqs: Sequence[Array | None],
+        steps: Sequence[int], *, lr: float, beta1: float, beta2: float, eps: float,
+        weight_decay: float, amsgrad: bool, maximize: bool, decoupled: bool,
+    ) -> None:
+        """One Adam (``decoupled``: AdamW) step for every parameter array, in place. See
+        :func:`minigrad.backends.optim_kernels.adam_step`."""
+        optim_kernels.adam_step(
+            self.xp, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr=lr,
+            beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            maximize=maximize, decoupled=decoupled)
 
     def pool2d(
         self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair, largest: bool = True,

@@ -43,42 +43,61 @@ def pool2d(xp: Any, x: Array, kernel: Pair, stride: Pair, dilation: Pair,
     """Window maxima (``largest``) or minima, and with ``return_indices`` their indices.
 
     Ties go to the first extremum in row-major window order; a window holding NaN gives
-    NaN and the index of its first NaN. Without indices it is one running
-    ``maximum``/``minimum`` over the strided tap slices (no window buffer).
+    NaN and the index of its first NaN. The values are one running ``maximum``/``minimum``
+    over the strided tap slices (no window buffer). The index is found by counting, per
+    window, the taps before the first that equals the extremum: a few byte-sized passes
+    over the output, then one table lookup from that count to the flat position.
 
     Returns
     -------
     array, or (array, int64 array)
         ``(N, C, oh, ow)`` values (and indices).
     """
-    n, c, h, w = x.shape
+    h, w = x.shape[2:]
     out = output_size((h, w), kernel, stride, dilation)
     offsets = taps(kernel, stride, dilation, out)
+    pick = xp.maximum if largest else xp.minimum
+    best = xp.array(x[:, :, offsets[0][2], offsets[0][3]])
+    for _, _, rows, cols in offsets[1:]:
+        pick(best, x[:, :, rows, cols], out=best)
     if not return_indices:
-        pick = xp.maximum if largest else xp.minimum
-        best = xp.array(x[:, :, offsets[0][2], offsets[0][3]])
-        for _, _, rows, cols in offsets[1:]:
-            pick(best, x[:, :, rows, cols], out=best)
         return best
-    # tap-major copy: every later pass then runs on contiguous memory, several times
-    # faster than working on the strided input slices
-    window = xp.empty((len(offsets), n, c, *out), dtype=x.dtype)
-    for t, (_, _, rows, cols) in enumerate(offsets):
-        window[t] = x[:, :, rows, cols]
-    best = xp.max(window, axis=0) if largest else xp.min(window, axis=0)  # NaN propagates
-    # argmax over a leading axis is slow in NumPy; walk the taps backwards instead,
-    # overwriting on every hit, so the FIRST matching tap in row-major order survives
-    check_nan = x.dtype.kind in "fc"
-    arg = xp.zeros((n, c, *out), dtype=xp.int64)
-    for t in range(len(offsets) - 1, -1, -1):
-        i, j, _, _ = offsets[t]
-        hit = window[t] == best
-        if check_nan:
-            hit |= window[t] != window[t]
-        arg = xp.where(hit, i * dilation[0] * w + j * dilation[1], arg)
-    origin = xp.arange(out[0], dtype=xp.int64).reshape(out[0], 1) * (stride[0] * w)
-    arg += origin + xp.arange(out[1], dtype=xp.int64) * stride[1]
+    if x.dtype.kind in "fc" and bool(xp.isnan(best).any()):
+        return best, _nan_aware_indices(xp, x, best, offsets, stride, dilation)
+    count_type = xp.uint8 if len(offsets) < 256 else xp.int32
+    first_rows, first_cols = offsets[0][2], offsets[0][3]
+    missed = x[:, :, first_rows, first_cols] != best  # still looking after this tap
+    before = missed.astype(count_type)  # taps before the first hit
+    hit = xp.empty(best.shape, dtype=bool)
+    for _, _, rows, cols in offsets[1:-1]:
+        xp.not_equal(x[:, :, rows, cols], best, out=hit)
+        missed &= hit
+        before += missed
+    table = xp.asarray([i * dilation[0] * w + j * dilation[1] for i, j, _, _ in offsets],
+                       dtype=xp.int64)
+    arg = xp.take(table, before)
+    arg += _window_origins(xp, out, stride, w)
     return best, arg
+
+
+def _window_origins(xp: Any, out: Pair, stride: Pair, width: int) -> Array:
+    """The flat position of every window's first tap: ``(oh, ow)`` int64."""
+    rows = xp.arange(out[0], dtype=xp.int64).reshape(out[0], 1) * (stride[0] * width)
+    return rows + xp.arange(out[1], dtype=xp.int64) * stride[1]
+
+
+def _nan_aware_indices(xp: Any, x: Array, best: Array, offsets: list[Any], stride: Pair,
+                       dilation: Pair) -> Array:
+    """The indices when some window holds NaN: the first NaN, else the first extremum."""
+    w = x.shape[3]
+    arg = xp.zeros(best.shape, dtype=xp.int64)
+    # walk the taps backwards, overwriting on every hit, so the FIRST hit survives
+    for i, j, rows, cols in offsets[::-1]:
+        tap = x[:, :, rows, cols]
+        hit = (tap == best) | (tap != tap)
+        arg = xp.where(hit, i * dilation[0] * w + j * dilation[1], arg)
+    arg += _window_origins(xp, best.shape[2:], stride, w)
+    return arg
 
 
 def unpadded_indices(xp: Any, index: Array, pad: Pad4, size: Pair, padded_width: int,

@@ -24,15 +24,34 @@ from minigrad.types import Array
 
 
 class Relu(Function):
+    """``max(x, 0)`` (a NaN stays NaN); the gradient is computed from the saved output
+    (``y != 0``), which the next layer usually keeps anyway, so no mask is stored."""
+
     def forward(ctx, a: Array) -> Array:
-        # "not <= 0" rather than "> 0": a NaN stays NaN and passes its gradient, as in PyTorch
-        kept = ~(a <= 0)
-        ctx.save(kept.astype(a.dtype))
-        return ctx.xp.where(kept, a, 0).astype(a.dtype, copy=False)
+        out = ctx.xp.maximum(a, 0)
+        ctx.save(out)
+        return out
 
     def backward(ctx, g: Tensor) -> Tensor:
-        (positive,) = ctx.saved_tensors
-        return g * positive
+        (out,) = ctx.saved_tensors
+        return ReluGrad.apply(g, out)
+
+
+class ReluGrad(Function):
+    """``g`` where ``y != 0``, else 0: relu's gradient from its output ``y`` (``y > 0``, or
+    NaN: a NaN input passes its gradient, as in PyTorch).
+
+    It is linear in ``g``, so its gradient in ``g`` is itself, and it is piecewise constant
+    in ``y`` (zero gradient): the pair is closed under differentiation.
+    """
+
+    def forward(ctx, g: Array, y: Array) -> Array:
+        ctx.save(y)
+        return ctx.backend.relu_grad(g, y)
+
+    def backward(ctx, gg: Tensor) -> tuple[Tensor, None]:
+        (y,) = ctx.saved_tensors
+        return ReluGrad.apply(gg, y), None
 
 
 class Hardtanh(Function):
@@ -81,7 +100,8 @@ class SlopeFromOutput(Function):
 
     def forward(ctx, g: Array, y: Array, kind: str = "tanh") -> Array:
         ctx.save(g, y)
-        return g * (1 - y * y) if kind == "tanh" else g * y * (1 - y)
+        backend = ctx.backend  # one fused kernel on a GPU backend
+        return backend.tanh_grad(g, y) if kind == "tanh" else backend.sigmoid_grad(g, y)
 
     def backward(ctx, gg: Tensor) -> tuple[Tensor | None, Tensor | None]:
         g, y = ctx.saved_tensors
@@ -168,7 +188,7 @@ class LogSoftmax(Function):
         return g - out.exp() * g.sum(ctx.attrs["dim"], keepdim=True)
 
 
-@op("relu", Relu, method=True, inplace="relu_", torch=True, functional=True,
+@op("relu", Relu, ReluGrad, method=True, inplace="relu_", torch=True, functional=True,
     samples=[S((3, 4)), S((2, 3), transposed=True)],
     reference=lambda a, inplace=False: numpy.maximum(a, 0))
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -7,25 +7,28 @@ faces of one bilinear map ``y = A(w) x``, and the backward of each is made of th
 ``(Conv2d(g, w), GradWeight(gy, g))``; ``GradWeight(gy, x)`` gives
 ``(Conv2d(x, g), GradInput(gy, g))``. ``conv_transpose2d`` is ``Conv2dGradInput`` itself.
 
-Zero padding is an attribute of these nodes (forward pads, backward crops), and the bias
-of ``conv2d`` is an optional third input of ``Conv2d``, so a convolution layer is one node.
-Other padding modes run :func:`~minigrad.functional.padding.pad` first. The arithmetic is
-done by the backend's kernels (``ctx.backend.conv2d`` and friends) on padded arrays.
+Zero padding is an attribute of these nodes, passed on to the backend's kernels
+(``ctx.backend.conv2d`` and friends), which pad chunk by chunk of the batch and crop the
+input gradient as they write it, so no node makes a padded copy of its input. A
+``Conv2d`` node whose weight needs a gradient also hands its kernels a
+:class:`~minigrad.backends.convolution.Workspace`, in which the forward pass and the input
+gradient leave the Winograd transforms that the weight gradient reuses; it is dropped with
+the node's saved tensors. The bias of
+``conv2d`` is an optional third input of ``Conv2d``, so a convolution layer is one node.
+Other padding modes run :func:`~minigrad.functional.padding.pad` first.
 """
 
 from __future__ import annotations
 
 from minigrad import references
-from minigrad.autograd import Function
-from minigrad.backends.arrays import crop_plane, pad_plane
+from minigrad.autograd import Function, is_grad_enabled
+from minigrad.backends.convolution import Workspace
 from minigrad.backends.geometry import (
     NO_PAD,
     Pad4,
     as_pair,
     check_batched,
     check_fits,
-    padded_size,
-    reach,
     resolve_padding,
 )
 from minigrad.functional.padding import pad
@@ -46,7 +49,10 @@ class Conv2d(Function):
         needs = ctx.needs_input_grad
         ctx.save(x if needs[1] else None, w if needs[0] else None)
         ctx.sizes = (x.shape[2:], w.shape[2:])
-        out = ctx.backend.conv2d(pad_plane(ctx.xp, x, padding), w, stride, dilation, groups)
+        # what the weight gradient can reuse (the Winograd transform of x)
+        ctx.workspace = Workspace() if needs[1] else None
+        out = ctx.backend.conv2d(x, w, stride, dilation, groups, padding=padding,
+                                 workspace=ctx.workspace)
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
         return out
@@ -56,13 +62,22 @@ class Conv2d(Function):
         geometry = _geometry(ctx.attrs)
         input_size, kernel_size = ctx.sizes
         gx = gw = None
+        # shared with the gradients' kernels, unless their nodes are recorded (which
+        # would keep it alive with the graph of the gradient)
+        workspace = ctx.workspace if x is not None and not is_grad_enabled() else None
         if w is not None:
-            gx = Conv2dGradInput.apply(g, w, input_size=input_size, **geometry)
+            gx = Conv2dGradInput.apply(g, w, input_size=input_size, workspace=workspace,
+                                       **geometry)
         if x is not None:
-            gw = Conv2dGradWeight.apply(g, x, kernel_size=kernel_size, **geometry)
+            gw = Conv2dGradWeight.apply(g, x, kernel_size=kernel_size, workspace=workspace,
+                                        **geometry)
         if len(ctx.needs_input_grad) == 2:
             return gx, gw
         return gx, gw, (g.sum((0, 2, 3)) if ctx.needs_input_grad[2] else None)
+
+    def release(self) -> None:
+        super().release()
+        self.workspace = None
 
 
 def _geometry(attrs: dict[str, object]) -> dict[str, object]:
@@ -83,13 +98,13 @@ class Conv2dGradInput(Function):
     def forward(
         ctx, gy: Array, w: Array, input_size: Pair = (1, 1), padding: Pad4 = NO_PAD,
         stride: Pair = (1, 1), dilation: Pair = (1, 1), groups: int = 1,
+        workspace: Workspace | None = None,
     ) -> Array:
         needs = ctx.needs_input_grad
         ctx.save(gy if needs[1] else None, w if needs[0] else None)
         ctx.shapes = (gy.shape, w.shape)
-        size = padded_size(input_size, padding)
-        full = ctx.backend.conv2d_grad_input(gy, w, size, stride, dilation, groups)
-        return crop_plane(full, padding, input_size)
+        return ctx.backend.conv2d_grad_input(gy, w, input_size, stride, dilation, groups,
+                                             padding=padding, workspace=workspace)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gy, w = ctx.saved
@@ -109,17 +124,13 @@ class Conv2dGradWeight(Function):
     def forward(
         ctx, gy: Array, x: Array, kernel_size: Pair = (1, 1), padding: Pad4 = NO_PAD,
         stride: Pair = (1, 1), dilation: Pair = (1, 1), groups: int = 1,
+        workspace: Workspace | None = None,
     ) -> Array:
         needs = ctx.needs_input_grad
         ctx.save(gy if needs[1] else None, x if needs[0] else None)
         ctx.shapes = (gy.shape, x.shape)
-        padded = pad_plane(ctx.xp, x, padding)
-        oh, ow = gy.shape[2:]
-        rows = reach(oh, kernel_size[0], stride[0], dilation[0])
-        cols = reach(ow, kernel_size[1], stride[1], dilation[1])
-        if padded.shape[2] > rows or padded.shape[3] > cols:
-            padded = padded[:, :, :rows, :cols]  # trailing positions no window reads
-        return ctx.backend.conv2d_grad_weight(gy, padded, kernel_size, stride, dilation, groups)
+        return ctx.backend.conv2d_grad_weight(gy, x, kernel_size, stride, dilation, groups,
+                                              padding=padding, workspace=workspace)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         gy, x = ctx.saved

@@ -1,13 +1,14 @@
 """Loss functions. Every loss takes ``reduction``: ``"mean"`` (default), ``"sum"`` or
 ``"none"`` (one loss per element or sample).
 
-``cross_entropy`` is ``nll_loss`` of the fused ``log_softmax`` node, so it keeps full
-precision for large logits.
+``cross_entropy`` is the fused ``nll_loss`` node of the fused ``log_softmax`` node, so it
+keeps full precision for large logits and is two nodes in the graph.
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy
 
@@ -15,7 +16,6 @@ from minigrad import references
 from minigrad.autograd import Function
 from minigrad.functional.activation import logsigmoid
 from minigrad.functional.arithmetic import where
-from minigrad.functional.operands import constant
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
 from minigrad.types import Array
@@ -30,16 +30,6 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "sum":
         return loss.sum()
     return loss
-
-
-def _weighted_mean(loss: Tensor, weights: Tensor) -> Tensor:
-    """``sum(loss) / sum(weights)``. When every target is ignored the loss is NaN, as in
-    PyTorch, but the gradients are zero rather than NaN (the next optimizer step must not
-    write NaN into the weights)."""
-    total = weights.sum()
-    if float(total) != 0:
-        return loss.sum() / total
-    return loss.sum() + float("nan")  # the gradient of sum() is finite: zeros times w = 0
 
 
 def legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
@@ -109,19 +99,137 @@ def _check_targets(input: Tensor, target: Tensor, class_dim: int, name: str) -> 
         )
 
 
-@op("nll_loss", functional=True,
+class NllLoss(Function):
+    """The negative log likelihood of class-index targets, with label smoothing, in one node.
+
+    Per position ``i`` (sample, and pixel for spatial inputs) with target ``t_i``::
+
+        loss_i = -(pick_i * logp[i, t_i] + spread_i * sum_c class_weight_c * logp[i, c])
+
+    where ``pick_i`` is the target's weight (0 for an ignored target, times ``1 - s`` with
+    label smoothing ``s``) and ``spread_i`` is ``s / C`` (0 when ignored); then ``"sum"``
+    sums, ``"mean"`` multiplies the sum by ``scale`` (1 / the summed weights), ``"none"``
+    keeps ``loss_i``. The loss is linear in ``logp``, so its gradient is the adjoint map
+    :class:`NllLossGrad`, whose own gradient is this map again: the pair is closed. The
+    targets and weights are constants (attributes), prepared by :func:`nll_loss`.
+    """
+
+    def forward(ctx, logp: Array, target: Array = None, pick: Array = None,
+                spread: Array = None, class_weight: Array = None, scale: Any = 1.0,
+                reduction: str = "mean", dim: int = 1) -> Array:
+        ctx.logp_shape = logp.shape
+        terms = ctx.backend.nll_terms(logp, target, pick, spread, class_weight, dim)
+        if reduction == "none":
+            return -terms
+        with numpy.errstate(invalid="ignore"):  # every target ignored: 0 * inf is NaN
+            return -(terms.sum() * scale) if reduction == "mean" else -terms.sum()
+
+    def backward(ctx, g: Tensor) -> Tensor:
+        return NllLossGrad.apply(g, logp_shape=ctx.logp_shape, **_finite(ctx))
+
+
+def _finite(ctx: Function) -> dict[str, Any]:
+    """The attributes of ``ctx`` with the mean's ``scale`` made finite: when no target
+    counts (all ignored) the loss is NaN but its gradient is zero."""
+    attrs = dict(ctx.attrs)
+    scale = attrs.get("scale", 1.0)
+    if attrs.get("reduction") == "mean":
+        attrs["scale"] = ctx.xp.where(ctx.xp.isfinite(scale), scale, 0)
+    return attrs
+
+
+class NllLossGrad(Function):
+    """The adjoint of :class:`NllLoss`: spreads the loss gradient ``g`` to ``-g_i * pick_i``
+    at each target and ``-g_i * spread_i * class_weight_c`` over the classes (``g_i`` is
+    ``g * scale`` for ``"mean"``, ``g`` for ``"sum"``, ``g[i]`` for ``"none"``)."""
+
+    def forward(ctx, g: Array, logp_shape: tuple[int, ...] = (), target: Array = None,
+                pick: Array = None, spread: Array = None, class_weight: Array = None,
+                scale: Any = 1.0, reduction: str = "mean", dim: int = 1) -> Array:
+        coef = g * scale if reduction == "mean" else g
+        return ctx.backend.nll_grad(coef, logp_shape, target, pick, spread, class_weight, dim)
+
+    def backward(ctx, gg: Tensor) -> Tensor:
+        attrs = {k: v for k, v in ctx.attrs.items() if k != "logp_shape"}
+        return NllLoss.apply(gg, **attrs)
+
+
+def _prepare_targets(input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                     dim: int, smoothing: float, name: str) -> dict[str, Any]:
+    """The constant attributes of :class:`NllLoss` for these targets, with one check of
+    the target range (a single transfer to the host on a GPU)."""
+    xp = input.backend.xp
+    n_classes = input.shape[dim]
+    t = target.array
+    valid = t != ignore_index
+    out_of_range = (t < 0) | (t >= n_classes)
+    out_of_range &= valid
+    if out_of_range.size and bool(out_of_range.any()):
+        bad = int(target.backend.to_numpy(t[out_of_range])[0])
+        expected = (f"expected values in [0, {n_classes - 1}] or ignore_index={ignore_index}"
+                    if n_classes else
+                    f"the input has no classes; only ignore_index={ignore_index} is allowed")
+        raise IndexError(
+            f"{name}: target {bad} is out of bounds for {n_classes} classes ({expected})"
+        )
+    safe = xp.where(valid, t, 0).astype(numpy.int64, copy=False)
+    mask = valid.astype(input.dtype)
+    pick = mask if weight is None else weight.array.astype(input.dtype)[safe] * mask
+    counted = pick.sum()
+    with numpy.errstate(divide="ignore"):
+        scale = xp.divide(1, counted)
+    spread = None
+    if smoothing:
+        pick = pick * (1 - smoothing)
+        spread = mask * (smoothing / n_classes)
+    return {"target": safe, "pick": pick,
+            "spread": spread, "scale": scale,
+            "class_weight": None if weight is None or spread is None
+            else weight.array.astype(input.dtype)}
+
+
+def _class_loss(logp: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int,
+                reduction: str, smoothing: float, name: str) -> Tensor:
+    """:class:`NllLoss` of log-probabilities ``logp`` for class-index targets (checked)."""
+    dim = _class_dim(logp, name)
+    if target.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: target must hold integer class indices (int64), got {target.dtype}"
+        )
+    _check_targets(logp, target, dim, name)
+    n_classes = logp.shape[dim]
+    if weight is not None and weight.shape != (n_classes,):
+        raise ValueError(
+            f"{name}: weight must have one entry per class ({n_classes},), got {weight.shape}"
+        )
+    if target.backend is not logp.backend:
+        raise RuntimeError(f"{name}: target is on backend {target.backend.name!r} but the "
+                           f"input is on {logp.backend.name!r}")
+    attrs = _prepare_targets(logp, target, None if weight is None else weight.detach(),
+                             ignore_index, dim, smoothing, name)
+    out: Tensor = NllLoss.apply(logp, reduction=reduction, dim=dim, **attrs)
+    return out
+
+
+_ALL_IGNORED = Arg((4,), "values", values=[1, 1, 1, 1])
+# fixed targets where some are ignored: random ones are all ignored once in 81 draws
+_SOME_IGNORED = Arg((4,), "values", values=[0, 1, 2, 1])
+
+
+@op("nll_loss", NllLoss, NllLossGrad, functional=True,
     samples=[S((4, 3), _CLASSES), S((4, 3), _CLASSES, Arg((3,), "positive", requires_grad=False)),
-             S((4, 3), _CLASSES, ignore_index=1), S((4, 3), _CLASSES, reduction="sum"),
+             S((4, 3), _SOME_IGNORED, ignore_index=1), S((4, 3), _CLASSES, reduction="sum"),
              S((2, 3, 2), Arg((2, 2), "int", high=3), reduction="none"),
-             S((4, 3), Arg((4,), "values", values=[1, 1, 1, 1]), ignore_index=1,
-               note="every target ignored", grad=False)],
+             S((3,), Arg((), "values", values=2), note="one sample, no batch dimension"),
+             S((4, 3), _ALL_IGNORED, ignore_index=1, note="every target ignored", grad=False),
+             S((0, 3), Arg((0,), "int", high=3), reduction="sum", note="empty batch")],
     reference=references.nll_loss)
 def nll_loss(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
     size_average: bool | None = None, ignore_index: int = -100, reduce: bool | None = None,
     reduction: str = "mean",
 ) -> Tensor:
-    """Negative log likelihood of the target classes, given log-probabilities.
+    """Negative log likelihood of the target classes, given log-probabilities; one node.
 
     Parameters
     ----------
@@ -130,62 +238,38 @@ def nll_loss(
     target : Tensor
         int64 class indices in ``[0, C)``, of the input's shape without ``C``.
     weight : Tensor, optional
-        A weight per class, ``(C,)``.
+        A weight per class, ``(C,)`` (a constant: it gets no gradient, as in PyTorch).
     ignore_index : int
         Targets equal to this contribute nothing (and are not counted by the mean).
     reduction : {"mean", "sum", "none"}
-        ``"mean"`` divides by the summed weights of the counted targets.
+        ``"mean"`` divides by the summed weights of the counted targets. When every target
+        is ignored the mean is NaN, as in PyTorch, and the gradient is zero.
 
     Raises
     ------
     ValueError
         For mismatched shapes or a bad ``reduction``.
+    TypeError
+        For targets that are not integers.
     IndexError
         For a target outside ``[0, C)`` (other than ``ignore_index``).
     """
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
-    dim = _class_dim(input, "nll_loss")
-    if target.dtype.kind not in "iu":
-        raise TypeError(
-            f"nll_loss: target must hold integer class indices (int64), got {target.dtype}"
-        )
-    _check_targets(input, target, dim, "nll_loss")
-    n_classes = input.shape[dim]
-    if weight is not None and weight.shape != (n_classes,):
-        raise ValueError(
-            f"nll_loss: weight must have one entry per class ({n_classes},), got {weight.shape}"
-        )
-    xp = target.backend.xp
-    t = target.array
-    valid = t != ignore_index
-    all_valid = bool(valid.all())
-    safe = t if all_valid else xp.where(valid, t, 0)
-    if safe.size and (int(safe.min()) < 0 or int(safe.max()) >= n_classes):
-        bad = int(safe.min()) if int(safe.min()) < 0 else int(safe.max())
-        raise IndexError(
-            f"nll_loss: target {bad} is out of bounds for {n_classes} classes (expected "
-            f"values in [0, {n_classes - 1}] or ignore_index={ignore_index})"
-        )
-    index = Tensor.from_array(xp.expand_dims(safe.astype(numpy.int64, copy=False), dim),
-                              target.backend)
-    picked = -input.gather(dim, index).squeeze(dim)
-    if weight is None and all_valid:
-        return _reduce(picked, reduction)
-    w = constant(input, valid)
-    if weight is not None:
-        w = weight.detach().to(input.dtype)[Tensor.from_array(safe, target.backend)] * w
-    loss = picked * w
-    if reduction == "mean":
-        return _weighted_mean(loss, w)
-    return _reduce(loss, reduction)
+    return _class_loss(input, target, weight, ignore_index, reduction, 0.0, "nll_loss")
 
 
 @op("cross_entropy", functional=True,
     samples=[S((4, 3), _CLASSES), S((4, 3), _CLASSES, label_smoothing=0.1),
-             S((4, 3), _CLASSES, Arg((3,), "positive", requires_grad=False), ignore_index=0),
+             S((4, 3), _SOME_IGNORED, Arg((3,), "positive", requires_grad=False),
+               ignore_index=2),
+             S((4, 3), _SOME_IGNORED, Arg((3,), "positive", requires_grad=False), ignore_index=1,
+               label_smoothing=0.2, note="weights, ignored targets and smoothing"),
              S((4, 3), Arg((4, 3), "positive"), note="probability targets"),
-             S((2, 3, 2), Arg((2, 2), "int", high=3), reduction="none")],
+             S((2, 3, 2), Arg((2, 2), "int", high=3), reduction="none"),
+             S((4, 3), _ALL_IGNORED, ignore_index=1, label_smoothing=0.1,
+               note="every target ignored, smoothed", grad=False),
+             S((0, 0), Arg((0,), "int", high=1), reduction="sum", note="no classes")],
     reference=references.cross_entropy)
 def cross_entropy(
     input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -193,6 +277,9 @@ def cross_entropy(
     reduction: str = "mean", label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross-entropy between logits and targets, computed stably (log-softmax by logsumexp).
+
+    With class-index targets it is two nodes: the fused ``log_softmax`` (from the
+    max-shifted logits) and the fused :func:`nll_loss`, label smoothing included.
 
     Parameters
     ----------
@@ -232,42 +319,29 @@ def cross_entropy(
     dim = _class_dim(input, "cross_entropy")
     n_classes = input.shape[dim]
     logp = input.log_softmax(dim)
-    w_shape = [1] * input.ndim
-    w_shape[dim] = n_classes
-    if target.dtype.kind == "f":
-        if target.shape != input.shape:
-            raise ValueError(
-                f"cross_entropy: probability targets must have the input's shape "
-                f"{input.shape}, got {target.shape}"
-            )
-        target = target.to(input.dtype)
-        if label_smoothing > 0:
-            target = target * (1 - label_smoothing) + label_smoothing / n_classes
-        prod = logp * target
-        if weight is not None:
-            prod = prod * weight.to(input.dtype).reshape(w_shape)
-        loss = -prod.sum(dim)
-        return _reduce(loss, reduction)
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
-    if label_smoothing == 0:
-        return nll
+    if target.dtype.kind != "f":
+        loss = _class_loss(logp, target, weight, ignore_index, reduction,
+                           label_smoothing if n_classes else 0.0, "cross_entropy")
+        if not n_classes and label_smoothing > 0 and reduction != "none":
+            return loss + float("nan")  # PyTorch's smoothing term divides 0 by C = 0
+        return loss
+    if target.shape != input.shape:
+        raise ValueError(
+            f"cross_entropy: probability targets must have the input's shape "
+            f"{input.shape}, got {target.shape}"
+        )
+    target = target.to(input.dtype)
+    if label_smoothing > 0 and n_classes:
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    prod = logp * target
     if weight is not None:
-        smooth = -(logp * weight.to(input.dtype).reshape(w_shape)).sum(dim)
-    else:
-        smooth = -logp.sum(dim)
-    valid = target != ignore_index
-    smooth = where(valid, smooth, 0.0)
-    if reduction == "mean":
-        if weight is not None:
-            safe = where(valid, target, 0)
-            denominator = (weight.detach().to(input.dtype)[safe] * valid.to(input.dtype)).sum()
-        else:
-            denominator = valid.sum().to(input.dtype)
-        smoothed = smooth.sum() / denominator
-    else:
-        smoothed = _reduce(smooth, reduction)
-    result: Tensor = nll * (1 - label_smoothing) + smoothed * (label_smoothing / n_classes)
-    return result
+        w_shape = [1] * input.ndim
+        w_shape[dim] = n_classes
+        prod = prod * weight.to(input.dtype).reshape(w_shape)
+    loss = -prod.sum(dim)
+    if reduction == "mean" and not n_classes:
+        return loss.sum() + float("nan")  # PyTorch divides by numel / C = 0 / 0
+    return _reduce(loss, reduction)
 
 
 # --- regression --------------------------------------------------------------------------------

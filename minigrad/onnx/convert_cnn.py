@@ -159,3 +159,70 @@ def _window_max(v: CallView, x: str, bounds: list[tuple[int, int]], axis: int, n
         window = v.node("Slice", x, v.ints([start]), v.ints([end]), v.ints([axis]))
         pieces.append(v.reduce("ReduceMax", window, [axis], keepdims=True))
     return pieces[0] if len(pieces) == 1 else v.node("Concat", *pieces, axis=axis)
+
+
+def batch_norm(v: CallView) -> str:
+    """``BatchNormalization`` with the running statistics (eval), or the batch's own
+    statistics from ``ReduceMean`` (training; the batch mean and biased variance are the
+    node's other two outputs, which update the running statistics)."""
+    has_weight, has_bias = v.attrs.get("affine", (False, False))
+    eps, dtype, shape = float(v.attrs.get("eps", 1e-5)), v.dtype(0), v.shape(0)
+    channels = shape[1]
+    weight = v.input(1) if has_weight else v.constant(numpy.ones(channels, dtype), "weight")
+    bias = (v.input(1 + has_weight) if has_bias
+            else v.constant(numpy.zeros(channels, dtype), "bias"))
+    if not v.attrs.get("training", False):
+        first = 1 + has_weight + has_bias
+        return v.node("BatchNormalization", v.input(0), weight, bias, v.input(first),
+                      v.input(first + 1), epsilon=eps)
+    axes = [0, *range(2, len(shape))]
+    mean = v.reduce("ReduceMean", v.input(0), axes, True)
+    centred = v.node("Sub", v.input(0), mean)
+    var = v.reduce("ReduceMean", v.node("Mul", centred, centred), axes, True)
+    normed = v.node("Div", centred, v.node("Sqrt", v.node("Add", var, v.scalar(eps, dtype))))
+    per_channel = v.ints([1, channels] + [1] * (len(shape) - 2))
+    out = v.node("Add", v.node("Mul", normed, v.node("Reshape", weight, per_channel)),
+                 v.node("Reshape", bias, per_channel))
+    flat = v.ints([channels])
+    v.builder.bind(v.call.output_keys[1], v.node("Reshape", mean, flat))
+    v.builder.bind(v.call.output_keys[2], v.node("Reshape", var, flat))
+    return out
+
+
+def nll_loss(v: CallView) -> str:
+    """The negative log likelihood from its prepared constants: ``GatherElements`` picks
+    each target's log-probability, times its weight; label smoothing adds the weighted
+    sum over the classes; then the reduction."""
+    attrs, dtype, shape = v.attrs, v.dtype(0), v.shape(0)
+    dim = int(attrs.get("dim", 1)) % len(shape)
+    pick = numpy.asarray(_host(attrs["pick"]), dtype=dtype)
+    if shape[dim] == 0:  # no classes: every target is ignored
+        terms = v.constant(numpy.zeros(pick.shape, dtype), "terms")
+    else:
+        target = attrs["target"]
+        index = v.array_name(target) or v.constant(
+            numpy.asarray(_host(target), dtype=numpy.int64), "target")
+        axis = v.ints([dim])
+        picked = v.node("GatherElements", v.input(0), v.node("Unsqueeze", index, axis),
+                        axis=dim)
+        terms = v.node("Mul", v.node("Squeeze", picked, axis), v.constant(pick, "pick"))
+        spread = attrs.get("spread")
+        if spread is not None:
+            weighted = v.input(0)
+            class_weight = attrs.get("class_weight")
+            if class_weight is not None:
+                column = [1] * len(shape)
+                column[dim] = -1
+                weights = numpy.asarray(_host(class_weight), dtype=dtype).reshape(column)
+                weighted = v.node("Mul", weighted, v.constant(weights, "class_weight"))
+            smoothing = v.node("Mul", v.reduce("ReduceSum", weighted, [dim], False),
+                               v.constant(numpy.asarray(_host(spread), dtype=dtype), "spread"))
+            terms = v.node("Add", terms, smoothing)
+    reduction = attrs.get("reduction", "mean")
+    if reduction == "none":
+        return v.node("Neg", terms)
+    total = v.reduce("ReduceSum", terms, [], False)
+    if reduction == "mean":
+        total = v.node("Mul", total, v.constant(
+            numpy.asarray(_host(attrs.get("scale", 1.0)), dtype=dtype), "scale"))
+    return v.node("Neg", total)

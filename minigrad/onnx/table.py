@@ -25,6 +25,7 @@ from minigrad.functional import (
     indexing,
     linalg,
     loss,
+    normalization,
     padding,
     pooling,
     reduce,
@@ -41,6 +42,8 @@ Converter = Callable[[CallView], str]
 CONVERTERS: dict[type[Function], Converter] = {
     # activations and elementwise functions
     activation.Relu: convert_math.unary,
+    normalization.BatchNorm: convert_cnn.batch_norm,
+    loss.NllLoss: convert_cnn.nll_loss,
     activation.Hardtanh: convert_math.hardtanh,
     activation.Silu: convert_math.silu,
     activation.Sigmoid: convert_math.unary,
@@ -104,6 +107,8 @@ _BACKWARD_ONLY = "it only appears in gradient graphs, which have no ONNX form he
 
 NO_ONNX_FORM: dict[type[Function], str] = {
     conv.Conv2dGradWeight: _BACKWARD_ONLY,
+    activation.ReluGrad: _BACKWARD_ONLY,
+    loss.NllLossGrad: _BACKWARD_ONLY,
     pooling.PoolScatter: _BACKWARD_ONLY,
     pooling.WindowSpread: _BACKWARD_ONLY,
     indexing.IndexAdd: _BACKWARD_ONLY,

@@ -1,8 +1,11 @@
 """``Optimizer``: parameter groups, per-parameter state and their ``state_dict``.
 
 Subclasses implement :meth:`Optimizer._update`, which changes one parameter's backend
-array in place from its gradient. Updates record no graph and never write into
-``.grad`` (a gradient array may be shared with another tensor).
+array in place from its gradient; those with a ``foreach`` step (SGD, Adam, AdamW) also
+override :meth:`Optimizer._update_group`, which updates all the parameters of a group at
+once through the backend's list kernels (one fused kernel per parameter on the GPU).
+Updates record no graph and never write into ``.grad`` (a gradient array may be shared
+with another tensor).
 """
 
 from __future__ import annotations
@@ -137,21 +140,33 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    grad = p.grad.array
-                    if grad.shape != p.array.shape:
+                params = [p for p in group["params"] if p.grad is not None]
+                for p in params:
+                    if p.grad.shape != p.shape:
                         raise RuntimeError(
                             f"{type(self).__name__}: a parameter of shape {p.shape} has a "
-                            f"gradient of shape {grad.shape}"
+                            f"gradient of shape {p.grad.shape}"
                         )
-                    if group.get("maximize", False):
-                        grad = -grad
-                    state = self.state.setdefault(p, {})
-                    self._update(p, p.backend.xp, p.array, grad, state, group)
+                if group.get("foreach") is False:
+                    Optimizer._update_group(self, group, params)
+                else:
+                    self._update_group(group, params)
+                for p in params:
                     p.bump_version()
         return loss
+
+    def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        """Update the parameters of ``group`` that have a gradient (``params``).
+
+        This one runs :meth:`_update` for each parameter; optimizers with a step over
+        lists of parameters override it (it runs unless the group sets ``foreach=False``).
+        """
+        maximize = group.get("maximize", False)
+        for p, grad in zip(params, self._grads(params)):
+            if maximize:
+                grad = -grad
+            state = self.state.setdefault(p, {})
+            self._update(p, p.backend.xp, p.array, grad, state, group)
 
     def _update(
         self, param: Tensor, xp: Any, p: Array, grad: Array, state: dict[str, Any],
@@ -164,6 +179,23 @@ class Optimizer:
     def _buffer(param: Tensor, array: Array) -> Tensor:
         """Wrap a state array as a tensor (so ``state_dict`` can save it)."""
         return Tensor.from_array(array, param.backend)
+
+    @staticmethod
+    def _grads(params: list[Tensor]) -> list[Array]:
+        """The gradient arrays of ``params`` (which all have one)."""
+        grads = []
+        for p in params:
+            assert p.grad is not None
+            grads.append(p.grad.array)
+        return grads
+
+    @staticmethod
+    def _by_backend(params: list[Tensor]) -> list[list[Tensor]]:
+        """``params`` split by backend (a group may mix devices), in order."""
+        found: dict[int, list[Tensor]] = {}
+        for p in params:
+            found.setdefault(id(p.backend), []).append(p)
+        return list(found.values())
 
     # --- state ---------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

@@ -38,6 +38,12 @@ class SGD(Optimizer):
         Use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
     maximize : bool
         Maximise the objective instead.
+    foreach, fused : bool, optional
+        PyTorch's switches between implementations. By default (``None``) each step
+        updates all parameters through the backend's list kernel (bitwise the same result
+        as the per-parameter formula above, with fewer temporary arrays; one fused kernel
+        per parameter on the GPU); ``foreach=False`` runs the formula parameter by
+        parameter.
 
     Examples
     --------
@@ -54,6 +60,7 @@ class SGD(Optimizer):
     def __init__(
         self, params: ParamsT, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
         weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+        foreach: bool | None = None, fused: bool | None = None,
     ) -> None:
         check_non_negative("learning rate", lr)
         check_non_negative("momentum value", momentum)
@@ -61,8 +68,25 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
-                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize}
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    "foreach": foreach, "fused": fused}
         super().__init__(params, defaults)
+
+    def _update_group(self, group: dict[str, Any], params: list[Tensor]) -> None:
+        momentum = group["momentum"]
+        for same_backend in self._by_backend(params):
+            states = [self.state.setdefault(p, {}) for p in same_backend]
+            buffers = [s["momentum_buffer"].array if "momentum_buffer" in s else None
+                       for s in states]
+            updated = same_backend[0].backend.sgd_step(
+                [p.array for p in same_backend], self._grads(same_backend),
+                buffers, lr=group["lr"], momentum=momentum, dampening=group["dampening"],
+                weight_decay=group["weight_decay"], nesterov=group["nesterov"],
+                maximize=group["maximize"])
+            if momentum != 0:
+                for p, state, old, new in zip(same_backend, states, buffers, updated):
+                    if old is None:
+                        state["momentum_buffer"] = self._buffer(p, new)
 
     def _update(self, param: Tensor, xp: Any, p: Array, grad: Array, state: dict[str, Any],
                 group: dict[str, Any]) -> None:

@@ -2,8 +2,11 @@
 
 The three kernels have the signatures of :class:`minigrad.backends.Backend`'s conv methods,
 with the array namespace ``xp`` first (NumPy or CuPy), and follow the conventions of
-:mod:`minigrad.backends.base`: NCHW arrays, weights ``(O, C // groups, kh, kw)``, the input
-already padded, ``(h, w)`` pairs for stride and dilation.
+:mod:`minigrad.backends.base`: NCHW arrays, weights ``(O, C // groups, kh, kw)``, ``(h, w)``
+pairs for stride and dilation, and zero ``padding`` as ``(top, bottom, left, right)``. The
+input is never padded as a whole: each chunk of the batch is copied into the interior of a
+zero-bordered buffer that every chunk reuses (:class:`~._chunks.Source`), and the input
+gradient is cropped as it is written out.
 
 Algorithms
 ----------
@@ -78,11 +81,12 @@ from typing import Any
 import numpy
 
 from minigrad.backends.convolution import _gemm, _winograd
-from minigrad.backends.convolution._chunks import Array, Pair, Source
+from minigrad.backends.convolution._chunks import NO_PAD, Array, Pad4, Pair, Source
 from minigrad.backends.convolution._winograd import winograd_matrices
 
 __all__ = [
     "ALGORITHMS",
+    "Workspace",
     "KERNELS",
     "WINOGRAD_MIN_CHANNELS",
     "WINOGRAD_MIN_POSITIONS",
@@ -240,32 +244,48 @@ def select(
 
 
 # --- the three kernels ------------------------------------------------------------------
-def conv2d(xp: Any, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int) -> Array:
-    """Cross-correlation of ``x (N, C, H, W)`` with ``weight (O, C/groups, kh, kw)``.
+class Workspace(dict[str, Any]):
+    """What the kernels of one convolution hand on from one call to the next: the forward
+    pass's Winograd transform of the input, which the weight gradient reuses, and the
+    input gradient's transform of the output gradient, which the weight gradient of the
+    same backward reuses (and removes). The node of the convolution owns it and drops it
+    when its saved tensors are freed; a backend may leave it empty."""
+
+
+def conv2d(xp: Any, x: Array, weight: Array, stride: Pair, dilation: Pair, groups: int,
+           padding: Pad4 = NO_PAD, workspace: Workspace | None = None) -> Array:
+    """Cross-correlation of ``x (N, C, H, W)``, zero-padded by ``padding``, with ``weight
+    (O, C/groups, kh, kw)``.
 
     Same contract as :meth:`minigrad.backends.Backend.conv2d`, with the array namespace
-    first: returns a new ``(N, O, oh, ow)`` array.
+    first: returns a new ``(N, O, oh, ow)`` array. With a ``workspace``, what the weight
+    gradient can reuse is kept in it.
 
     Raises
     ------
     ValueError
         If the channels do not match the weight and ``groups``, or the kernel does not
-        fit in the input.
+        fit in the padded input.
     """
     _check_groups(x.shape[1], weight.shape, groups, "conv2d")
-    algorithm = select("forward", x.shape, weight.shape, stride, dilation, groups, x.dtype)
+    source = Source(xp, x, _pad4(padding))
+    algorithm = select("forward", source.shape, weight.shape, stride, dilation, groups,
+                       x.dtype)
     if algorithm != "gemm" and _finite(xp, x, weight):
-        return _winograd.forward(xp, Source(xp, x), weight, groups, _tile(algorithm))
-    return _gemm.forward(xp, Source(xp, x), weight, stride, dilation, groups)
+        return _winograd.forward(xp, source, weight, groups, _tile(algorithm), workspace)
+    return _gemm.forward(xp, source, weight, stride, dilation, groups)
 
 
 def conv2d_grad_input(
     xp: Any, grad_out: Array, weight: Array, input_size: Pair, stride: Pair, dilation: Pair,
-    groups: int,
+    groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
 ) -> Array:
-    """Gradient of :func:`conv2d` with respect to its padded input of size ``input_size``.
+    """Gradient of :func:`conv2d` with respect to its input of size ``input_size``
+    (before ``padding``).
 
-    Returns a new ``(N, C, H, W)`` array; positions no window reads get 0.
+    Returns a new ``(N, C, H, W)`` array; positions no window reads get 0. With a
+    ``workspace``, what the weight gradient of the same ``grad_out`` can reuse is kept
+    in it.
 
     Raises
     ------
@@ -278,32 +298,37 @@ def conv2d_grad_input(
     if o != weight.shape[0]:
         raise ValueError(f"conv2d_grad_input: grad_out has {o} channels but the weight "
                          f"{tuple(weight.shape)} has {weight.shape[0]} output channels")
-    x_shape = (grad_out.shape[0], cg * groups, *input_size)
+    pad = _pad4(padding)
+    padded = (input_size[0] + pad[0] + pad[1], input_size[1] + pad[2] + pad[3])
+    x_shape = (grad_out.shape[0], cg * groups, *padded)
     algorithm = select("grad_input", x_shape, weight.shape, stride, dilation, groups,
                        grad_out.dtype)
     if algorithm != "gemm" and _finite(xp, grad_out, weight):
         return _winograd.grad_input(xp, grad_out, weight, input_size, groups,
-                                    _tile(algorithm))
+                                    _tile(algorithm), pad, workspace)
     finite = _finite(xp, weight)
     if tuple(stride) == (1, 1) and cg * _FEW_INPUT_CHANNELS > o // groups and finite:
-        return _gemm.grad_input_flipped(xp, grad_out, weight, input_size, dilation, groups)
+        return _gemm.grad_input_flipped(xp, grad_out, weight, input_size, dilation, groups,
+                                        pad)
     return _gemm.grad_input_col2im(xp, grad_out, weight, input_size, stride, dilation, groups,
-                                   windows=not finite)
+                                   pad, windows=not finite)
 
 
 def conv2d_grad_weight(
     xp: Any, grad_out: Array, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair,
-    groups: int,
+    groups: int, padding: Pad4 = NO_PAD, workspace: Workspace | None = None,
 ) -> Array:
     """Gradient of :func:`conv2d` with respect to its weight: ``(O, C/groups, kh, kw)``.
 
-    ``x`` is the padded input of the forward pass; rows and columns past the last window
-    are ignored.
+    ``x`` is the input of the forward pass (before ``padding``); rows and columns past the
+    last window are ignored. What the forward pass and the input gradient kept in the
+    ``workspace`` is used (the input gradient's part is removed from it).
 
     Raises
     ------
     ValueError
-        If ``groups`` does not divide the channels or ``x`` is too small for ``grad_out``.
+        If ``groups`` does not divide the channels or the padded ``x`` is too small for
+        ``grad_out``.
     """
     o, oh, ow = grad_out.shape[1:]
     c = x.shape[1]
@@ -311,19 +336,28 @@ def conv2d_grad_weight(
     _check_groups(c, weight_shape, groups, "conv2d_grad_weight")
     (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
     reach = ((oh - 1) * sh + dh * (kh - 1) + 1, (ow - 1) * sw + dw * (kw - 1) + 1)
-    if x.shape[2] < reach[0] or x.shape[3] < reach[1]:
+    top, bottom, left, right = _pad4(padding)
+    h, w = x.shape[2:]
+    if top + h + bottom < reach[0] or left + w + right < reach[1]:
         raise ValueError(
             f"conv2d_grad_weight: grad_out of spatial size {(oh, ow)} needs an input of at "
-            f"least {reach}, got {tuple(x.shape[2:])}"
+            f"least {reach}, got {(top + h + bottom, left + w + right)}"
         )
-    x = x[:, :, : reach[0], : reach[1]]
-    algorithm = select("grad_weight", x.shape, weight_shape, stride, dilation, groups,
+    # only the rows and columns some window reads: x and its padding cut at the reach
+    top, left = min(top, reach[0]), min(left, reach[1])
+    rows, columns = min(h, reach[0] - top), min(w, reach[1] - left)
+    x = x[:, :, :rows, :columns]
+    source = Source(xp, x, (top, reach[0] - top - rows, left, reach[1] - left - columns))
+    algorithm = select("grad_weight", source.shape, weight_shape, stride, dilation, groups,
                        x.dtype)
+    kept = None
+    if workspace is not None:
+        kept = {"input": workspace.get("input"), "grad": workspace.pop("grad", None)}
     finite = _finite(xp, x)
     if algorithm != "gemm" and finite and _finite(xp, grad_out):
-        return _winograd.grad_weight(xp, grad_out, Source(xp, x), groups, _tile(algorithm))
-    return _gemm.grad_weight(xp, grad_out, Source(xp, x), kernel_size, stride, dilation,
-                             groups, windows=not finite)
+        return _winograd.grad_weight(xp, grad_out, source, groups, _tile(algorithm), kept)
+    return _gemm.grad_weight(xp, grad_out, source, kernel_size, stride, dilation, groups,
+                             windows=not finite)
 
 
 def _finite(xp: Any, *arrays: Array) -> bool:
@@ -339,6 +373,13 @@ def _check_groups(channels: int, weight_shape: Sequence[int], groups: int, op: s
             f"out_channels divisible by groups; got in_channels={channels}, "
             f"weight.shape={tuple(weight_shape)}"
         )
+
+
+def _pad4(padding: Any) -> Pad4:
+    top, bottom, left, right = (int(p) for p in padding)
+    if min(top, bottom, left, right) < 0:
+        raise ValueError(f"convolution padding must be non-negative, got {tuple(padding)}")
+    return (top, bottom, left, right)
 
 
 def _tile(algorithm: str) -> int:

@@ -16,6 +16,7 @@ import abc
 from typing import Any
 
 from minigrad.backends.convolution._chunks import (
+    NO_PAD,
     Array,
     Pad4,
     Pair,
@@ -108,11 +109,11 @@ class _Windows(_Layout):
         self.oh, self.ow = out_size(h, kh, sh, dh, op), out_size(w, kw, sw, dw, op)
         self.row = self.ow
         self.length = self.oh * self.ow
+        self.stride = (sh, sw)
+        self.origins = [(i * dh, j * dw) for i in range(kh) for j in range(kw)]
         self.windows = [
-            (slice(i * dh, i * dh + sh * (self.oh - 1) + 1, sh),
-             slice(j * dw, j * dw + sw * (self.ow - 1) + 1, sw))
-            for i in range(kh)
-            for j in range(kw)
+            (slice(r, r + sh * (self.oh - 1) + 1, sh), slice(q, q + sw * (self.ow - 1) + 1, sw))
+            for r, q in self.origins
         ]
         self.taps = len(self.windows)
 
@@ -126,11 +127,30 @@ class _Windows(_Layout):
             cols[:, :, t] = block[:, :, rows, columns]
         return cols.reshape(m, c * self.taps, self.length)
 
-    def add_columns(self, per_tap: Array, image: Array) -> None:
+    def add_columns(self, per_tap: Array, image: Array, pad: Pad4 = NO_PAD) -> None:
+        """col2im into ``image``, the input before ``pad``: each tap adds only the
+        positions of its window that fall inside the image."""
         m, c = image.shape[:2]
         per_tap = per_tap.reshape(m, c, self.taps, self.oh, self.ow)
-        for t, (rows, columns) in enumerate(self.windows):
-            image[:, :, rows, columns] += per_tap[:, :, t]
+        if pad == NO_PAD:
+            for t, (rows, columns) in enumerate(self.windows):
+                image[:, :, rows, columns] += per_tap[:, :, t]
+            return
+        (h, w), (sh, sw) = image.shape[2:], self.stride
+        for t, (r, q) in enumerate(self.origins):
+            rows, out_rows = _inside(r - pad[0], sh, self.oh, h)
+            columns, out_columns = _inside(q - pad[2], sw, self.ow, w)
+            image[:, :, rows, columns] += per_tap[:, :, t, out_rows, out_columns]
+
+
+def _inside(first: int, step: int, count: int, size: int) -> tuple[slice, slice]:
+    """For the positions ``first + step * k`` (``k < count``) along a dimension of ``size``:
+    the slice of those inside ``[0, size)``, and the slice of the ``k`` they have."""
+    low = max(0, -(first // step)) if first < 0 else 0
+    high = min(count, (size - 1 - first) // step + 1) if size - 1 >= first else 0
+    high = max(high, low)
+    start = first + step * low
+    return slice(start, start + step * (high - low), step), slice(low, high)
 
 
 def _layout(in_hw: Pair, kernel_size: Pair, stride: Pair, dilation: Pair, op: str,
@@ -208,27 +228,33 @@ def grad_weight(xp: Any, grad_out: Array, source: Source, kernel_size: Pair, str
 
 
 def grad_input_flipped(xp: Any, grad_out: Array, weight: Array, input_size: Pair,
-                       dilation: Pair, groups: int) -> Array:
+                       dilation: Pair, groups: int, pad: Pad4 = NO_PAD) -> Array:
     """The input gradient of a stride-1 convolution as a convolution itself: ``grad_out``
     zero-padded by the kernel's reach on every side, convolved with the kernel rotated by
-    180 degrees, whose input and output channels swap within each group."""
+    180 degrees, whose input and output channels swap within each group. With the forward
+    pass's ``pad``, only the rows and columns of the unpadded input are computed: the
+    zero border of ``grad_out`` shrinks by the padding (and where the padding is wider than
+    the kernel's reach, the rows of ``grad_out`` that only padding receives are skipped)."""
     oh, ow = grad_out.shape[2:]
     o, cg, kh, kw = weight.shape
     (dh, dw), (height, width) = dilation, input_size
-    span_h, span_w = dh * (kh - 1), dw * (kw - 1)
-    pad: Pad4 = (span_h, height - oh, span_w, width - ow)
+    top, bottom = dh * (kh - 1) - pad[0], height + pad[0] - oh
+    left, right = dw * (kw - 1) - pad[2], width + pad[2] - ow
+    grad_out = grad_out[:, :, max(0, -top) : oh + min(0, bottom),
+                        max(0, -left) : ow + min(0, right)]
+    border: Pad4 = (max(0, top), max(0, bottom), max(0, left), max(0, right))
     w5 = weight.reshape(groups, o // groups, cg, kh, kw)[:, :, :, ::-1, ::-1]
     flipped = xp.ascontiguousarray(w5.transpose(0, 2, 1, 3, 4)).reshape(groups * cg,
                                                                         o // groups, kh, kw)
-    return forward(xp, Source(xp, grad_out, pad), flipped, (1, 1), dilation, groups)
+    return forward(xp, Source(xp, grad_out, border), flipped, (1, 1), dilation, groups)
 
 
 def grad_input_col2im(xp: Any, grad_out: Array, weight: Array, input_size: Pair,
-                      stride: Pair, dilation: Pair, groups: int, windows: bool = False
-                      ) -> Array:
+                      stride: Pair, dilation: Pair, groups: int, pad: Pad4 = NO_PAD,
+                      windows: bool = False) -> Array:
     """The input gradient as GEMM then col2im: ``weight^T @ grad_out`` gives every tap's
-    columns, each added into the part of the image that the tap reads (``windows``: see
-    :func:`_layout`)."""
+    columns, each added into the part of the (padded) image that the tap reads; the part
+    inside the padding is then copied out (``windows``: see :func:`_layout`)."""
     n, o, oh, ow = grad_out.shape
     _, cg, kh, kw = weight.shape
     c, og = cg * groups, o // groups
@@ -236,8 +262,9 @@ def grad_input_col2im(xp: Any, grad_out: Array, weight: Array, input_size: Pair,
     reach = ((oh - 1) * sh + dh * (kh - 1) + 1, (ow - 1) * sw + dw * (kw - 1) + 1)
     layout = _layout(reach, (kh, kw), stride, dilation, "conv2d_grad_input", windows)
     k = cg * kh * kw
-    # the flat layout needs the reached part of the image as one contiguous plane
-    whole = tuple(input_size) == reach or isinstance(layout, _Windows)
+    # the flat layout needs the reached part of the image as one contiguous plane; the
+    # windows add into the image in place, leaving out what falls on the padding
+    whole = isinstance(layout, _Windows) or (pad == NO_PAD and tuple(input_size) == reach)
     extra = (0 if whole else c * reach[0] * reach[1]) + (
         0 if layout.direct else o * oh * layout.row)
     size = batch_chunk(n, (c * kh * kw * layout.length + extra) * itemsize(grad_out.dtype))
@@ -250,17 +277,24 @@ def grad_input_col2im(xp: Any, grad_out: Array, weight: Array, input_size: Pair,
     grad_out = xp.ascontiguousarray(grad_out)
     w3t = weight.reshape(groups, og, k).transpose(0, 2, 1)
     grad_in = xp.zeros((n, c, *input_size), dtype=grad_out.dtype)
+    # the rows and columns of the unpadded input that some window reads
+    top, left = min(pad[0], reach[0]), min(pad[2], reach[1])
+    rows, columns = min(input_size[0], reach[0] - top), min(input_size[1], reach[1] - left)
     for start, stop in chunks(n, size):
         m = stop - start
         g = layout.spread(grad_out[start:stop], scratch).reshape(m, groups, og, layout.length)
         cols = scratch.view("columns", (m, groups, k, layout.length))
         xp.matmul(w3t, g, out=cols)
         per_tap = cols.reshape(m, c, kh * kw, layout.length)
+        if isinstance(layout, _Windows):
+            layout.add_columns(per_tap, grad_in[start:stop], pad)
+            continue
         if whole:
             layout.add_columns(per_tap, grad_in[start:stop])
             continue
         image = scratch.view("image", (m, c, *reach))
         image[...] = 0
         layout.add_columns(per_tap, image)
-        grad_in[start:stop, :, : reach[0], : reach[1]] = image
+        grad_in[start:stop, :, :rows, :columns] = image[:, :, top : top + rows,
+                                                        left : left + columns]
     return grad_in

@@ -19,7 +19,9 @@ from typing import Any
 import numpy
 
 from minigrad.backends.convolution._chunks import (
+    NO_PAD,
     Array,
+    Pad4,
     Pair,
     Scratch,
     Source,
@@ -29,7 +31,7 @@ from minigrad.backends.convolution._chunks import (
     prod,
 )
 
-__all__ = ["POINTS", "forward", "grad_input", "grad_weight", "winograd_matrices"]
+__all__ = ["POINTS", "Kept", "forward", "grad_input", "grad_weight", "winograd_matrices"]
 
 POINTS = {2: (0.0, 1.0, -1.0), 4: (0.0, 1.0, -1.0, 2.0, -2.0)}
 """Interpolation points of F(2x2, 3x3) and F(4x4, 3x3), the standard choices that keep the
@@ -192,20 +194,28 @@ class _Winograd:
     def _tiles(self, channels: int, m: int) -> Array:
         return self.scratch.view("tiles", (channels, m * self.th * self.tw, self.t2))
 
-    def transformed_input(self, source: Source, start: int, stop: int) -> Array:
-        """``V = BT d B`` for every input tile of samples ``start:stop``: ``(t*t, C, P)``."""
+    def transformed_input(self, source: Source, start: int, stop: int,
+                          keep: list[Array] | None = None) -> Array:
+        """``V = BT d B`` for every input tile of samples ``start:stop``: ``(t*t, C, P)``;
+        with ``keep``, in a new array appended to it (for the weight gradient)."""
         block = source.chunk(start, stop, self.size)
         c, m = block.shape[1], stop - start
         d = self._tiles(c, m)
         _gather_tiles(self.xp, block, self.tile, (self.th, self.tw),
                       d.reshape(c, m, self.th, self.tw, self.tile + 2, self.tile + 2))
-        v = self.scratch.view("transformed", (self.t2, c, d.shape[1]))
+        shape = (self.t2, c, d.shape[1])
+        v = self.scratch.view("transformed", shape) if keep is None else self.xp.empty(
+            shape, dtype=self.dtype)
         self.xp.matmul(self.kb, d.reshape(-1, self.t2).T, out=v.reshape(self.t2, -1))
+        if keep is not None:
+            keep.append(v)
         return v
 
-    def scatter_input_grad(self, dv: Array, target: Array) -> None:
+    def scatter_input_grad(self, dv: Array, target: Array, pad: Pad4 = NO_PAD) -> None:
         """The adjoint of :meth:`transformed_input`: ``d = B dV BT`` per tile, the
-        overlapping tiles summed into ``target (m, C, H, W)`` (zero on entry)."""
+        overlapping tiles summed into ``target (m, C, H, W)``, the input of the forward
+        pass before ``pad``; positions no window reaches are left as they are (zero
+        them first)."""
         c, m = dv.shape[1], target.shape[0]
         d = self._tiles(c, m)
         self.xp.matmul(dv.reshape(self.t2, -1).T, self.kb, out=d.reshape(-1, self.t2))
@@ -213,14 +223,18 @@ class _Winograd:
         d6 = d.reshape(c, m, self.th, self.tw, t, t)
         # Tiles past the output read input positions no window reaches; their exact
         # gradient is zero but the transforms leave rounding there, so only the reached
-        # rows and columns are copied out.
+        # rows and columns are copied out (and of them, only those inside the padding).
         reach = (self.oh + 2, self.ow + 2)
         plane = target
-        if tuple(target.shape[2:]) != self.plane or reach != self.plane:
+        if pad != NO_PAD or tuple(target.shape[2:]) != self.plane or reach != self.plane:
             plane = self.spread_input(c, m)
         _overlap_add(self.xp, d6, plane, self.tile)
         if plane is not target:
-            target[:, :, : reach[0], : reach[1]] = plane[:, :, : reach[0], : reach[1]]
+            top, left = min(pad[0], reach[0]), min(pad[2], reach[1])
+            rows = min(target.shape[2], reach[0] - top)
+            columns = min(target.shape[3], reach[1] - left)
+            target[:, :, :rows, :columns] = plane[:, :, top : top + rows,
+                                                  left : left + columns]
 
     def spread_input(self, channels: int, m: int) -> Array:
         """A ``(m, C, *plane)`` buffer for the input gradient when the tiles do not cover
@@ -246,9 +260,10 @@ class _Winograd:
         if self.spread is not None:
             out[...] = target[:, :, : self.oh, : self.ow]
 
-    def gathered_grad(self, grad_out: Array) -> Array:
+    def gathered_grad(self, grad_out: Array, keep: list[Array] | None = None) -> Array:
         """``A dY AT`` for every output tile of ``grad_out (m, O, oh, ow)``: ``(t*t, O, P)``,
-        the adjoint of :meth:`scatter_outputs`."""
+        the adjoint of :meth:`scatter_outputs`; with ``keep``, in a new array appended to
+        it (for the weight gradient)."""
         m, o = grad_out.shape[:2]
         tile, th, tw = self.tile, self.th, self.tw
         if self.spread is not None:
@@ -258,8 +273,11 @@ class _Winograd:
             grad_out = self.xp.ascontiguousarray(grad_out)
         dy = self.scratch.view("outputs", (o, m, th, tw, tile * tile))
         _move_tiles(self.xp, dy, grad_out, tile, to_image=False)
-        dm = self.products(o, m * th * tw)
+        dm = self.products(o, m * th * tw) if keep is None else self.xp.empty(
+            (self.t2, o, m * th * tw), dtype=self.dtype)
         self.xp.matmul(self.ka.T, dy.reshape(-1, tile * tile).T, out=dm.reshape(self.t2, -1))
+        if keep is not None:
+            keep.append(dm)
         return dm
 
 
@@ -337,7 +355,26 @@ def _move_tiles(xp: Any, tiles: Array, image: Array, tile: int, to_image: bool) 
         tiles6[...] = image6.transpose(1, 0, 2, 4, 3, 5)
 
 
-def forward(xp: Any, source: Source, weight: Array, groups: int, tile: int) -> Array:
+class Kept:
+    """What one convolution's Winograd kernels keep for its weight gradient: the
+    transformed input tiles of the forward pass, or the transformed output-gradient tiles
+    of the input gradient, one array per chunk of the batch (``tile`` and ``size``, the
+    samples per chunk, say which plan they belong to)."""
+
+    def __init__(self, tile: int, size: int) -> None:
+        self.tile, self.size = tile, size
+        self.chunks: list[Array] = []
+
+    def fits(self, plan: _Winograd) -> bool:
+        """Whether these arrays are the ones ``plan`` would compute."""
+        return (self.tile, self.size) == (plan.tile, plan.size) and len(self.chunks) == len(
+            list(plan.chunks()))
+
+
+def forward(xp: Any, source: Source, weight: Array, groups: int, tile: int,
+            keep: dict[str, Kept] | None = None) -> Array:
+    """Winograd's forward pass; with ``keep``, the transformed input tiles are kept there
+    under ``"input"`` for :func:`grad_weight`."""
     n, c, h, w = source.shape
     o, cg = weight.shape[:2]
     og = o // groups
@@ -346,8 +383,11 @@ def forward(xp: Any, source: Source, weight: Array, groups: int, tile: int) -> A
     source = plan.extend(source)
     u = _winograd_weights(xp, weight, plan.kg, groups)
     out = xp.empty((n, o, *out_hw), dtype=source.dtype)
+    kept = None
+    if keep is not None:
+        kept = keep["input"] = Kept(tile, plan.size)
     for start, stop in plan.chunks():
-        v = plan.transformed_input(source, start, stop)
+        v = plan.transformed_input(source, start, stop, None if kept is None else kept.chunks)
         p = v.shape[2]
         m = plan.products(o, p)
         xp.matmul(u, v.reshape(plan.t2, groups, cg, p), out=m.reshape(plan.t2, groups, og, p))
@@ -356,41 +396,58 @@ def forward(xp: Any, source: Source, weight: Array, groups: int, tile: int) -> A
 
 
 def grad_input(
-    xp: Any, grad_out: Array, weight: Array, input_size: Pair, groups: int, tile: int
+    xp: Any, grad_out: Array, weight: Array, input_size: Pair, groups: int, tile: int,
+    pad: Pad4 = NO_PAD, keep: dict[str, Kept] | None = None,
 ) -> Array:
     """The adjoint of :func:`forward` in the input: output-gradient tiles
     transformed by ``A``, one GEMM per tile position with ``U^T``, and the input tiles
-    transformed back by ``B`` and summed where they overlap."""
+    transformed back by ``B`` and summed where they overlap; ``input_size`` is the size
+    before ``pad``. With ``keep``, the transformed output-gradient tiles are kept there
+    under ``"grad"`` for :func:`grad_weight`."""
     n, o, oh, ow = grad_out.shape
     cg = weight.shape[1]
     c, og = cg * groups, o // groups
     plan = _Winograd(xp, n, c, o, (oh, ow), tile, grad_out.dtype)
     u = _winograd_weights(xp, weight, plan.kg, groups).transpose(0, 1, 3, 2)
-    grad_in = xp.zeros((n, c, *input_size), dtype=grad_out.dtype)
+    # every position of the input is written when the windows reach all of it
+    reach = (oh + 2 - pad[0], ow + 2 - pad[2])
+    covered = reach[0] >= input_size[0] and reach[1] >= input_size[1]
+    grad_in = (xp.empty if covered else xp.zeros)((n, c, *input_size), dtype=grad_out.dtype)
+    kept = None
+    if keep is not None:
+        kept = keep["grad"] = Kept(tile, plan.size)
     for start, stop in plan.chunks():
-        dm = plan.gathered_grad(grad_out[start:stop])
+        dm = plan.gathered_grad(grad_out[start:stop], None if kept is None else kept.chunks)
         p = dm.shape[2]
         dv = plan.scratch.view("transformed", (plan.t2, c, p))
         xp.matmul(u, dm.reshape(plan.t2, groups, og, p), out=dv.reshape(plan.t2, groups, cg, p))
-        plan.scatter_input_grad(dv, grad_in[start:stop])
+        plan.scatter_input_grad(dv, grad_in[start:stop], pad)
     return grad_in
 
 
 def grad_weight(
-    xp: Any, grad_out: Array, source: Source, groups: int, tile: int
+    xp: Any, grad_out: Array, source: Source, groups: int, tile: int,
+    kept: dict[str, Kept] | None = None,
 ) -> Array:
     """The adjoint of :func:`forward` in the weight: with ``M = U * V`` per tile
     position and ``Y = AT M A``, ``dU = sum over tiles of (A dY AT) * V`` (one GEMM per tile
-    position, the batch summed inside it) and ``dW = G^T dU G``."""
+    position, the batch summed inside it) and ``dW = G^T dU G``. The transformed tiles
+    that :func:`forward` and :func:`grad_input` kept in ``kept`` are used instead of being
+    computed again."""
     n, c = source.shape[:2]
     o, oh, ow = grad_out.shape[1:]
     cg, og = c // groups, o // groups
     plan = _Winograd(xp, n, c, o, (oh, ow), tile, source.dtype)
     source = plan.extend(source)
+    inputs = grads = None
+    if kept is not None:
+        inputs, grads = kept.get("input"), kept.get("grad")
+        inputs = inputs if inputs is not None and inputs.fits(plan) else None
+        grads = grads if grads is not None and grads.fits(plan) else None
     total: Array = None
-    for start, stop in plan.chunks():
-        v = plan.transformed_input(source, start, stop)
-        dm = plan.gathered_grad(grad_out[start:stop])
+    for k, (start, stop) in enumerate(plan.chunks()):
+        v = inputs.chunks[k] if inputs else plan.transformed_input(source, start, stop)
+        dm = grads.chunks[k] if grads else plan.gathered_grad(grad_out[start:stop])
         p = v.shape[2]
         part = xp.matmul(
             dm.reshape(plan.t2, groups, og, p),
