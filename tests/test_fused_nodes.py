@@ -315,3 +315,16 @@ def test_foreach_step_checks_every_shape_before_changing_anything() -> None:
                                            r"shape \(2,\)"):
         opt.step()
     numpy.testing.assert_array_equal(host(a), [1.0, 1.0])
+
+
+def test_an_ignored_target_costs_nothing_whatever_its_log_probabilities() -> None:
+    """PyTorch's rule: 0 for an ignored position, even where its log-probabilities are
+    -inf (a masked class) or NaN; 0 * -inf would otherwise make the loss NaN."""
+    logp = minigrad.tensor([[-float("inf"), 0.0], [float("nan"), -1.0], [-0.5, -2.0]],
+                           requires_grad=True)
+    target = minigrad.tensor([0, 0, 1])
+    losses = minigrad.nn.functional.nll_loss(logp, target, ignore_index=0, reduction="none")
+    assert losses.tolist() == [0.0, 0.0, 2.0]
+    total = minigrad.nn.functional.nll_loss(logp, target, ignore_index=0, reduction="sum")
+    total.backward()
+    assert total.item() == 2.0 and logp.grad.tolist() == [[0.0, 0.0], [0.0, 0.0], [0.0, -1.0]]

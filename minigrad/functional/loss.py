@@ -109,20 +109,26 @@ class NllLoss(Function):
     where ``pick_i`` is the target's weight (0 for an ignored target, times ``1 - s`` with
     label smoothing ``s``) and ``spread_i`` is ``s / C`` (0 when ignored); then ``"sum"``
     sums, ``"mean"`` multiplies the sum by ``scale`` (1 / the summed weights), ``"none"``
-    keeps ``loss_i``. The loss is linear in ``logp``, so its gradient is the adjoint map
+    keeps ``loss_i``. An ignored position (``kept_i`` false) has loss 0 whatever its
+    log-probabilities, as in PyTorch (``0 * -inf`` would be NaN). The loss is linear in
+    ``logp``, so its gradient is the adjoint map
     :class:`NllLossGrad`, whose own gradient is this map again: the pair is closed. The
     targets and weights are constants (attributes), prepared by :func:`nll_loss`.
     """
 
     def forward(ctx, logp: Array, target: Array = None, pick: Array = None,
                 spread: Array = None, class_weight: Array = None, scale: Any = 1.0,
-                reduction: str = "mean", dim: int = 1) -> Array:
+                reduction: str = "mean", dim: int = 1, kept: Array = None) -> Array:
         ctx.logp_shape = logp.shape
-        terms = ctx.backend.nll_terms(logp, target, pick, spread, class_weight, dim)
-        if reduction == "none":
-            return -terms
-        with numpy.errstate(invalid="ignore"):  # every target ignored: 0 * inf is NaN
-            return -(terms.sum() * scale) if reduction == "mean" else -terms.sum()
+        # 0 * inf is NaN: at ignored targets (masked by kept), and when every target is
+        # ignored (the mean's scale is inf)
+        with numpy.errstate(invalid="ignore"):
+            losses = -ctx.backend.nll_terms(logp, target, pick, spread, class_weight, dim)
+            if kept is not None:
+                losses = ctx.xp.where(kept, losses, 0)
+            if reduction == "none":
+                return losses
+            return losses.sum() * scale if reduction == "mean" else losses.sum()
 
     def backward(ctx, g: Tensor) -> Tensor:
         return NllLossGrad.apply(g, logp_shape=ctx.logp_shape, **_finite(ctx))
@@ -145,7 +151,9 @@ class NllLossGrad(Function):
 
     def forward(ctx, g: Array, logp_shape: tuple[int, ...] = (), target: Array = None,
                 pick: Array = None, spread: Array = None, class_weight: Array = None,
-                scale: Any = 1.0, reduction: str = "mean", dim: int = 1) -> Array:
+                scale: Any = 1.0, reduction: str = "mean", dim: int = 1,
+                kept: Array = None) -> Array:
+        # kept needs no mask here: pick, and so the gradient, is 0 at ignored targets
         coef = g * scale if reduction == "mean" else g
         return ctx.backend.nll_grad(coef, logp_shape, target, pick, spread, class_weight, dim)
 
@@ -182,7 +190,7 @@ def _prepare_targets(input: Tensor, target: Tensor, weight: Tensor | None, ignor
     if smoothing:
         pick = pick * (1 - smoothing)
         spread = mask * (smoothing / n_classes)
-    return {"target": safe, "pick": pick,
+    return {"target": safe, "pick": pick, "kept": valid,
             "spread": spread, "scale": scale,
             "class_weight": None if weight is None or spread is None
             else weight.array.astype(input.dtype)}

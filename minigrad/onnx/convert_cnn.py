@@ -218,6 +218,10 @@ def nll_loss(v: CallView) -> str:
             smoothing = v.node("Mul", v.reduce("ReduceSum", weighted, [dim], False),
                                v.constant(numpy.asarray(_host(spread), dtype=dtype), "spread"))
             terms = v.node("Add", terms, smoothing)
+    kept = attrs.get("kept")
+    if kept is not None:  # an ignored position's loss is 0, whatever its log-probabilities
+        terms = v.node("Where", v.constant(numpy.asarray(_host(kept), dtype=bool), "kept"),
+                       terms, v.scalar(0, dtype))
     reduction = attrs.get("reduction", "mean")
     if reduction == "none":
         return v.node("Neg", terms)
