@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy
 import numpy as np  # for annotations inside the class, where numpy() is a method
 
-from minigrad import backends, dlpack
+from minigrad import backends, dlpack, printing
 from minigrad.device import device as Device
 from minigrad.dtypes import check_supported, get_default_dtype, is_floating
 from minigrad.size import Size
@@ -333,9 +333,8 @@ class Tensor(TensorMethods):
                 whole = not sizes.size or (sizes.max() <= 1e3 * sizes.min()
                                            and sizes.max() < 1e8)
             values = numpy.array2string(  # PyTorch's look: 4 decimals unless all whole
-                host, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
-                precision=None if whole else 4, floatmode="maxprec" if whole else "fixed",
-            )
+                host, separator=", ", prefix="tensor(", **printing.array2string_options(
+                    host.dtype.kind == "f", whole))
         if self._backend.device != "cpu":
             extras.append(f"device='{self._backend.device}'")
         if self.dtype not in (get_default_dtype(), numpy.dtype("int64"), numpy.dtype(bool)):

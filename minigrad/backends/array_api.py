@@ -103,3 +103,23 @@ class ArrayNamespace(Protocol):
 
     # random numbers
     random: Any  # random.default_rng(seed), when the library has one
+
+    # sorting, scans, scatters and linear algebra (the tensor ops of issue 11)
+    argsort: Any
+    flip: Any
+    cumsum: Any
+    cumprod: Any
+    searchsorted: Any
+    histogram: Any
+    tri: Any
+    multiply: Any  # multiply.at: scatter with reduce="multiply"
+    fmod: Any
+    hypot: Any
+    arctan2: Any
+    logical_and: Any
+    logical_or: Any
+    logical_xor: Any
+    einsum: Any
+    linalg: Any  # linalg.det, linalg.inv
+    finfo: Any
+    iinfo: Any
