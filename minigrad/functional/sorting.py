@@ -181,7 +181,7 @@ def _nan_aware_middle(input: Tensor, d: int) -> Tensor:
     """The index (kept dimension) of the lower median along ``d``, or of the first NaN."""
     n = input.shape[d]
     middle = argsort(input, d).narrow(d, (n - 1) // 2, 1)
-    if input.dtype.kind != "f":
+    if input.dtype.kind != "f" or input.numel() == 0:
         return middle
     nan = input.isnan()
     first_nan = nan.to(numpy.int64).argmax(d, keepdim=True)
@@ -200,21 +200,26 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     tuple ``(values, indices)`` along ``dim``. NaN propagates: a slice with a NaN has
     median NaN. The gradient goes to the element chosen.
 
+    An empty tensor's median is NaN, as in PyTorch.
+
     Raises
     ------
     IndexError
-        If ``input`` is empty and ``dim`` is None.
+        If ``dim`` has size 0.
     """
     if dim is None:
         flat = input.reshape(-1)
         if flat.numel() == 0:
-            raise IndexError("median() of an empty tensor: there is no median to return")
+            if input.dtype.kind != "f":
+                raise IndexError(f"median() of an empty {input.dtype} tensor: there is no "
+                                 "median to return")
+            return constant(input, float("nan")).reshape(())
         return flat.gather(0, _nan_aware_middle(flat, 0)).reshape(())
     d = _dim(input, dim)
     vector = _vector(input)
     if vector.shape[d] == 0:
-        raise IndexError(f"median(): expected a non-empty dimension {d}, got shape "
-                         f"{input.shape}")
+        raise IndexError(f"median(): Expected reduction dim {d} to have non-zero size "
+                         f"(shape {input.shape})")
     index = _nan_aware_middle(vector, d)
     values = vector.gather(d, index)
     if not keepdim or input.ndim == 0:
