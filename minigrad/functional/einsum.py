@@ -2,7 +2,7 @@
 
 The equation is brought to a clean form before the node runs: ellipses become letters of
 their own, size-1 dimensions are expanded where another operand has the full size, a
-letter repeated within an operand takes that operand's diagonal, and a letter found in
+letter repeated within an operand takes that operand's diagonal (a mask and a sum), and a letter found in
 one operand only (and not in the output) is summed away. In the clean form every letter of
 an operand also appears in the output or in another operand, so the gradient of operand
 ``i`` is again an einsum, ``"out,others->term_i"``, which is clean too: gradients of any
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from minigrad.autograd import Function
-from minigrad.functional.indexing import GetItem
+from minigrad.functional.operands import constant
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
 from minigrad.types import Array
@@ -175,13 +175,15 @@ def _clean(t: Tensor, text: str, keep: set[str], sizes: dict[str, int]) -> tuple
     if target != tuple(t.shape):
         t = t.expand(target)
     for c in dict.fromkeys(text):
-        positions = [i for i, x in enumerate(text) if x == c]
-        if len(positions) > 1:  # the diagonal: the letter's positions first, then indexed
-            rest = [i for i in range(len(text)) if i not in positions]
-            t = t.permute(positions + rest)
-            steps = t.backend.xp.arange(sizes[c])
-            t = GetItem.apply(t, index=(steps,) * len(positions))
-            text = c + "".join(text[i] for i in rest)
+        while text.count(c) > 1:  # the diagonal of two positions: a mask, then a sum
+            first = text.index(c)
+            second = text.index(c, first + 1)
+            n = sizes[c]
+            shape = [1] * len(text)
+            shape[first] = shape[second] = n
+            eye = constant(t, t.backend.xp.eye(n, dtype=t.dtype).reshape(shape))
+            t = (t * eye).sum(second)
+            text = text[:second] + text[second + 1:]
     private = [i for i, c in enumerate(text) if c not in keep]
     if private:
         t = t.sum(private)

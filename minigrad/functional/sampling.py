@@ -43,13 +43,16 @@ class Multinomial(Function):
 
 
 class Bernoulli(Function):
-    """1 with probability ``p``, else 0, in ``p``'s dtype (no gradient)."""
+    """1 with probability ``p``, else 0, shaped like ``a`` and in its dtype (no
+    gradient). The probabilities are ``a`` itself, or a second input broadcast to it, or
+    the number ``p``."""
 
     differentiable = False
 
-    def forward(ctx, p: Array) -> Array:
-        u = ctx.backend.rand(p.shape, ctx.xp.float64)
-        return (u < p).astype(p.dtype)
+    def forward(ctx, a: Array, *probabilities: Array, p: float | None = None) -> Array:
+        u = ctx.backend.rand(a.shape, ctx.xp.float64)
+        chance = probabilities[0] if probabilities else a if p is None else p
+        return (u < chance).astype(a.dtype)
 
 
 class Exponential(Function):
@@ -72,14 +75,20 @@ class RandomIntegers(Function):
 
 
 def _seeded(seed: int = 0) -> Any:
-    """A sample's ``call`` that seeds the generators first, so that two runs agree."""
+    """A sample's ``call`` that seeds the generators first, so that two runs agree, and
+    fills a copy of its input."""
     from minigrad.creation import manual_seed
 
-    def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(fn: Any, input: Tensor, *args: Any, **kwargs: Any) -> Any:
         manual_seed(seed)
-        return fn(*args, **kwargs)
+        return fn(input * 1, *args, **kwargs)
 
     return call
+
+
+def _sorted(drawn: Any) -> Any:
+    """Draws sorted along the last dimension (a tensor or, in a reference, an array)."""
+    return drawn.sort(-1).values if isinstance(drawn, Tensor) else numpy.sort(drawn, -1)
 
 
 def _fixed(values: Any) -> Arg:
@@ -90,7 +99,7 @@ def _fixed(values: Any) -> Arg:
     samples=[S(_fixed([0.0, 0.0, 3.0]), 4, True, note="one possible outcome"),
              S(_fixed([[0.0, 2.0, 0.0], [1.0, 0.0, 0.0]]), 1, note="rows"),
              S(_fixed([0.0, 5.0, 0.0, 1.0]), 2, note="all that are possible",
-               call=lambda f, p, n: numpy.sort(numpy.asarray(f(p, n)), axis=-1))],
+               call=lambda f, p, n: _sorted(f(p, n)))],
     reference=lambda p, n, replacement=False: _np_multinomial(p, n))
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
                 generator: Any = None) -> Tensor:
@@ -167,13 +176,16 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
                            f"got {input.dtype}")
     if p is not None:
         _probability("bernoulli", p)
-        return Bernoulli.apply(Tensor.from_array(
-            input.backend.xp.full(input.shape, p, dtype=input.dtype), input.backend))
-    values = input.array
+        return Bernoulli.apply(input, p=float(p))
+    _check_probabilities("bernoulli", input)
+    return Bernoulli.apply(input)
+
+
+def _check_probabilities(name: str, p: Tensor) -> None:
+    values = p.array
     if values.size and not bool(((values >= 0) & (values <= 1)).all()):
-        raise RuntimeError("bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got "
+        raise RuntimeError(f"{name}: Expected p_in >= 0 && p_in <= 1 to be true, but got "
                            "false (probabilities must be in [0, 1])")
-    return Bernoulli.apply(input.detach())
 
 
 def _fill(input: Tensor, sample: Tensor, name: str) -> Tensor:
@@ -182,31 +194,33 @@ def _fill(input: Tensor, sample: Tensor, name: str) -> Tensor:
     return _recorded_copy(input, sample, name)
 
 
-def _constant(shape: tuple[int, ...]) -> Arg:
-    return Arg(shape, requires_grad=False)
+def _on_a_copy(fn: Any, input: Tensor, *args: Any, **kwargs: Any) -> Any:
+    """A sample's ``call`` that fills a copy (a leaf that requires grad can't be filled
+    while recording)."""
+    return fn(input * 1, *args, **kwargs)
 
 
 @op("bernoulli_", method=True, differentiable=False,
-    samples=[S(_constant((3,)), 1.0, note="p = 1"), S(_constant((3,)), 0.0, note="p = 0"),
-             S(_constant((2, 3)), _fixed([1.0, 0.0, 1.0]), note="p a tensor")],
+    samples=[S((3,), 1.0, call=_on_a_copy, note="p = 1"),
+             S((3,), 0.0, call=_on_a_copy, note="p = 0"),
+             S((2, 3), _fixed([1.0, 0.0, 1.0]), call=_on_a_copy, note="p a tensor")],
     reference=lambda a, p=0.5: numpy.broadcast_to(numpy.asarray(p, a.dtype), a.shape))
 def bernoulli_(input: Tensor, p: float | Tensor = 0.5, *, generator: Any = None) -> Tensor:
     """Fill ``input`` in place with 1 with probability ``p`` (a number, or a tensor
     broadcast to ``input``), else 0; returns ``input``."""
     _no_generator("bernoulli_", generator)
     if isinstance(p, Tensor):
-        probabilities = p.detach().to(numpy.float64).expand(input.shape)
-        probabilities = Tensor.from_array(probabilities.array, input.backend)
+        _check_probabilities("bernoulli_", p)
+        sample = Bernoulli.apply(input, p.expand(input.shape))
     else:
         _probability("bernoulli_", p)
-        probabilities = Tensor.from_array(input.backend.xp.full(input.shape, float(p)),
-                                          input.backend)
-    return _fill(input, bernoulli(probabilities), "bernoulli_")
+        sample = Bernoulli.apply(input, p=float(p))
+    return _fill(input, sample, "bernoulli_")
 
 
 @op("exponential_", Exponential, method=True, differentiable=False,
-    samples=[S(_constant((3, 4)), call=_seeded(), note="seeded"),
-             S(_constant((50,)), 2.0, call=lambda f, a, lambd: f(a, lambd).min() >= 0,
+    samples=[S((3, 4), call=_seeded(), note="seeded"),
+             S((50,), 2.0, call=lambda f, a, lambd: f(a * 1, lambd).min() >= 0,
                note="positive")],
     reference=None)
 def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -219,7 +233,7 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
                            f"specified {input.dtype}")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _fill(input, Exponential.apply(input.detach(), lambd=float(lambd)), "exponential_")
+    return _fill(input, Exponential.apply(input, lambd=float(lambd)), "exponential_")
 
 
 def _default_high(dtype: numpy.dtype[Any]) -> int:
@@ -233,9 +247,9 @@ def _default_high(dtype: numpy.dtype[Any]) -> int:
 
 
 @op("random_", RandomIntegers, method=True, differentiable=False,
-    samples=[S(_constant((3,)), 5, 6, note="one possible value"),
-             S(Arg((4,), "int", high=3), 1, note="to only"),
-             S(_constant((2, 3)), 2, to=3, note="to by name")],
+    samples=[S((3,), 5, 6, call=_on_a_copy, note="one possible value"),
+             S((4,), 1, call=_on_a_copy, note="to only"),
+             S((2, 3), 2, to=3, call=_on_a_copy, note="to by name")],
     reference=lambda a, *bounds, to=None: numpy.full(
         a.shape, 0 if len(bounds) == 1 and to is None else bounds[0], a.dtype))
 def random_(input: Tensor, *bounds: int, generator: Any = None, **kwargs: Any) -> Tensor:
@@ -264,4 +278,4 @@ def random_(input: Tensor, *bounds: int, generator: Any = None, **kwargs: Any) -
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
-    return _fill(input, RandomIntegers.apply(input.detach(), low=low, high=high), "random_")
+    return _fill(input, RandomIntegers.apply(input, low=low, high=high), "random_")

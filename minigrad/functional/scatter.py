@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy
 
-from minigrad.autograd import Function, is_grad_enabled
+from minigrad.autograd import Function
 from minigrad.functional.arithmetic import where
 from minigrad.functional.indexing import Gather, GetItem, IndexAdd, ScatterAdd, along_axis
 from minigrad.functional.operands import axis, constant
@@ -152,8 +152,9 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Tensor | Scalar | None 
     ``"multiply"`` combines instead of overwriting. Where ``index`` repeats a position,
     which value lands there is unspecified (as in PyTorch).
 
-    Gradients: to ``input`` everywhere but the written positions, to ``src`` by ``gather``;
-    ``reduce="multiply"`` has none (as in PyTorch).
+    Gradients: to ``input`` everywhere but the written positions, to ``src`` by ``gather``.
+    ``reduce="multiply"`` gives a result without gradient (PyTorch has no derivative for
+    it either; it raises an error when one is asked for).
 
     Raises
     ------
@@ -179,10 +180,6 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Tensor | Scalar | None 
     if reduce == "add":
         return _scatter_add(input, d, index, values)
     if reduce == "multiply":
-        if is_grad_enabled() and (input.requires_grad or values.requires_grad):
-            raise RuntimeError("scatter(): reduce='multiply' has no gradient (the derivative "
-                               "is not implemented in PyTorch either); call it under "
-                               "minigrad.no_grad() or use detached tensors")
         return ScatterMultiply.apply(input, values, index.detach(), dim=d)
     raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got "
                        f"{reduce!r}")
