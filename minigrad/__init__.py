@@ -58,8 +58,6 @@ from minigrad.creation import (
 )
 from minigrad.device import device
 from minigrad.dlpack import from_dlpack
-from minigrad.inference import inference_mode, is_inference_mode_enabled
-from minigrad.printing import set_printoptions
 from minigrad.dtypes import (
     bool_,
     dtype,
@@ -74,6 +72,8 @@ from minigrad.dtypes import (
     set_default_dtype,
     uint8,
 )
+from minigrad.inference import inference_mode, is_inference_mode_enabled
+from minigrad.printing import set_printoptions
 from minigrad.serialization import load, save
 from minigrad.size import Size
 from minigrad.tensor import Tensor, tensor

@@ -69,8 +69,8 @@ def set_printoptions(precision: int | None = None, threshold: float | None = Non
             raise ValueError(f"set_printoptions: profile must be one of {sorted(_PROFILES)}, "
                              f"got {profile!r}")
         base = _PROFILES[profile]
-    given = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems,
-             "linewidth": linewidth}
+    given: dict[str, Any] = {"precision": precision, "threshold": threshold,
+                             "edgeitems": edgeitems, "linewidth": linewidth}
     _current = replace(base, sci_mode=sci_mode,
                        **{k: v for k, v in given.items() if v is not None})
 

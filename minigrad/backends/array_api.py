@@ -123,3 +123,4 @@ class ArrayNamespace(Protocol):
     linalg: Any  # linalg.det, linalg.inv
     finfo: Any
     iinfo: Any
+    repeat: Any

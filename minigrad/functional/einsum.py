@@ -2,11 +2,11 @@
 
 The equation is brought to a clean form before the node runs: ellipses become letters of
 their own, size-1 dimensions are expanded where another operand has the full size, a
-letter repeated within an operand takes that operand's diagonal (a mask and a sum), and a letter found in
-one operand only (and not in the output) is summed away. In the clean form every letter of
-an operand also appears in the output or in another operand, so the gradient of operand
-``i`` is again an einsum, ``"out,others->term_i"``, which is clean too: gradients of any
-order stay einsums.
+letter repeated within an operand takes that operand's diagonal (a mask and a sum), and a
+letter found in one operand only (and not in the output) is summed away. In the clean
+form every letter of an operand also appears in the output or in another operand, so the
+gradient of operand ``i`` is again an einsum, ``"out,others->term_i"``, which is clean
+too: gradients of any order stay einsums.
 """
 
 from __future__ import annotations
@@ -262,7 +262,7 @@ def _np_einsum(*args: Any) -> Any:
             args[1:])
     else:
         return numpy.einsum(*args)
-    lhs, _, rhs = equation.partition("->")
+    lhs = equation.partition("->")[0]
     terms = lhs.split(",")
     if "..." not in equation:
         sizes: dict[str, int] = {}

@@ -145,8 +145,8 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     samples=[S((4, 3), (4, 3)), S((3, 5), (3, 5), 0), S((2, 3), (1, 3), dim=-1),
              S((3, 3), (3, 3), note="the first dimension of size 3")],
     reference=lambda a, b, dim=None: numpy.cross(
-        a, b, axis=[i for i, n in enumerate(numpy.broadcast_shapes(a.shape, b.shape))
-                    if n == 3][0] if dim is None else dim))
+        a, b, axis=next(i for i, n in enumerate(numpy.broadcast_shapes(a.shape, b.shape))
+                        if n == 3) if dim is None else dim))
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """The cross product of 3-vectors along ``dim`` (broadcast); without ``dim``, along
     the first dimension of size 3 (PyTorch's deprecated default; ``linalg.cross`` uses
@@ -179,7 +179,8 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
 
 def _p_norm(diff: Tensor, p: float, dim: Any) -> Tensor:
     if p == 0:
-        return (diff != 0).sum(dim).to(diff.dtype)
+        differing: Tensor = diff != 0
+        return differing.sum(dim).to(diff.dtype)
     return norm(diff, 2 if p == 2 else p, dim)
 
 

@@ -27,17 +27,17 @@ class Multinomial(Function):
     def forward(ctx, weights: Array, num_samples: int = 1, replacement: bool = False
                 ) -> Array:
         xp, backend = ctx.xp, ctx.backend
-        p = weights.astype(xp.float64).reshape(-1, weights.shape[-1])
+        p = weights.astype(numpy.float64).reshape(-1, weights.shape[-1])
         rows, n = p.shape
         if replacement:  # the inverse of the cumulative distribution at uniform samples
             cdf = xp.cumsum(p, axis=1)
-            u = backend.rand((rows, num_samples), xp.float64) * cdf[:, -1:]
+            u = backend.rand((rows, num_samples), numpy.float64) * cdf[:, -1:]
             drawn = (cdf[:, None, :] <= u[:, :, None]).sum(axis=2)
             drawn = xp.minimum(drawn, n - 1)
         else:  # an exponential race: the smallest E / p win, in the order drawn
-            race = -xp.log1p(-backend.rand((rows, n), xp.float64))
+            race = -xp.log1p(-backend.rand((rows, n), numpy.float64))
             with numpy.errstate(divide="ignore"):
-                keys = xp.where(p > 0, race / xp.where(p > 0, p, 1.0), xp.inf)
+                keys = xp.where(p > 0, race / xp.where(p > 0, p, 1.0), numpy.inf)
             drawn = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
         return drawn.astype(xp.int64).reshape(weights.shape[:-1] + (num_samples,))
 
@@ -50,7 +50,7 @@ class Bernoulli(Function):
     differentiable = False
 
     def forward(ctx, a: Array, *probabilities: Array, p: float | None = None) -> Array:
-        u = ctx.backend.rand(a.shape, ctx.xp.float64)
+        u = ctx.backend.rand(a.shape, numpy.float64)
         chance = probabilities[0] if probabilities else a if p is None else p
         return (u < chance).astype(a.dtype)
 
@@ -61,7 +61,7 @@ class Exponential(Function):
     differentiable = False
 
     def forward(ctx, a: Array, lambd: float = 1.0) -> Array:
-        u = ctx.backend.rand(a.shape, ctx.xp.float64)
+        u = ctx.backend.rand(a.shape, numpy.float64)
         return (-ctx.xp.log1p(-u) / lambd).astype(a.dtype)
 
 
@@ -240,10 +240,10 @@ def _default_high(dtype: numpy.dtype[Any]) -> int:
     """The exclusive upper bound of ``random_()`` without bounds: every integer of the
     dtype up to its largest (for floats, up to 2**mantissa, where all are exact)."""
     if dtype.kind == "f":
-        return 2 ** (numpy.finfo(dtype).nmant + 1) + 1
+        return int(2 ** (numpy.finfo(dtype).nmant + 1)) + 1
     if dtype.kind == "b":
         return 2
-    return int(numpy.iinfo(dtype).max) + (dtype != numpy.int64)
+    return int(numpy.iinfo(dtype).max) + int(dtype != numpy.int64)
 
 
 @op("random_", RandomIntegers, method=True, differentiable=False,

@@ -401,4 +401,5 @@ def argwhere(input: Tensor) -> Tensor:
         a, axis=tuple(dim) if isinstance(dim, list) else dim), numpy.int64))
 def count_nonzero(input: Tensor, dim: Dims = None) -> Tensor:
     """How many elements are non-zero (along ``dim``: one int or several), as int64."""
-    return (input != 0).sum(dim)
+    nonzero: Tensor = input != 0
+    return nonzero.sum(dim)

@@ -9,7 +9,7 @@ came from, so ``sort``, ``topk`` and ``median`` are differentiable in their valu
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import Any, Literal
 
 import numpy
 
@@ -275,7 +275,7 @@ def _np_unique(a: Any, inverse: bool, counts: bool, dim: int | None) -> Any:
 
 def _search_operands(name: str, boundaries: Tensor, values: Any) -> Tensor:
     if not isinstance(values, Tensor):
-        values = constant(boundaries, values, numpy.asarray(values).dtype)
+        return constant(boundaries, values, numpy.asarray(values).dtype)
     if boundaries.ndim > 1 and (values.ndim != boundaries.ndim
                                 or values.shape[:-1] != boundaries.shape[:-1]):
         raise RuntimeError(
@@ -326,7 +326,7 @@ def searchsorted(sorted_sequence: Tensor, input: Tensor | float, *, out_int32: b
 
 
 def _np_searchsorted(b: Any, v: Any, right: bool, out_int32: bool) -> Any:
-    side = "right" if right else "left"
+    side: Literal["left", "right"] = "right" if right else "left"
     v = numpy.asarray(v)
     if b.ndim == 1:
         found = numpy.searchsorted(b, v, side=side)

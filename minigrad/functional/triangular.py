@@ -77,13 +77,14 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         index = _diagonal_index(xp, n, n, diagonal)
         return IndexAdd.apply(input, shape=(n, n), index=index)
     if input.ndim == 2:
-        rows, cols = _diagonal_index(xp, *input.shape, diagonal)
+        n_rows, n_cols = input.shape
+        rows, cols = _diagonal_index(xp, n_rows, n_cols, diagonal)
         if rows.shape[0] == 0:
             return input.reshape(-1)[:0]
         if input.dtype == numpy.dtype(bool):
             return GetItem.apply(input, index=(rows, cols))
         # the diagonal's row sums of the masked matrix: no index arrays (ONNX-friendly)
-        on_diagonal = constant(input, xp.eye(*input.shape, diagonal, dtype=bool), bool)
+        on_diagonal = constant(input, xp.eye(n_rows, n_cols, diagonal, dtype=bool), bool)
         first = int(rows[0])
         kept = where(on_diagonal, input, constant(input, 0)).sum(1)
         return kept[first:first + rows.shape[0]].to(input.dtype)
