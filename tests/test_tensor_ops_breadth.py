@@ -28,6 +28,7 @@ INTS = RNG.integers(0, 5, (3, 4))  # int64
 B = RNG.random((3, 4)) > 0.5
 TIES = numpy.array([[3.0, 1.0, 3.0, 2.0, 1.0], [0.0, 0.0, 1.0, 1.0, 0.0]], numpy.float32)
 SPECIAL = numpy.array([numpy.nan, numpy.inf, -numpy.inf, 1.5, -0.0], numpy.float32)
+WIDE = RNG.standard_normal((40, 6)).astype(numpy.float32)
 SQUARE = numpy.array([[2.0, 0.5, 0.1], [0.3, 1.5, -0.2], [0.0, 0.4, 1.0]], numpy.float32)
 
 
@@ -283,6 +284,11 @@ CASES: list[Case] = [
     ("cdist", lambda t, a, b: t.cdist(a, b), (X, X3[0])),
     ("cdist batched p1", lambda t, a, b: t.cdist(a, b, p=1.0), (X3, X3[:, :2])),
     ("cdist broadcast inf", lambda t, a, b: t.cdist(a, b, p=math.inf), (X3[:1], X)),
+    ("cdist by matmul", lambda t, a, b: t.cdist(a, b), (WIDE, WIDE[:7] + 0.5)),
+    ("cdist compute_mode", lambda t, a, b: t.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+     (X, X3[0])),
+    ("topk large", lambda t, x: t.topk(x, 5, 0), (WIDE,)),
+    ("topk large smallest", lambda t, x: x.topk(4, 1, largest=False), (WIDE.T.copy(),)),
     ("det", lambda t, a: t.det(a), (SQUARE,)),
     ("det batch", lambda t, a: a.det(), (numpy.stack([SQUARE, SQUARE.T]),)),
     ("inverse", lambda t, a: t.inverse(a), (SQUARE,)),

@@ -124,3 +124,6 @@ class ArrayNamespace(Protocol):
     finfo: Any
     iinfo: Any
     repeat: Any
+    argpartition: Any
+    sort: Any
+    take: Any

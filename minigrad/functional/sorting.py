@@ -22,18 +22,34 @@ from minigrad.types import Array, ValuesIndices
 
 
 class ArgSort(Function):
-    """The order that sorts ``a`` along ``dim`` (int64, no gradient). Ties keep their
-    order in both directions, and NaN sorts as the largest value, as in PyTorch."""
+    """The order that sorts ``a`` along ``dim`` (int64, no gradient), or with ``k`` its
+    first ``k`` entries only (found by a partial sort). Ties keep their order in both
+    directions, and NaN sorts as the largest value, as in PyTorch."""
 
     differentiable = False
 
-    def forward(ctx, a: Array, dim: int = -1, descending: bool = False) -> Array:
+    def forward(ctx, a: Array, dim: int = -1, descending: bool = False,
+                k: int | None = None) -> Array:
         xp = ctx.xp
-        if not descending:
-            return xp.argsort(a, axis=dim, kind="stable").astype(xp.int64, copy=False)
-        # a stable descending order: sort the reversed array, then reverse back
-        order = xp.argsort(xp.flip(a, axis=dim), axis=dim, kind="stable")
-        return ((a.shape[dim] - 1) - xp.flip(order, axis=dim)).astype(xp.int64, copy=False)
+        n = a.shape[dim]
+        if k is None or k >= n or k == 0:
+            order = _stable_order(xp, a, dim, descending)
+            return order if k is None else xp.take(order, xp.arange(k), axis=dim)
+        # the k winners by a partial sort, then ordered among themselves; taken in index
+        # order first, so that the stable sort keeps equal winners in index order
+        part = xp.argpartition(a, n - k if descending else k - 1, axis=dim)
+        winners = xp.sort(xp.take(part, xp.arange(n - k, n) if descending else xp.arange(k),
+                                  axis=dim), axis=dim)
+        order = _stable_order(xp, xp.take_along_axis(a, winners, axis=dim), dim, descending)
+        return xp.take_along_axis(winners, order, axis=dim).astype(xp.int64, copy=False)
+
+
+def _stable_order(xp: Any, a: Array, dim: int, descending: bool) -> Array:
+    if not descending:
+        return xp.argsort(a, axis=dim, kind="stable").astype(xp.int64, copy=False)
+    # a stable descending order: sort the reversed array, then reverse back
+    order = xp.argsort(xp.flip(a, axis=dim), axis=dim, kind="stable")
+    return ((a.shape[dim] - 1) - xp.flip(order, axis=dim)).astype(xp.int64, copy=False)
 
 
 class Unique(Function):
@@ -146,14 +162,19 @@ def _np_sort(a: Any, dim: int, descending: bool) -> tuple[Any, Any]:
 
 @op("topk", method=True, torch=True,
     samples=[S((3, 5), 2), S((4, 3), 2, 0, largest=False), S((2, 6), 6, sorted=True),
-             S((3, 4), 0, note="k = 0"), S((2, 3, 4), 1, -2)],
+             S((3, 4), 0, note="k = 0"), S((2, 3, 4), 1, -2),
+             S(Arg((2, 5), "values", values=[[3.0, 1.0, 3.0, 2.0, 1.0], [0.5, 2.0, 0.5, 0.5, 4.0]]),
+               2, note="ties", grad=False),
+             S(Arg((5,), "values", values=[3.0, 1.0, 3.0, 2.0, 1.0]), 2, largest=False,
+               note="ties, smallest", grad=False)],
     reference=lambda a, k, dim=-1, largest=True, sorted=True: _np_topk(a, k, dim, largest))
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
          ) -> ValuesIndices:
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` and their
     indices, as a named tuple ``(values, indices)``. They are always in sorted order
-    (``sorted=False`` is allowed to give any order in PyTorch); among equal values the
-    earlier one comes first.
+    (``sorted=False`` is allowed to give any order in PyTorch), equal values in index
+    order; which of several equal values at the cut-off is kept is unspecified, as in
+    PyTorch.
 
     Raises
     ------
@@ -165,11 +186,11 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= size:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {size} "
                            f"(tensor of shape {input.shape})")
-    order = argsort(input, d, descending=largest)
-    if input.ndim:
-        order = order.narrow(d, 0, k)
-    values = gather(input, d, order) if input.ndim else input * 1
-    return ValuesIndices(values, order)
+    if input.ndim == 0:
+        return ValuesIndices(input * 1, argsort(input))
+    order = ArgSort.apply(_vector(input) if input.dtype != numpy.dtype(bool) else
+                          input.to(numpy.int64), dim=d, descending=largest, k=k)
+    return ValuesIndices(gather(input, d, order), order)
 
 
 def _np_topk(a: Any, k: int, dim: int, largest: bool) -> tuple[Any, Any]:

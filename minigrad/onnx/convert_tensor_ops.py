@@ -39,9 +39,11 @@ def cum_sum(v: CallView) -> str:
 
 
 def arg_sort(v: CallView) -> str:
-    """The indices output of ``TopK`` with ``k`` the axis' size (sorted, ties in order)."""
+    """The indices output of ``TopK`` (sorted, ties in order), for the first ``k`` or the
+    axis' size."""
     dim = int(v.attrs.get("dim", -1))
-    size = v.shape(0)[dim]
+    k = v.attrs.get("k")
+    size = v.shape(0)[dim] if k is None else int(k)
     _, indices = v.nodes("TopK", v.input(0), v.ints([size]), outputs=2, axis=dim,
                          largest=int(bool(v.attrs.get("descending", False))), sorted=1)
     return indices
