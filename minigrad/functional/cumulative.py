@@ -20,12 +20,17 @@ from minigrad.types import Array
 
 
 class CumSum(Function):
-    def forward(ctx, a: Array, dim: int = 0) -> Array:
-        return ctx.xp.cumsum(a, axis=dim)
+    """Running sum along ``dim``, from the end backwards with ``reverse``."""
+
+    def forward(ctx, a: Array, dim: int = 0, reverse: bool = False) -> Array:
+        xp = ctx.xp
+        if reverse:
+            return xp.flip(xp.cumsum(xp.flip(a, axis=dim), axis=dim), axis=dim)
+        return xp.cumsum(a, axis=dim)
 
     def backward(ctx, g: Tensor) -> Tensor:
-        dim = ctx.attrs["dim"]
-        return g.flip(dim).cumsum(dim).flip(dim)  # each input reaches every later output
+        # each input reaches every later output: the gradient sums from the end
+        return CumSum.apply(g, dim=ctx.attrs["dim"], reverse=not ctx.attrs.get("reverse", False))
 
 
 class CumProd(Function):
@@ -41,7 +46,7 @@ class CumProd(Function):
         x, out = ctx.saved_tensors
         dim = ctx.attrs["dim"]
         if bool((x.array != 0).all()):
-            return (g * out).flip(dim).cumsum(dim).flip(dim) / x
+            return CumSum.apply(g * out, dim=dim, reverse=True) / x
         return _exact_cumprod_grad(x, g, dim)
 
 

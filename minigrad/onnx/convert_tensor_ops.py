@@ -34,8 +34,9 @@ def flip(v: CallView) -> str:
 
 
 def cum_sum(v: CallView) -> str:
-    """``CumSum`` along ``dim``."""
-    return v.node("CumSum", v.input(0), v.scalar(int(v.attrs.get("dim", 0)), numpy.int64))
+    """``CumSum`` along ``dim`` (from the end with ``reverse``)."""
+    return v.node("CumSum", v.input(0), v.scalar(int(v.attrs.get("dim", 0)), numpy.int64),
+                  reverse=int(bool(v.attrs.get("reverse", False))))
 
 
 def arg_sort(v: CallView) -> str:
