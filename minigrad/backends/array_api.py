@@ -123,7 +123,6 @@ class ArrayNamespace(Protocol):
     linalg: Any  # linalg.det, linalg.inv
     finfo: Any
     iinfo: Any
-    repeat: Any
     argpartition: Any
     sort: Any
     take: Any

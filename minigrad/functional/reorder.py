@@ -179,9 +179,8 @@ def repeat_interleave(input: Tensor, repeats: Tensor | int | None = None,
         if input.ndim != 1 or input.dtype.kind not in "iu":
             raise RuntimeError(f"repeat_interleave: with one argument, expected a 1-D integer "
                                f"tensor of counts, got shape {input.shape} {input.dtype}")
-        counts = input
-        input = Tensor.from_array(input.backend.xp.arange(input.shape[0]), input.backend)
-        return repeat_interleave(input, counts, 0, output_size=output_size)
+        positions = Tensor.from_array(input.backend.xp.arange(input.shape[0]), input.backend)
+        return repeat_interleave(positions, input, 0, output_size=output_size)
     if dim is None:
         input, d = input.reshape(-1), 0
     else:
@@ -191,11 +190,11 @@ def repeat_interleave(input: Tensor, repeats: Tensor | int | None = None,
         if repeats.ndim > 1 or repeats.dtype.kind not in "iu":
             raise RuntimeError(f"repeat_interleave: repeats must be an int or a 0-d or 1-D "
                                f"integer tensor, got shape {repeats.shape} {repeats.dtype}")
-        counts = repeats.array.reshape(-1)
+        counts = repeats.backend.to_numpy(repeats.array).reshape(-1)  # sizes: on the host
         if counts.size == 1:
             counts = counts.repeat(size)
     else:
-        counts = input.backend.xp.full((size,), int(repeats))
+        counts = numpy.full((size,), int(repeats))
     if counts.shape[0] != size:
         raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along "
                            f"dim, but got repeats.size(0) = {counts.shape[0]} and "
@@ -208,8 +207,7 @@ def repeat_interleave(input: Tensor, repeats: Tensor | int | None = None,
                            f"add up to {total}")
     if input.ndim == 0:
         input = input.reshape(1)
-    xp = input.backend.xp
-    index = xp.repeat(xp.arange(size), counts)
+    index = input.backend.asarray(numpy.repeat(numpy.arange(size), counts))
     return getitem(input, (slice(None),) * d + (Tensor.from_array(index, input.backend),))
 
 
