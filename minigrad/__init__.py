@@ -41,6 +41,7 @@ from minigrad.creation import (
     full,
     full_like,
     linspace,
+    logspace,
     manual_seed,
     normal,
     ones,
@@ -50,6 +51,7 @@ from minigrad.creation import (
     randint,
     randn,
     randn_like,
+    randperm,
     zeros,
     zeros_like,
 )
@@ -69,6 +71,8 @@ from minigrad.dtypes import (
     set_default_dtype,
     uint8,
 )
+from minigrad.inference import inference_mode, is_inference_mode_enabled
+from minigrad.printing import set_printoptions
 from minigrad.serialization import load, save
 from minigrad.size import Size
 from minigrad.tensor import Tensor, tensor
@@ -96,6 +100,7 @@ __all__ = [
     "onnx", "set_grad_enabled", "tensor", "testing", "use_backend", "utils", "zeros", "zeros_like",
     "Size", "accelerator", "cuda", "device", "dtype", "int8", "int16", "short", "uint8", "xpu",
     "as_tensor", "from_dlpack", "from_numpy", "get_num_threads", "set_num_threads",
+    "inference_mode", "is_inference_mode_enabled", "logspace", "randperm", "set_printoptions",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 

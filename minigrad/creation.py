@@ -21,6 +21,7 @@ __all__ = [
     "full",
     "full_like",
     "linspace",
+    "logspace",
     "manual_seed",
     "normal",
     "ones",
@@ -30,6 +31,7 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "randperm",
     "zeros",
     "zeros_like",
 ]
@@ -302,3 +304,40 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         else:
             return Tensor.from_array(own, backend)
     return tensor(data, dtype=wanted, device=backend)
+
+
+def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """A random permutation of ``0 .. n-1`` (int64 by default), from the generator seeded
+    by :func:`manual_seed`, as ``torch.randperm``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``n`` is negative.
+    """
+    if generator is not None:
+        raise ValueError("randperm: minigrad has one generator per backend; seed it with "
+                         "minigrad.manual_seed instead of passing generator=")
+    if n < 0:
+        raise RuntimeError(f"randperm: Trying to create tensor with negative dimension {n}: "
+                           f"[{n}]")
+    dt, b = _setup(dtype, device, numpy.dtype("int64"))
+    keys = b.rand((int(n),), numpy.float64)
+    order = b.xp.argsort(keys, kind="stable").astype(dt)
+    return _finish(order, b, requires_grad)
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype: Any = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in the
+    exponent, as ``torch.logspace`` (the default float dtype unless ``dtype`` says
+    otherwise)."""
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    dt, b = _setup(dtype, device)
+    exponents = b.xp.linspace(start, end, steps, dtype=numpy.float64)
+    values = float(base) ** exponents
+    if dt.kind in "iu":
+        values = b.xp.round(values)
+    return _finish(values.astype(dt), b, requires_grad)

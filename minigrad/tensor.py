@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy
 import numpy as np  # for annotations inside the class, where numpy() is a method
 
-from minigrad import backends, dlpack
+from minigrad import backends, dlpack, printing
 from minigrad.device import device as Device
 from minigrad.dtypes import check_supported, get_default_dtype, is_floating
 from minigrad.size import Size
@@ -325,20 +325,7 @@ class Tensor(TensorMethods):
             if host.ndim > 1:
                 extras.append(f"size={tuple(host.shape)}")
         else:
-            finite = host[numpy.isfinite(host)] if host.dtype.kind == "f" else host
-            whole = host.dtype.kind != "f" or bool((finite == numpy.round(finite)).all())
-            if whole and host.dtype.kind == "f":  # whole numbers too print 4 decimals in
-                # scientific notation, as in PyTorch. [issue 15: in float64, since in
-                # float16 1e3 * min can overflow, which printed a RuntimeWarning]
-                sizes = abs(finite[finite != 0]).astype(numpy.float64)
-                whole = not sizes.size or (sizes.max() <= 1e3 * sizes.min()
-                                           and sizes.max() < 1e8)
-            if whole and host.dtype.kind == "f":  # exact in float64, whose print NumPy
-                host = host.astype(numpy.float64)  # does not switch to 1.e+03 as float16's
-            values = numpy.array2string(  # PyTorch's look: 4 decimals unless all whole
-                host, separator=", ", prefix="tensor(", threshold=1000, edgeitems=3,
-                precision=None if whole else 4, floatmode="maxprec" if whole else "fixed",
-            )
+            values = printing.format_values(host, prefix="tensor(")
         if self._backend.device != "cpu":
             extras.append(f"device='{self._backend.device}'")
         if self.dtype not in (get_default_dtype(), numpy.dtype("int64"), numpy.dtype(bool)):
@@ -347,7 +334,7 @@ class Tensor(TensorMethods):
             extras.append(f"grad_fn={self._grad_fn!r}")
         elif self._requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([values, *extras]) + ")"
+        return printing.with_suffixes("tensor(" + values, extras, indent=len("tensor("))
 
     # --- autograd -----------------------------------------------------------------------
     def backward(

@@ -14,11 +14,12 @@ PACKAGE = Path(__file__).resolve().parent.parent / "minigrad"
 # lower layers first; a module may import its own layer or any layer before it
 LAYERS = [
     ("minigrad.types", "minigrad.dtypes", "minigrad.size", "minigrad.device",
-     "minigrad.utils.hooks", "minigrad.unknown_names", "minigrad.backends", "minigrad.dlpack"),
+     "minigrad.utils.hooks", "minigrad.unknown_names", "minigrad.backends", "minigrad.dlpack",
+     "minigrad.printing"),
     ("minigrad.autograd", "minigrad.tensor"),  # the one cycle: they name each other
     ("minigrad.optable", "minigrad.functional", "minigrad.references", "minigrad.creation",
      "minigrad.random", "minigrad.threads", "minigrad.testing", "minigrad.cuda",
-     "minigrad.xpu", "minigrad.accelerator", "minigrad.serialization"),
+     "minigrad.xpu", "minigrad.accelerator", "minigrad.serialization", "minigrad.inference"),
     ("minigrad.nn", "minigrad.optim", "minigrad.data", "minigrad.distributed",
      "minigrad.utils", "minigrad.onnx"),
     ("minigrad.viz",),

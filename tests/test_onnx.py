@@ -334,6 +334,15 @@ NO_ONNX_FORM = {  # samples whose export is refused, each with a clear error
     ("unfold", 0): "unfold", ("unfold", 1): "unfold",
     ("fold", 0): "fold", ("fold", 1): "fold",
     ("binary_cross_entropy", 0): "loss", ("binary_cross_entropy", 1): "loss",
+    **{("cumprod", i): "running product" for i in range(7)},
+    **{("erfinv", i): "inverse error function" for i in range(3)},
+    **{("inverse", i): "matrix inverse" for i in range(2)},
+    **{("histc", i): "histograms" for i in range(3)},
+    **{(name, i): "random sampling" for name, n in (
+        ("multinomial", 3), ("bernoulli", 3), ("bernoulli_", 3), ("exponential_", 2),
+        ("random_", 3)) for i in range(n)},
+    **{("masked_select", i): "more than one index array" for i in range(3)},
+    ("nonzero", 3): "0-d tensor",
 }
 # ops that may read a value computed from an input (the export warns): with class weights
 # or ignored targets, the losses test the total weight of the targets in Python

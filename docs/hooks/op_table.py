@@ -38,6 +38,16 @@ CATEGORIES = {
     "loss": "Losses",
     "dropout": "Dropout",
     "sparse": "Embeddings and one-hot",
+    "pointwise": "More elementwise ops",
+    "cumulative": "Running totals",
+    "sorting": "Sorting and searching",
+    "reorder": "Reordering and slicing",
+    "triangular": "Triangles and diagonals",
+    "scatter": "Scatter, masks and index selection",
+    "matrices": "Matrix functions and distances",
+    "einsum": "Einstein summation",
+    "properties": "Tensor properties and new tensors",
+    "sampling": "Random sampling",
 }
 _MARKER = re.compile(r"<!-- op-table: (torch|functional|methods) -->")
 

@@ -79,7 +79,7 @@ class ArrayNamespace(Protocol):
     where: Any
     add: Any  # add.at: scatter-add with repeated indices accumulating
     subtract: Any
-    multiply: Any
+    multiply: Any  # multiply.at: scatter with reduce="multiply"
     divide: Any
     negative: Any
 
@@ -114,3 +114,22 @@ class ArrayNamespace(Protocol):
 
     # random numbers
     random: Any  # random.default_rng(seed), when the library has one
+
+    # sorting, scans, scatters and linear algebra (the tensor ops of issue 11)
+    argsort: Any
+    flip: Any
+    cumsum: Any
+    cumprod: Any
+    searchsorted: Any
+    histogram: Any
+    tri: Any
+    hypot: Any
+    arctan2: Any
+    logical_and: Any
+    logical_or: Any
+    logical_xor: Any
+    linalg: Any  # linalg.det, linalg.inv
+    finfo: Any
+    iinfo: Any
+    argpartition: Any
+    sort: Any

@@ -183,7 +183,24 @@ def clone(input: Tensor) -> Tensor:
     return Tensor.from_array(input.array.copy(), input.backend)
 
 
-@op("contiguous", method=True, samples=[S((2, 3), transposed=True)], reference=lambda a: a)
-def contiguous(input: Tensor) -> Tensor:
-    """``input`` itself: backends keep whatever layout they like, so nothing changes."""
-    return input
+class Contiguous(Function):
+    """A row-major (C-contiguous) copy; the gradient passes through."""
+
+    def forward(ctx, a: Array) -> Array:
+        return ctx.xp.ascontiguousarray(a)
+
+    def backward(ctx, g: Tensor) -> Tensor:
+        return g
+
+
+@op("contiguous", Contiguous, method=True,
+    samples=[S((2, 3), transposed=True), S((3, 4)),
+             S((6,), call=lambda f, a: f(a.reshape(2, 3).T), note="a transposed view")],
+    reference=lambda a, memory_format=None: a)
+def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
+    """``input`` itself when its elements are in row-major order already
+    (:meth:`is_contiguous`), else a row-major copy, as in PyTorch (``memory_format`` is
+    accepted and ignored)."""
+    if input.array.flags.c_contiguous:
+        return input
+    return Contiguous.apply(input)

@@ -20,19 +20,27 @@ from minigrad.functional import (
     comparison,
     conv,
     conversion,
+    cumulative,
+    einsum,
     elementwise,
     fold,
     indexing,
     linalg,
     loss,
+    matrices,
     normalization,
     padding,
+    pointwise,
     pooling,
     reduce,
+    reorder,
+    sampling,
+    scatter,
     shape,
+    sorting,
     sparse,
 )
-from minigrad.onnx import convert_cnn, convert_math, convert_shape
+from minigrad.onnx import convert_cnn, convert_math, convert_shape, convert_tensor_ops
 from minigrad.onnx.builder import CallView
 
 __all__ = ["CONVERTERS", "NO_ONNX_FORM", "Converter"]
@@ -71,7 +79,7 @@ CONVERTERS: dict[type[Function], Converter] = {
     arithmetic.Select: convert_math.select,
     arithmetic.Where: convert_math.where,
     arithmetic.Clamp: convert_math.clamp,
-    comparison.Ufunc: convert_math.ufunc,
+    comparison.Ufunc: convert_tensor_ops.ufunc,
     comparison.Remainder: convert_math.remainder,
     # reductions and matrix products
     reduce.Sum: convert_math.sum_,
@@ -100,10 +108,28 @@ CONVERTERS: dict[type[Function], Converter] = {
     indexing.GetItem: convert_shape.getitem,
     indexing.Gather: convert_shape.gather,
     sparse.OneHot: convert_shape.one_hot,
+    # sorting, scans, scatters and matrices (issue 11)
+    conversion.Contiguous: convert_tensor_ops.identity,
+    reorder.Flip: convert_tensor_ops.flip,
+    cumulative.CumSum: convert_tensor_ops.cum_sum,
+    sorting.ArgSort: convert_tensor_ops.arg_sort,
+    sorting.Unique: convert_tensor_ops.unique,
+    sorting.SearchSorted: convert_tensor_ops.search_sorted,
+    scatter.Scatter: convert_tensor_ops.scatter,
+    scatter.ScatterMultiply: convert_tensor_ops.scatter_multiply,
+    scatter.NonZero: convert_tensor_ops.nonzero,
+    indexing.ScatterAdd: convert_tensor_ops.scatter_add,
+    indexing.IndexAdd: convert_tensor_ops.index_add,
+    pointwise.Atan2: convert_tensor_ops.atan2,
+    pointwise.Hypot: convert_tensor_ops.hypot,
+    pointwise.Fmod: convert_tensor_ops.fmod,
+    matrices.Det: convert_tensor_ops.det,
+    einsum.Einsum: convert_tensor_ops.einsum,
 }
 """Function class -> converter."""
 
 _BACKWARD_ONLY = "it only appears in gradient graphs, which have no ONNX form here"
+_RANDOM = "random sampling is not exported (its numbers would differ from minigrad's)"
 
 NO_ONNX_FORM: dict[type[Function], str] = {
     conv.Conv2dGradWeight: _BACKWARD_ONLY,
@@ -111,8 +137,6 @@ NO_ONNX_FORM: dict[type[Function], str] = {
     loss.NllLossGrad: _BACKWARD_ONLY,
     pooling.PoolScatter: _BACKWARD_ONLY,
     pooling.WindowSpread: _BACKWARD_ONLY,
-    indexing.IndexAdd: _BACKWARD_ONLY,
-    indexing.ScatterAdd: _BACKWARD_ONLY,
     pooling.MaxUnpool2d: "ONNX's MaxUnpool numbers positions over the whole tensor, minigrad "
                          "per plane",
     indexing.IndexPut: "assignment into a tensor (x[index] = value) is not exported",
@@ -120,5 +144,13 @@ NO_ONNX_FORM: dict[type[Function], str] = {
     fold.Fold: "fold (col2im) is not exported",
     loss.BinaryCrossEntropy: "loss functions are not exported; export the model without "
                              "its loss",
+    cumulative.CumProd: "ONNX has no running product (CumProd)",
+    sorting.Histc: "histograms (histc) are not exported",
+    pointwise.ErfInv: "ONNX has no inverse error function",
+    matrices.Inverse: "ONNX's standard opset has no matrix inverse",
+    sampling.Multinomial: _RANDOM,
+    sampling.Bernoulli: _RANDOM,
+    sampling.Exponential: _RANDOM,
+    sampling.RandomIntegers: _RANDOM,
 }
 """Function class -> why it is refused."""
