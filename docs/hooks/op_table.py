@@ -22,6 +22,8 @@ CATEGORIES = {
     "arithmetic": "Arithmetic",
     "elementwise": "Elementwise math",
     "activation": "Activations and softmax",
+    "piecewise": "Piecewise activations (thresholds, shrinkage, hard sigmoid and swish)",
+    "smooth_activation": "Smooth activations, softmin and Gumbel-softmax",
     "comparison": "Comparisons, logic and tests",
     "reduce": "Reductions",
     "shape": "Shapes",

@@ -22,9 +22,11 @@ from minigrad.functional import (  # noqa: F401  (importing a category registers
     loss,
     normalization,
     padding,
+    piecewise,
     pooling,
     reduce,
     shape,
+    smooth_activation,
     sparse,
 )
 from minigrad.tensor import Tensor

@@ -15,7 +15,22 @@ Examples
 from typing import TYPE_CHECKING
 
 from minigrad.nn import functional, init, parallel, utils
-from minigrad.nn.activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.nn.activation import (
+    ELU,
+    GELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softmax2d,
+    Softplus,
+    Tanh,
+)
 from minigrad.nn.container import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from minigrad.nn.dropout import Dropout, Dropout2d
@@ -44,6 +59,15 @@ from minigrad.nn.module import Module, RemovableHandle
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from minigrad.nn.parallel import DataParallel
 from minigrad.nn.parameter import Parameter
+from minigrad.nn.piecewise import (
+    Hardshrink,
+    Hardsigmoid,
+    Hardswish,
+    PReLU,
+    RReLU,
+    Softshrink,
+    Threshold,
+)
 from minigrad.nn.pooling import (
     AdaptiveAvgPool2d,
     AdaptiveMaxPool2d,
@@ -55,6 +79,7 @@ from minigrad.nn.pooling import (
     MaxUnpool2d,
     MinPool2d,
 )
+from minigrad.nn.smooth_activation import CELU, GLU, SELU, Mish, Softmin, Softsign, Tanhshrink
 from minigrad.nn.sparse import Embedding
 from minigrad.nn.sync_batchnorm import SyncBatchNorm
 
@@ -70,6 +95,10 @@ __all__ = [
     "parallel", "utils",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
     "LazyLinear", "UninitializedBuffer", "UninitializedParameter",
+    # activations
+    "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish",
+    "PReLU", "RReLU", "ReLU6", "SELU", "SiLU", "Softmax2d", "Softmin", "Softplus", "Softshrink",
+    "Softsign", "Tanhshrink", "Threshold",
 ]
 
 if not TYPE_CHECKING:

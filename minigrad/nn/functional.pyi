@@ -38,12 +38,35 @@ from minigrad.functional.loss import smooth_l1_loss as smooth_l1_loss
 from minigrad.functional.normalization import batch_norm as batch_norm
 from minigrad.functional.normalization import layer_norm as layer_norm
 from minigrad.functional.padding import pad as pad
+from minigrad.functional.piecewise import hardshrink as hardshrink
+from minigrad.functional.piecewise import hardsigmoid as hardsigmoid
+from minigrad.functional.piecewise import hardswish as hardswish
+from minigrad.functional.piecewise import hardtanh_ as hardtanh_
+from minigrad.functional.piecewise import leaky_relu_ as leaky_relu_
+from minigrad.functional.piecewise import prelu as prelu
+from minigrad.functional.piecewise import relu_ as relu_
+from minigrad.functional.piecewise import rrelu as rrelu
+from minigrad.functional.piecewise import rrelu_ as rrelu_
+from minigrad.functional.piecewise import softshrink as softshrink
+from minigrad.functional.piecewise import threshold as threshold
+from minigrad.functional.piecewise import threshold_ as threshold_
 from minigrad.functional.pooling import avg_pool2d as avg_pool2d
 from minigrad.functional.pooling import lp_pool2d as lp_pool2d
 from minigrad.functional.pooling import max_pool2d as max_pool2d
 from minigrad.functional.pooling import max_unpool2d as max_unpool2d
 from minigrad.functional.pooling import min_pool2d as min_pool2d
+from minigrad.functional.smooth_activation import celu as celu
+from minigrad.functional.smooth_activation import celu_ as celu_
+from minigrad.functional.smooth_activation import elu_ as elu_
+from minigrad.functional.smooth_activation import glu as glu
+from minigrad.functional.smooth_activation import gumbel_softmax as gumbel_softmax
+from minigrad.functional.smooth_activation import mish as mish
+from minigrad.functional.smooth_activation import selu as selu
+from minigrad.functional.smooth_activation import selu_ as selu_
+from minigrad.functional.smooth_activation import softmin as softmin
+from minigrad.functional.smooth_activation import softsign as softsign
+from minigrad.functional.smooth_activation import tanhshrink as tanhshrink
 from minigrad.functional.sparse import embedding as embedding
 from minigrad.functional.sparse import one_hot as one_hot
 
-__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy", "dropout", "dropout2d", "elu", "embedding", "fold", "gelu", "hardtanh", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "logsigmoid", "lp_pool2d", "max_pool2d", "max_unpool2d", "min_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "relu", "relu6", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softplus", "tanh", "unfold"]
+__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy", "dropout", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "log_softmax", "logsigmoid", "lp_pool2d", "max_pool2d", "max_unpool2d", "min_pool2d", "mish", "mse_loss", "nll_loss", "one_hot", "pad", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold"]
