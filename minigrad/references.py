@@ -377,3 +377,55 @@ def layer_norm(x: Array, normalized_shape: Any, weight: Array | None = None,
     if weight is not None:
         out = out * weight
     return out if bias is None else out + bias
+
+
+# --- per-sample normalisation -----------------------------------------------------------------
+def group_norm(x: Array, num_groups: int, weight: Array | None = None,
+               bias: Array | None = None, eps: float = 1e-5) -> Array:
+    """Each sample's channels in ``num_groups`` groups, each group normalised by its own
+    mean and (biased) variance, then ``* weight + bias`` per channel."""
+    n, c = x.shape[:2]
+    out = numpy.empty_like(x)
+    size = c // num_groups
+    for i in range(n):
+        for g in range(num_groups):
+            block = x[i, g * size:(g + 1) * size]
+            out[i, g * size:(g + 1) * size] = (block - block.mean()) / numpy.sqrt(
+                block.var() + eps)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
+def instance_norm(x: Array, running_mean: Array | None = None,
+                  running_var: Array | None = None, weight: Array | None = None,
+                  bias: Array | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Array:
+    """Each channel of each sample normalised by its own statistics (or by the running
+    ones when not ``use_input_stats``), then ``* weight + bias`` per channel."""
+    dims = tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        mean, var = x.mean(axis=dims, keepdims=True), x.var(axis=dims, keepdims=True)
+    else:
+        assert running_mean is not None and running_var is not None
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (x - mean) / numpy.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
+def local_response_norm(x: Array, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Array:
+    """``x / (k + alpha / size * sum of x**2 over the channels c - size//2 ..
+    c + (size-1)//2) ** beta``, the window cut at the first and last channel."""
+    squares = x * x
+    out = numpy.empty_like(x)
+    channels = x.shape[1]
+    for c in range(channels):
+        lo, hi = max(c - size // 2, 0), min(c + (size - 1) // 2, channels - 1)
+        total = squares[:, lo:hi + 1].sum(axis=1)
+        out[:, c] = x[:, c] / (k + alpha / size * total) ** beta
+    return out

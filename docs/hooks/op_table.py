@@ -37,6 +37,8 @@ CATEGORIES = {
     "pooling": "Pooling",
     "adaptive_pooling": "Adaptive pooling",
     "normalization": "Normalisation",
+    "per_sample_normalization": "Group, instance and local response normalisation",
+    "distance": "Distances, similarities and unit-norm scaling",
     "loss": "Losses",
     "dropout": "Dropout",
     "sparse": "Embeddings and one-hot",

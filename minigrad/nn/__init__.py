@@ -33,6 +33,7 @@ from minigrad.nn.activation import (
 )
 from minigrad.nn.container import ModuleDict, ModuleList, Sequential
 from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
+from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
 from minigrad.nn.dropout import Dropout, Dropout2d
 from minigrad.nn.flatten import Flatten, Unflatten
 from minigrad.nn.lazy import (
@@ -59,6 +60,12 @@ from minigrad.nn.module import Module, RemovableHandle
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from minigrad.nn.parallel import DataParallel
 from minigrad.nn.parameter import Parameter
+from minigrad.nn.per_sample_normalization import (
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    LocalResponseNorm,
+)
 from minigrad.nn.piecewise import (
     Hardshrink,
     Hardsigmoid,
@@ -99,6 +106,9 @@ __all__ = [
     "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish",
     "PReLU", "RReLU", "ReLU6", "SELU", "SiLU", "Softmax2d", "Softmin", "Softplus", "Softshrink",
     "Softsign", "Tanhshrink", "Threshold",
+    # distances and per-sample normalisation
+    "CosineSimilarity", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm",
+    "PairwiseDistance",
 ]
 
 if not TYPE_CHECKING:

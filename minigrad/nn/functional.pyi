@@ -21,6 +21,9 @@ from minigrad.functional.adaptive_pooling import adaptive_max_pool2d as adaptive
 from minigrad.functional.conv import conv1d as conv1d
 from minigrad.functional.conv import conv2d as conv2d
 from minigrad.functional.conv import conv_transpose2d as conv_transpose2d
+from minigrad.functional.distance import cosine_similarity as cosine_similarity
+from minigrad.functional.distance import normalize as normalize
+from minigrad.functional.distance import pairwise_distance as pairwise_distance
 from minigrad.functional.dropout import dropout as dropout
 from minigrad.functional.dropout import dropout2d as dropout2d
 from minigrad.functional.fold import fold as fold
@@ -38,6 +41,9 @@ from minigrad.functional.loss import smooth_l1_loss as smooth_l1_loss
 from minigrad.functional.normalization import batch_norm as batch_norm
 from minigrad.functional.normalization import layer_norm as layer_norm
 from minigrad.functional.padding import pad as pad
+from minigrad.functional.per_sample_normalization import group_norm as group_norm
+from minigrad.functional.per_sample_normalization import instance_norm as instance_norm
+from minigrad.functional.per_sample_normalization import local_response_norm as local_response_norm
 from minigrad.functional.piecewise import hardshrink as hardshrink
 from minigrad.functional.piecewise import hardsigmoid as hardsigmoid
 from minigrad.functional.piecewise import hardswish as hardswish
@@ -69,4 +75,4 @@ from minigrad.functional.smooth_activation import tanhshrink as tanhshrink
 from minigrad.functional.sparse import embedding as embedding
 from minigrad.functional.sparse import one_hot as one_hot
 
-__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv_transpose2d", "cross_entropy", "dropout", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "log_softmax", "logsigmoid", "lp_pool2d", "max_pool2d", "max_unpool2d", "min_pool2d", "mish", "mse_loss", "nll_loss", "one_hot", "pad", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold"]
+__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "instance_norm", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid", "lp_pool2d", "max_pool2d", "max_unpool2d", "min_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold"]
