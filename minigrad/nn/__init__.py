@@ -75,6 +75,7 @@ from minigrad.nn.piecewise import (
     Softshrink,
     Threshold,
 )
+from minigrad.nn.pixel_shuffle import PixelShuffle, PixelUnshuffle
 from minigrad.nn.pooling import (
     AdaptiveAvgPool2d,
     AdaptiveMaxPool2d,
@@ -86,6 +87,7 @@ from minigrad.nn.pooling import (
     MaxUnpool2d,
     MinPool2d,
 )
+from minigrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from minigrad.nn.smooth_activation import CELU, GLU, SELU, Mish, Softmin, Softsign, Tanhshrink
 from minigrad.nn.sparse import Embedding
 from minigrad.nn.sync_batchnorm import SyncBatchNorm
@@ -109,6 +111,8 @@ __all__ = [
     # distances and per-sample normalisation
     "CosineSimilarity", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LocalResponseNorm",
     "PairwiseDistance",
+    # resampling
+    "PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
 ]
 
 if not TYPE_CHECKING:

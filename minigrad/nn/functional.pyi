@@ -28,6 +28,8 @@ from minigrad.functional.dropout import dropout as dropout
 from minigrad.functional.dropout import dropout2d as dropout2d
 from minigrad.functional.fold import fold as fold
 from minigrad.functional.fold import unfold as unfold
+from minigrad.functional.grid_sampling import affine_grid as affine_grid
+from minigrad.functional.grid_sampling import grid_sample as grid_sample
 from minigrad.functional.linalg import linear as linear
 from minigrad.functional.loss import binary_cross_entropy as binary_cross_entropy
 from minigrad.functional.loss import (
@@ -56,11 +58,17 @@ from minigrad.functional.piecewise import rrelu_ as rrelu_
 from minigrad.functional.piecewise import softshrink as softshrink
 from minigrad.functional.piecewise import threshold as threshold
 from minigrad.functional.piecewise import threshold_ as threshold_
+from minigrad.functional.pixel_shuffle import pixel_shuffle as pixel_shuffle
+from minigrad.functional.pixel_shuffle import pixel_unshuffle as pixel_unshuffle
 from minigrad.functional.pooling import avg_pool2d as avg_pool2d
 from minigrad.functional.pooling import lp_pool2d as lp_pool2d
 from minigrad.functional.pooling import max_pool2d as max_pool2d
 from minigrad.functional.pooling import max_unpool2d as max_unpool2d
 from minigrad.functional.pooling import min_pool2d as min_pool2d
+from minigrad.functional.resampling import interpolate as interpolate
+from minigrad.functional.resampling import upsample as upsample
+from minigrad.functional.resampling import upsample_bilinear as upsample_bilinear
+from minigrad.functional.resampling import upsample_nearest as upsample_nearest
 from minigrad.functional.smooth_activation import celu as celu
 from minigrad.functional.smooth_activation import celu_ as celu_
 from minigrad.functional.smooth_activation import elu_ as elu_
@@ -75,4 +83,4 @@ from minigrad.functional.smooth_activation import tanhshrink as tanhshrink
 from minigrad.functional.sparse import embedding as embedding
 from minigrad.functional.sparse import one_hot as one_hot
 
-__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "instance_norm", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid", "lp_pool2d", "max_pool2d", "max_unpool2d", "min_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold"]
+__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "affine_grid", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "grid_sample", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "instance_norm", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid", "lp_pool2d", "max_pool2d", "max_unpool2d", "min_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold", "upsample", "upsample_bilinear", "upsample_nearest"]
