@@ -9,11 +9,11 @@ import pytest
 
 import minigrad
 from minigrad import nn
-from minigrad.nn import conv, pooling
+from minigrad.nn import conv, fold, padding, pixel_shuffle, pooling, pooling1d, resampling
 
-LAYERS = [getattr(conv, name) for name in conv.__all__] + [
-    getattr(pooling, name) for name in pooling.__all__
-]
+LAYERS = [getattr(module, name)
+          for module in (conv, pooling, pooling1d, padding, fold, resampling, pixel_shuffle)
+          for name in module.__all__]
 
 
 @pytest.mark.parametrize("layer", LAYERS, ids=lambda c: c.__name__)

@@ -39,6 +39,7 @@ CATEGORIES = {
     "grid_sampling": "Sampling grids (spatial transformers)",
     "pooling": "Pooling",
     "adaptive_pooling": "Adaptive pooling",
+    "pooling1d": "1-D pooling",
     "normalization": "Normalisation",
     "per_sample_normalization": "Group, instance and local response normalisation",
     "distance": "Distances, similarities and unit-norm scaling",

@@ -28,6 +28,7 @@ from minigrad.functional import (  # noqa: F401  (importing a category registers
     piecewise,
     pixel_shuffle,
     pooling,
+    pooling1d,
     reduce,
     resampling,
     shape,

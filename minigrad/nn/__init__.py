@@ -36,6 +36,7 @@ from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
 from minigrad.nn.dropout import Dropout, Dropout2d
 from minigrad.nn.flatten import Flatten, Unflatten
+from minigrad.nn.fold import Fold, Unfold
 from minigrad.nn.lazy import (
     LazyBatchNorm1d,
     LazyBatchNorm2d,
@@ -58,6 +59,23 @@ from minigrad.nn.loss import (
 )
 from minigrad.nn.module import Module, RemovableHandle
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from minigrad.nn.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
 from minigrad.nn.parallel import DataParallel
 from minigrad.nn.parameter import Parameter
 from minigrad.nn.per_sample_normalization import (
@@ -87,6 +105,7 @@ from minigrad.nn.pooling import (
     MaxUnpool2d,
     MinPool2d,
 )
+from minigrad.nn.pooling1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
 from minigrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from minigrad.nn.smooth_activation import CELU, GLU, SELU, Mish, Softmin, Softsign, Tanhshrink
 from minigrad.nn.sparse import Embedding
@@ -113,6 +132,11 @@ __all__ = [
     "PairwiseDistance",
     # resampling
     "PixelShuffle", "PixelUnshuffle", "Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d",
+    # padding, 1-D pooling, sliding windows
+    "CircularPad1d", "CircularPad2d", "CircularPad3d", "ConstantPad1d", "ConstantPad2d",
+    "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+    "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+    "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "MaxPool1d", "Fold", "Unfold",
 ]
 
 if not TYPE_CHECKING:

@@ -18,6 +18,9 @@ from minigrad.functional.activation import softplus as softplus
 from minigrad.functional.activation import tanh as tanh
 from minigrad.functional.adaptive_pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
 from minigrad.functional.adaptive_pooling import adaptive_max_pool2d as adaptive_max_pool2d
+from minigrad.functional.adaptive_pooling import (
+    adaptive_max_pool2d_with_indices as adaptive_max_pool2d_with_indices,
+)
 from minigrad.functional.conv import conv1d as conv1d
 from minigrad.functional.conv import conv2d as conv2d
 from minigrad.functional.conv import conv_transpose2d as conv_transpose2d
@@ -63,8 +66,17 @@ from minigrad.functional.pixel_shuffle import pixel_unshuffle as pixel_unshuffle
 from minigrad.functional.pooling import avg_pool2d as avg_pool2d
 from minigrad.functional.pooling import lp_pool2d as lp_pool2d
 from minigrad.functional.pooling import max_pool2d as max_pool2d
+from minigrad.functional.pooling import max_pool2d_with_indices as max_pool2d_with_indices
 from minigrad.functional.pooling import max_unpool2d as max_unpool2d
 from minigrad.functional.pooling import min_pool2d as min_pool2d
+from minigrad.functional.pooling1d import adaptive_avg_pool1d as adaptive_avg_pool1d
+from minigrad.functional.pooling1d import adaptive_max_pool1d as adaptive_max_pool1d
+from minigrad.functional.pooling1d import (
+    adaptive_max_pool1d_with_indices as adaptive_max_pool1d_with_indices,
+)
+from minigrad.functional.pooling1d import avg_pool1d as avg_pool1d
+from minigrad.functional.pooling1d import max_pool1d as max_pool1d
+from minigrad.functional.pooling1d import max_pool1d_with_indices as max_pool1d_with_indices
 from minigrad.functional.resampling import interpolate as interpolate
 from minigrad.functional.resampling import upsample as upsample
 from minigrad.functional.resampling import upsample_bilinear as upsample_bilinear
@@ -83,4 +95,4 @@ from minigrad.functional.smooth_activation import tanhshrink as tanhshrink
 from minigrad.functional.sparse import embedding as embedding
 from minigrad.functional.sparse import one_hot as one_hot
 
-__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "affine_grid", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "grid_sample", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "instance_norm", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid", "lp_pool2d", "max_pool2d", "max_unpool2d", "min_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold", "upsample", "upsample_bilinear", "upsample_nearest"]
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "affine_grid", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "grid_sample", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "instance_norm", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid", "lp_pool2d", "max_pool1d", "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices", "max_unpool2d", "min_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold", "upsample", "upsample_bilinear", "upsample_nearest"]

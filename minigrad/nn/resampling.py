@@ -33,9 +33,10 @@ class Upsample(Module):
 
     Shape
     -----
-    - input: ``(N, C, *in)``, 1 to 3 spatial dimensions
-    - output: ``(N, C, *out)``, where ``out = size``, or
-      ``out[i] = floor(in[i] * scale_factor[i])``
+    - input: ``(N, C, W_in)``, ``(N, C, H_in, W_in)`` or ``(N, C, D_in, H_in, W_in)``
+    - output: ``(N, C, W_out)``, ``(N, C, H_out, W_out)`` or ``(N, C, D_out, H_out, W_out)``,
+      where ``H_out = size[0]`` or ``floor(H_in * scale_factor[0])``, and the others
+      likewise
 
     Examples
     --------
