@@ -340,8 +340,9 @@ NO_ONNX_FORM = {  # samples whose export is refused, each with a clear error
     ("binary_cross_entropy", 0): "loss", ("binary_cross_entropy", 1): "loss",
 }
 # ops that may read a value computed from an input (the export warns): with class weights
-# or ignored targets, the losses test the total weight of the targets in Python
-FROZEN = {"nll_loss", "cross_entropy"}
+# or ignored targets, the losses test the total weight of the targets in Python;
+# gaussian_nll_loss checks that no variance is negative
+FROZEN = {"nll_loss", "cross_entropy", "gaussian_nll_loss"}
 ROW_CASES = [pytest.param(row, i, id=f"{row.name}-{i}") for row in TABLE.values()
              if row.context is None for i in range(len(row.samples))]
 

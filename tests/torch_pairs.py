@@ -69,11 +69,13 @@ def assert_close(got: Any, want: Any, rtol: float = 1e-9, atol: float = 1e-11,
 
 def same_results(ours: Any, theirs: Any, inputs: Sequence[Any], *, train: bool = True,
                  rtol: float = 1e-9, atol: float = 1e-11, grad: bool = True,
-                 seed: int = 0, call: Callable[..., Any] | None = None) -> None:
+                 seed: int = 0, call: Callable[..., Any] | None = None,
+                 differentiable: Sequence[bool] | None = None) -> None:
     """``ours(*inputs)`` and ``theirs(*inputs)`` agree: outputs, gradients, state.
 
     ``ours``/``theirs`` are modules (their state is copied first, modes set by ``train``)
-    or plain functions. Float inputs get gradients; integer inputs are passed as they are.
+    or plain functions. Float inputs get gradients (those ``differentiable`` marks, when
+    given); integer inputs are passed as they are.
     """
     rng = numpy.random.default_rng(seed)
     modules = isinstance(ours, minigrad.nn.Module)
@@ -84,8 +86,9 @@ def same_results(ours: Any, theirs: Any, inputs: Sequence[Any], *, train: bool =
         ours.train(train)
         theirs.train(train)
     arrays = [numpy.asarray(a) for a in inputs]
-    mg = [to_minigrad(a, grad) for a in arrays]
-    th = [to_torch(a, grad) for a in arrays]
+    wanted = list(differentiable) if differentiable is not None else [grad] * len(arrays)
+    mg = [to_minigrad(a, grad and w) for a, w in zip(arrays, wanted)]
+    th = [to_torch(a, grad and w) for a, w in zip(arrays, wanted)]
     run = call or (lambda f, *xs: f(*xs))
     out_m, out_t = run(ours, *mg), run(theirs, *th)
     name = type(ours).__name__ if modules else getattr(ours, "__name__", "function")

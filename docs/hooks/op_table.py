@@ -44,6 +44,9 @@ CATEGORIES = {
     "per_sample_normalization": "Group, instance and local response normalisation",
     "distance": "Distances, similarities and unit-norm scaling",
     "loss": "Losses",
+    "regression_loss": "Regression losses (Huber)",
+    "likelihood_loss": "Likelihood losses (KL divergence, Poisson and Gaussian NLL)",
+    "margin_loss": "Margin and embedding losses",
     "dropout": "Dropout",
     "sparse": "Embeddings and one-hot",
 }

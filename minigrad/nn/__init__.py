@@ -47,6 +47,7 @@ from minigrad.nn.lazy import (
     UninitializedBuffer,
     UninitializedParameter,
 )
+from minigrad.nn.likelihood_loss import GaussianNLLLoss, KLDivLoss, PoissonNLLLoss
 from minigrad.nn.linear import Identity, Linear
 from minigrad.nn.loss import (
     BCELoss,
@@ -56,6 +57,15 @@ from minigrad.nn.loss import (
     MSELoss,
     NLLLoss,
     SmoothL1Loss,
+)
+from minigrad.nn.margin_loss import (
+    CosineEmbeddingLoss,
+    HingeEmbeddingLoss,
+    MarginRankingLoss,
+    MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 from minigrad.nn.module import Module, RemovableHandle
 from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
@@ -106,6 +116,7 @@ from minigrad.nn.pooling import (
     MinPool2d,
 )
 from minigrad.nn.pooling1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AvgPool1d, MaxPool1d
+from minigrad.nn.regression_loss import HuberLoss
 from minigrad.nn.resampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from minigrad.nn.smooth_activation import CELU, GLU, SELU, Mish, Softmin, Softsign, Tanhshrink
 from minigrad.nn.sparse import Embedding
@@ -137,6 +148,10 @@ __all__ = [
     "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
     "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "MaxPool1d", "Fold", "Unfold",
+    # losses
+    "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss",
+    "MarginRankingLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss",
+    "SoftMarginLoss", "TripletMarginLoss",
 ]
 
 if not TYPE_CHECKING:

@@ -33,6 +33,9 @@ from minigrad.functional.fold import fold as fold
 from minigrad.functional.fold import unfold as unfold
 from minigrad.functional.grid_sampling import affine_grid as affine_grid
 from minigrad.functional.grid_sampling import grid_sample as grid_sample
+from minigrad.functional.likelihood_loss import gaussian_nll_loss as gaussian_nll_loss
+from minigrad.functional.likelihood_loss import kl_div as kl_div
+from minigrad.functional.likelihood_loss import poisson_nll_loss as poisson_nll_loss
 from minigrad.functional.linalg import linear as linear
 from minigrad.functional.loss import binary_cross_entropy as binary_cross_entropy
 from minigrad.functional.loss import (
@@ -43,6 +46,15 @@ from minigrad.functional.loss import l1_loss as l1_loss
 from minigrad.functional.loss import mse_loss as mse_loss
 from minigrad.functional.loss import nll_loss as nll_loss
 from minigrad.functional.loss import smooth_l1_loss as smooth_l1_loss
+from minigrad.functional.margin_loss import cosine_embedding_loss as cosine_embedding_loss
+from minigrad.functional.margin_loss import hinge_embedding_loss as hinge_embedding_loss
+from minigrad.functional.margin_loss import margin_ranking_loss as margin_ranking_loss
+from minigrad.functional.margin_loss import multi_margin_loss as multi_margin_loss
+from minigrad.functional.margin_loss import (
+    multilabel_soft_margin_loss as multilabel_soft_margin_loss,
+)
+from minigrad.functional.margin_loss import soft_margin_loss as soft_margin_loss
+from minigrad.functional.margin_loss import triplet_margin_loss as triplet_margin_loss
 from minigrad.functional.normalization import batch_norm as batch_norm
 from minigrad.functional.normalization import layer_norm as layer_norm
 from minigrad.functional.padding import pad as pad
@@ -77,6 +89,7 @@ from minigrad.functional.pooling1d import (
 from minigrad.functional.pooling1d import avg_pool1d as avg_pool1d
 from minigrad.functional.pooling1d import max_pool1d as max_pool1d
 from minigrad.functional.pooling1d import max_pool1d_with_indices as max_pool1d_with_indices
+from minigrad.functional.regression_loss import huber_loss as huber_loss
 from minigrad.functional.resampling import interpolate as interpolate
 from minigrad.functional.resampling import upsample as upsample
 from minigrad.functional.resampling import upsample_bilinear as upsample_bilinear
@@ -95,4 +108,4 @@ from minigrad.functional.smooth_activation import tanhshrink as tanhshrink
 from minigrad.functional.sparse import embedding as embedding
 from minigrad.functional.sparse import one_hot as one_hot
 
-__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "affine_grid", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "dropout2d", "elu", "elu_", "embedding", "fold", "gelu", "glu", "grid_sample", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "instance_norm", "interpolate", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid", "lp_pool2d", "max_pool1d", "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices", "max_unpool2d", "min_pool2d", "mish", "mse_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "unfold", "upsample", "upsample_bilinear", "upsample_nearest"]
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d", "adaptive_max_pool2d_with_indices", "affine_grid", "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "celu", "celu_", "conv1d", "conv2d", "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy", "dropout", "dropout2d", "elu", "elu_", "embedding", "fold", "gaussian_nll_loss", "gelu", "glu", "grid_sample", "group_norm", "gumbel_softmax", "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "hinge_embedding_loss", "huber_loss", "instance_norm", "interpolate", "kl_div", "l1_loss", "layer_norm", "leaky_relu", "leaky_relu_", "linear", "local_response_norm", "log_softmax", "logsigmoid", "lp_pool2d", "margin_ranking_loss", "max_pool1d", "max_pool1d_with_indices", "max_pool2d", "max_pool2d_with_indices", "max_unpool2d", "min_pool2d", "mish", "mse_loss", "multi_margin_loss", "multilabel_soft_margin_loss", "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "poisson_nll_loss", "prelu", "relu", "relu6", "relu_", "rrelu", "rrelu_", "selu", "selu_", "sigmoid", "silu", "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink", "softsign", "tanh", "tanhshrink", "threshold", "threshold_", "triplet_margin_loss", "unfold", "upsample", "upsample_bilinear", "upsample_nearest"]
