@@ -57,7 +57,7 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
     --------
     >>> import minigrad
     >>> import minigrad.nn.functional as F
-    >>> F.normalize(minigrad.tensor([[3.0, 4.0]])).tolist()
+    >>> F.normalize(minigrad.tensor([[3.0, 4.0]], dtype=minigrad.float64)).tolist()
     [[0.6, 0.8]]
     """
     d = axis(dim, input.ndim)

@@ -81,8 +81,8 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     --------
     >>> import minigrad
     >>> import minigrad.nn.functional as F
-    >>> F.hardshrink(minigrad.tensor([-1.0, 0.2, 0.7])).tolist()
-    [-1.0, 0.0, 0.7]
+    >>> F.hardshrink(minigrad.tensor([-1.0, 0.25, 0.75])).tolist()
+    [-1.0, 0.0, 0.75]
     """
     return where((input >= -lambd) & (input <= lambd), 0.0, input)
 
@@ -142,8 +142,8 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     --------
     >>> import minigrad
     >>> import minigrad.nn.functional as F
-    >>> F.hardswish(minigrad.tensor([-4.0, 1.0, 4.0])).tolist()
-    [-0.0, 0.6666666666666666, 4.0]
+    >>> F.hardswish(minigrad.tensor([-4.0, 0.0, 3.0, 4.0])).tolist()
+    [-0.0, 0.0, 3.0, 4.0]
     """
     if inplace:
         return apply_in_place(input, hardswish)
@@ -227,8 +227,8 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     --------
     >>> import minigrad
     >>> import minigrad.nn.functional as F
-    >>> F.rrelu(minigrad.tensor([-3.0, 1.0]), 0.1, 0.3).tolist()
-    [-0.6000000000000001, 1.0]
+    >>> F.rrelu(minigrad.tensor([-4.0, 1.0]), 0.125, 0.375).tolist()
+    [-1.0, 1.0]
     """
     _check_bounds(lower, upper)
     if inplace:

@@ -31,10 +31,23 @@ from minigrad.nn.activation import (
     Softplus,
     Tanh,
 )
-from minigrad.nn.container import ModuleDict, ModuleList, Sequential
+from minigrad.nn.container import (
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from minigrad.nn.conv import Conv1d, Conv2d, ConvTranspose2d
 from minigrad.nn.distance import CosineSimilarity, PairwiseDistance
-from minigrad.nn.dropout import Dropout, Dropout2d
+from minigrad.nn.dropout import (
+    AlphaDropout,
+    Dropout,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    FeatureAlphaDropout,
+)
 from minigrad.nn.flatten import Flatten, Unflatten
 from minigrad.nn.fold import Fold, Unfold
 from minigrad.nn.lazy import (
@@ -152,6 +165,9 @@ __all__ = [
     "CosineEmbeddingLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss",
     "MarginRankingLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "PoissonNLLLoss",
     "SoftMarginLoss", "TripletMarginLoss",
+    # containers and dropout
+    "AlphaDropout", "Dropout1d", "Dropout3d", "FeatureAlphaDropout", "ParameterDict",
+    "ParameterList",
 ]
 
 if not TYPE_CHECKING:

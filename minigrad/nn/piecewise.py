@@ -38,8 +38,8 @@ class Threshold(Module):
     --------
     >>> import minigrad
     >>> from minigrad import nn
-    >>> nn.Threshold(0.5, -1.0)(minigrad.tensor([0.2, 0.9])).tolist()
-    [-1.0, 0.9]
+    >>> nn.Threshold(0.5, -1.0)(minigrad.tensor([0.25, 0.75])).tolist()
+    [-1.0, 0.75]
     """
 
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
