@@ -229,3 +229,18 @@ def test_grid_functions_warn_without_align_corners_and_check_their_inputs() -> N
         F.affine_grid(theta, [2, 2, 3, 3], align_corners=False)
     with pytest.raises(ValueError, match="floating point"):
         F.affine_grid(theta.long(), [1, 2, 3, 3], align_corners=False)
+
+
+def test_a_decoder_with_the_new_layers_exports_to_onnx() -> None:
+    pytest.importorskip("onnx")
+    pytest.importorskip("onnxruntime")
+    from tests.test_onnx import assert_exports
+
+    minigrad.manual_seed(0)
+    decoder = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.GroupNorm(2, 8), nn.Hardswish(),
+        nn.Upsample(scale_factor=2, mode="bilinear"), nn.ReflectionPad2d(1),
+        nn.Conv2d(8, 8, 3), nn.InstanceNorm2d(8, affine=True), nn.Mish(),
+        nn.Upsample(size=(9, 7)), nn.Conv2d(8, 4, 1), nn.PixelShuffle(2), nn.Tanh(),
+    )
+    assert_exports(decoder, (2, 3, 5, 6), other_batch=3)

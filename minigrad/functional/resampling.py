@@ -12,9 +12,11 @@ tap positions and weights, computed once per call in NumPy:
 * ``antialias=True``: PIL's filters (triangle, or cubic with ``A = -0.5``) stretched by the
   downscaling factor, so that shrinking averages rather than skips.
 
-Applying a table is one gather of the taps (``x[..., index]``, whose gradient
-scatter-adds) times the weights, summed over the taps, so the op is differentiable to any
-order and exports to ONNX as ``Gather``, ``Mul`` and ``ReduceSum``.
+Applying a table is :class:`Resample`: a gather of each tap column times its weights,
+summed. A table is a sparse linear map along one dimension, and its adjoint is the map of
+the *transposed* table (for each input position, the outputs that read it), so the
+gradient is a ``Resample`` again, a gather rather than a scatter-add, and gradients of any
+order stay in the node. It exports to ONNX as ``Gather``, ``Mul`` and ``ReduceSum``.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from typing import Any
 import numpy
 
 from minigrad import references
+from minigrad.autograd import Function
 from minigrad.backends.geometry import adaptive_bounds
-from minigrad.functional.operands import constant
 from minigrad.optable import S, op
 from minigrad.tensor import Tensor
+from minigrad.types import Array
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 _SPATIAL = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -161,20 +164,60 @@ def _table(mode: str, n_in: int, n_out: int, scale_factor: float | None,
     return _linear(n_in, n_out, scale_factor, align_corners)
 
 
+def transposed(index: numpy.ndarray[Any, Any], weight: numpy.ndarray[Any, Any] | None,
+               n_in: int) -> Table:
+    """The table of the adjoint map: for each of the ``n_in`` input positions, the outputs
+    that read it and with which weight (rows padded with filler taps; no weights stay no
+    weights)."""
+    n_out, taps = index.shape
+    flat = index.reshape(-1)
+    real = flat >= 0
+    sources = numpy.repeat(numpy.arange(n_out), taps)[real]
+    weights = (numpy.ones(flat.shape) if weight is None else weight.reshape(-1))[real]
+    targets = flat[real]
+    order = numpy.argsort(targets, kind="stable")
+    targets, sources, weights = targets[order], sources[order], weights[order]
+    counts = numpy.bincount(targets, minlength=n_in)
+    slot = numpy.arange(len(targets)) - numpy.repeat(numpy.cumsum(counts) - counts, counts)
+    longest = max(int(counts.max()) if counts.size else 0, 1)
+    t_index = numpy.full((n_in, longest), -1, dtype=numpy.int64)
+    t_weight = numpy.zeros((n_in, longest))
+    t_index[targets, slot] = sources
+    t_weight[targets, slot] = weights
+    return t_index, None if weight is None else t_weight
+
+
+class Resample(Function):
+    """Along ``dim``: ``out[..., j, ...] = sum over k of weight[j, k] * x[..., index[j, k],
+    ...]`` (``weight=None``: all 1; a filler tap, index -1, adds nothing). The backward is
+    this op with the transposed table."""
+
+    def forward(ctx, x: Array, dim: int = 2, index: Any = None, weight: Any = None) -> Array:
+        xp = ctx.xp
+        ctx.in_size = x.shape[dim]
+        trailing = (1,) * (x.ndim - dim - 1)
+        out = None
+        for k in range(index.shape[1]):
+            column = index[:, k]
+            filler = column < 0
+            term = x[(slice(None),) * dim + (xp.asarray(numpy.maximum(column, 0)),)]
+            if weight is not None:
+                term = term * xp.asarray(weight[:, k].reshape((-1,) + trailing), dtype=x.dtype)
+            if filler.any():  # a filler adds nothing, not even 0 * inf
+                keep = xp.asarray(~filler.reshape((-1,) + trailing))
+                term = xp.where(keep, term, xp.zeros((), dtype=x.dtype))
+            out = term if out is None else out + term
+        return out
+
+    def backward(ctx, g: Tensor) -> Tensor:
+        dim, index, weight = (ctx.attrs[k] for k in ("dim", "index", "weight"))
+        t_index, t_weight = transposed(index, weight, ctx.in_size)
+        return Resample.apply(g, dim=dim, index=t_index, weight=t_weight)
+
+
 def _resample(x: Tensor, dim: int, table: Table) -> Tensor:
-    """Resample ``x`` along ``dim`` by a tap table: a gather, then (unless every weight
-    is 1) a weighted sum over the taps."""
     index, weight = table
-    lead = (slice(None),) * dim
-    filler = index < 0
-    picked = x[lead + (constant(x, numpy.maximum(index, 0), numpy.int64),)]
-    if weight is None:
-        return picked
-    trailing = (1,) * (x.ndim - dim - 1)
-    if filler.any():  # a filler tap must not turn an infinite input into NaN (0 * inf)
-        picked = picked.where(constant(x, ~filler.reshape(filler.shape + trailing), bool), 0.0)
-    w = constant(x, weight.reshape(weight.shape + trailing))
-    return (picked * w).sum(dim + 1)
+    return Resample.apply(x, dim=dim, index=index.reshape(len(index), -1), weight=weight)
 
 
 # --- sizes and checks ---------------------------------------------------------------------
@@ -209,7 +252,7 @@ def _check_mode(mode: str, ndim: int, align_corners: bool | None, antialias: boo
                          "and bicubic modes and requires a 4-D input")
 
 
-@op("interpolate", functional=True,
+@op("interpolate", Resample, functional=True,
     samples=[S((1, 2, 3, 4), scale_factor=2), S((2, 1, 5, 4), size=(3, 7)),
              S((1, 2, 4), size=7, mode="nearest-exact"),
              S((1, 2, 3, 4), scale_factor=(1.5, 2.5), mode="bilinear"),

@@ -28,6 +28,7 @@ from minigrad.functional import (
     padding,
     pooling,
     reduce,
+    resampling,
     shape,
     sparse,
 )
@@ -85,6 +86,7 @@ CONVERTERS: dict[type[Function], Converter] = {
     pooling.Pool2d: convert_cnn.pool2d,
     pooling.WindowSum: convert_cnn.window_sum,
     pooling.PoolGather: convert_cnn.pool_gather,
+    resampling.Resample: convert_cnn.resample,
     # shapes and indexing
     shape.Reshape: convert_shape.reshape,
     shape.Permute: convert_shape.permute,
