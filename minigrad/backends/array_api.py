@@ -49,6 +49,7 @@ class ArrayNamespace(Protocol):
     expand_dims: Any
     pad: Any
     take_along_axis: Any
+    take: Any  # gathering along one axis (faster than an index array on the last axis)
     nonzero: Any
     unique: Any
     may_share_memory: Any

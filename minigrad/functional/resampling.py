@@ -200,7 +200,7 @@ class Resample(Function):
         for k in range(index.shape[1]):
             column = index[:, k]
             filler = column < 0
-            term = x[(slice(None),) * dim + (xp.asarray(numpy.maximum(column, 0)),)]
+            term = xp.take(x, xp.asarray(numpy.maximum(column, 0)), axis=dim)
             if weight is not None:
                 term = term * xp.asarray(weight[:, k].reshape((-1,) + trailing), dtype=x.dtype)
             if filler.any():  # a filler adds nothing, not even 0 * inf
