@@ -22,7 +22,7 @@ class CosineSimilarity(Module):
 
     Shape
     -----
-    - x1, x2: ``(*1, D, *2)``, broadcastable, ``D`` at ``dim``
+    - inputs ``x1``, ``x2``: ``(*1, D, *2)``, broadcastable, ``D`` at ``dim``
     - output: ``(*1, *2)``
 
     Examples
@@ -56,7 +56,7 @@ class PairwiseDistance(Module):
 
     Shape
     -----
-    - x1, x2: ``(N, D)`` or ``(D,)``, broadcastable
+    - inputs ``x1``, ``x2``: ``(N, D)`` or ``(D,)``, broadcastable
     - output: ``(N,)`` (or ``()``), ``(N, 1)`` with ``keepdim``
 
     Examples

@@ -159,7 +159,7 @@ class TripletMarginLoss(_Loss):
 
     Shape
     -----
-    - anchor, positive, negative: ``(N, D)`` or ``(D,)``
+    - inputs ``anchor``, ``positive``, ``negative``: ``(N, D)`` or ``(D,)``
     - output: a scalar, or ``(N,)`` with ``reduction="none"``
 
     Examples
