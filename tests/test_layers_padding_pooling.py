@@ -113,7 +113,7 @@ def test_two_dimensional_with_indices_forms_match_pytorch() -> None:
                  lambda t: TF.max_pool2d_with_indices(t, 3, 2, 1), [x])
     same_results(lambda t: F.adaptive_max_pool2d_with_indices(t, (3, 4)),
                  lambda t: TF.adaptive_max_pool2d_with_indices(t, (3, 4)), [x])
-    assert minigrad.max_pool2d_with_indices(minigrad.randn(1, 1, 4, 4), 2)[1].dtype == \
+    assert minigrad.max_pool1d_with_indices(minigrad.randn(1, 1, 4), 2)[1].dtype == \
         minigrad.int64
 
 

@@ -125,7 +125,7 @@ _COUNTS = Arg((3, 4), "values", values=[[0.0, 1.0, 3.0, 2.0], [5.0, 0.0, 1.0, 4.
                                         [2.0, 7.0, 0.0, 1.0]], requires_grad=False)
 
 
-@op("poisson_nll_loss", torch=True, functional=True,
+@op("poisson_nll_loss", functional=True,
     samples=[S((3, 4), _COUNTS), S(Arg((3, 4), "positive"), _COUNTS, False, reduction="sum"),
              S((3, 4), _COUNTS, full=True, reduction="none"),
              S(Arg((3, 4), "positive"), Arg((3, 4), "positive"), False, True)],

@@ -5,7 +5,8 @@ or triplets of embeddings (``margin_ranking_loss``, ``hinge_embedding_loss``,
 
 All are composites of existing ops and share the reduction rules of
 :mod:`minigrad.functional.loss` (``reduction`` and PyTorch's deprecated
-``size_average``/``reduce``).
+``size_average``/``reduce``). They are ``minigrad.nn.functional`` names only: PyTorch's
+``torch.*_loss`` twins take the reduction as an integer code.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
 
 
 # --- pairs and triplets of embeddings ---------------------------------------------------------
-@op("margin_ranking_loss", torch=True, functional=True,
+@op("margin_ranking_loss", functional=True,
     samples=[S((6,), (6,), _SIGNS), S((6,), (6,), _SIGNS, 0.5, reduction="sum"),
              S((6,), (6,), _SIGNS, margin=-0.2, reduction="none")],
     reference=lambda a, b, y, margin=0.0, reduction="mean": _np_reduce(
@@ -212,7 +213,7 @@ def _np_hinge(x: Any, y: Any, margin: float = 1.0, reduction: str = "mean") -> A
     return _np_reduce(loss, reduction)
 
 
-@op("hinge_embedding_loss", torch=True, functional=True,
+@op("hinge_embedding_loss", functional=True,
     samples=[S((6,), _SIGNS), S((2, 6), _SIGNS, 0.5, reduction="sum"),
              S((6,), Arg((6,), "values", values=[1.0, -1.0, 0.0, 2.0, 1.0, -1.0],
                          requires_grad=False), reduction="none", note="other target values")],
@@ -243,7 +244,7 @@ def _np_cosine_embedding(a: Any, b: Any, y: Any, margin: float = 0.0,
     return _np_reduce(loss, reduction)
 
 
-@op("cosine_embedding_loss", torch=True, functional=True,
+@op("cosine_embedding_loss", functional=True,
     samples=[S((6, 3), (6, 3), _SIGNS), S((6, 4), (6, 4), _SIGNS, 0.3, reduction="sum"),
              S((5,), (5,), Arg((), "values", values=-1.0, requires_grad=False), -0.5,
                note="one pair")],
@@ -293,7 +294,7 @@ def _np_triplet(a: Any, pos: Any, neg: Any, margin: float = 1.0, p: float = 2.0,
     return _np_reduce(numpy.maximum(margin + d_pos - d_neg, 0), reduction)
 
 
-@op("triplet_margin_loss", torch=True, functional=True,
+@op("triplet_margin_loss", functional=True,
     samples=[S((5, 4), (5, 4), (5, 4)), S((5, 3), (5, 3), (5, 3), 2.0, 1.0, reduction="sum"),
              S((4, 3), (4, 3), (4, 3), swap=True, reduction="none"),
              S((6,), (6,), (6,), 0.5, 3.0)],

@@ -602,7 +602,7 @@ def max_unpool2d(
     return out if is_batched else out.squeeze(0)
 
 
-@op("max_pool2d_with_indices", torch=True, functional=True,
+@op("max_pool2d_with_indices", functional=True,
     samples=[S((2, 3, 4, 4), 2), S((1, 2, 5, 6), [2, 3], stride=(1, 2), padding=1)],
     reference=lambda a, *args, **kwargs: references.max_pool2d(
         a, *args, **{**kwargs, "return_indices": True}))
