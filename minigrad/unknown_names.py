@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-__all__ = ["module_getattr", "not_in_minigrad"]
+__all__ = ["module_getattr", "not_a_tensor_method", "not_in_minigrad"]
 
 
 def not_in_minigrad(module: str, torch_module: str, name: str) -> AttributeError:
@@ -22,15 +22,26 @@ def not_in_minigrad(module: str, torch_module: str, name: str) -> AttributeError
     Private and dunder names get Python's usual message (they are not PyTorch API); for
     the others, a close match among the module's names is suggested.
     """
-    plain = f"module {module!r} has no attribute {name!r}"
+    owner = sys.modules.get(module)
+    return _missing(f"module {module!r}", module, f"{torch_module}.{name}", name,
+                    dir(owner) if owner is not None else [])
+
+
+def not_a_tensor_method(name: str, known: list[str]) -> AttributeError:
+    """The error for ``tensor.name`` missing (``known``: the names a Tensor has)."""
+    return _missing("'Tensor' object", "Tensor", f"Tensor.{name}", name, known)
+
+
+def _missing(owner: str, prefix: str, torch_name: str, name: str,
+             known: list[str]) -> AttributeError:
+    plain = f"{owner} has no attribute {name!r}"
     if name.startswith("_"):
         return AttributeError(plain)
-    owner = sys.modules.get(module)
-    known = [n for n in dir(owner) if not n.startswith("_")] if owner is not None else []
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean {module}.{close[0]}?" if close else ""
+    public = [n for n in known if not n.startswith("_")]
+    close = difflib.get_close_matches(name, public, n=1)
+    hint = f"; did you mean {prefix}.{close[0]}?" if close else ""
     return AttributeError(
-        f"{plain}: PyTorch's {torch_module}.{name} is not implemented in minigrad{hint} "
+        f"{plain}: PyTorch's {torch_name} is not implemented in minigrad{hint} "
         "(see the 'Porting from PyTorch' page of the docs)"
     )
 

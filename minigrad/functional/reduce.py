@@ -14,6 +14,7 @@ from minigrad.dtypes import get_default_dtype, is_floating
 from minigrad.functional.elementwise import Sqrt
 from minigrad.functional.operands import axis as positive_dim
 from minigrad.functional.operands import constant, dim_or_axis, normalize_dims
+from minigrad.functional.shape import Expand, Reshape
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
 from minigrad.types import Array, Dims, ValuesIndices
@@ -29,7 +30,12 @@ class Sum(Function):
         return a.sum(axis=axes, keepdims=keepdim)
 
     def backward(ctx, g: Tensor) -> Tensor:
-        return g.reshape(_kept_shape(ctx.shape, ctx.attrs["axes"])).expand(ctx.shape)
+        # straight to the view nodes: the shapes are known to fit (every backward of a
+        # loss passes here, so the public forms' argument checks are worth skipping)
+        kept = _kept_shape(ctx.shape, ctx.attrs["axes"])
+        if g.shape != kept:
+            g = Reshape.apply(g, shape=kept)
+        return g if kept == ctx.shape else Expand.apply(g, shape=ctx.shape)
 
 
 class Extremum(Function):
