@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy
 import numpy as np  # for annotations inside the class, where numpy() is a method
 
-from minigrad import backends, dlpack, printing
+from minigrad import backends, dlpack, printing, shared_memory
 from minigrad.device import device as Device
 from minigrad.dtypes import check_supported, get_default_dtype, is_floating
 from minigrad.size import Size
@@ -253,6 +253,25 @@ class Tensor(TensorMethods):
     def element_size(self) -> int:
         """Bytes per element."""
         return int(self._data.dtype.itemsize)
+
+    # --- memory shared between processes (minigrad.multiprocessing) -----------------------
+    def share_memory_(self) -> Tensor:
+        """Move the values into shared memory, so that processes started afterwards (or
+        sent this tensor through a ``minigrad.multiprocessing`` queue or pipe) update the
+        same values in place, as in Hogwild training; returns ``self``.
+
+        A no-op for tensors already shared and for tensors on an accelerator (as in
+        PyTorch). Views made of the tensor before the move keep the old memory.
+        """
+        if self.device.type == "cpu" and not self.is_shared():
+            self._data = shared_memory.share(self._host())
+            _send_shared_by_handle()
+        return self
+
+    def is_shared(self) -> bool:
+        """Whether the values are in memory shared between processes (see
+        :meth:`share_memory_`)."""
+        return shared_memory.shared_block(self._data) is not None
 
     # --- conversion to Python and NumPy values -------------------------------------------
     def numpy(self) -> np.ndarray[Any, Any]:
@@ -559,6 +578,26 @@ def tensor(
         check_supported(host.dtype)
     target = backends.current() if device is None else backends.resolve(device)
     made = Tensor._new(target.asarray(host), target)
+    return made.requires_grad_(requires_grad) if requires_grad else made
+
+
+def _send_shared_by_handle() -> None:
+    """Make multiprocessing pickle shared tensors as handles to their memory."""
+    from multiprocessing.reduction import ForkingPickler
+
+    ForkingPickler.register(Tensor, _reduce_for_processes)
+
+
+def _reduce_for_processes(t: Tensor) -> Any:
+    block = shared_memory.shared_block(t._data)
+    if block is None or t._grad_fn is not None:  # a copy, as pickle makes it
+        return t.__reduce_ex__(4)
+    return _rebuild_shared, (block, shared_memory.layout(t._data, block), t._requires_grad)
+
+
+def _rebuild_shared(block: Any, layout: tuple[Any, ...], requires_grad: bool) -> Tensor:
+    _send_shared_by_handle()  # so that this process can pass it on
+    made = Tensor._new(shared_memory.rebuild(block, *layout), backends.resolve("cpu"))
     return made.requires_grad_(requires_grad) if requires_grad else made
 
 

@@ -476,6 +476,13 @@ class Module:
         """Move everything to the CuPy (GPU) backend."""
         return self.to("cuda")
 
+    def share_memory(self) -> Module:
+        """Move every parameter and buffer into memory shared between processes (see
+        :meth:`Tensor.share_memory_`); returns ``self``. Gradients are not shared."""
+        for t in [*self.parameters(), *self.buffers()]:
+            t.share_memory_()
+        return self
+
     # --- hooks ------------------------------------------------------------------------------
     def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """Call ``hook(module, args)`` before ``forward``.

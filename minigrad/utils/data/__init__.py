@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 
 from minigrad.data import *  # noqa: F403
 from minigrad.data import __all__ as _data_all
-from minigrad.data import distributed
+from minigrad.data import dataloader, dataset, distributed, sampler
 
 __all__ = [*_data_all]
 
-# PyTorch's path torch.utils.data.distributed: the very module minigrad.data.distributed
-sys.modules[__name__ + ".distributed"] = distributed
+# PyTorch's submodule paths (torch.utils.data.sampler...): the very modules of minigrad.data
+for _module in (dataloader, dataset, distributed, sampler):
+    sys.modules[f"{__name__}.{_module.__name__.rsplit('.', 1)[1]}"] = _module
 
 if not TYPE_CHECKING:
     from minigrad.unknown_names import module_getattr as _module_getattr
