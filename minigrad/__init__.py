@@ -101,6 +101,7 @@ __all__ = [
     "Size", "accelerator", "cuda", "device", "dtype", "int8", "int16", "short", "uint8", "xpu",
     "as_tensor", "from_dlpack", "from_numpy", "get_num_threads", "set_num_threads",
     "inference_mode", "is_inference_mode_enabled", "logspace", "randperm", "set_printoptions",
+    "multiprocessing",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 
@@ -116,4 +117,11 @@ int = int32
 if not TYPE_CHECKING:
     from minigrad.unknown_names import module_getattr as _module_getattr
 
-    __getattr__ = _module_getattr(__name__, "torch")
+    _not_here = _module_getattr(__name__, "torch")
+
+    def __getattr__(name: str) -> object:
+        if name == "multiprocessing":  # loaded on first use, as it starts no machinery
+            import importlib
+
+            return importlib.import_module("minigrad.multiprocessing")
+        _not_here(name)

@@ -6,7 +6,8 @@ Every public name of :mod:`multiprocessing` is here (``Process``, ``Queue``,
 :meth:`Tensor.share_memory_` (or a model with :meth:`Module.share_memory`) travels to
 another process as a handle to that memory, under any start method, so all processes
 update one set of values (Hogwild training). Tensors not in shared memory are copied, as
-pickle copies them.
+pickle copies them (PyTorch moves them into shared memory on the way); a tensor that is
+part of an autograd graph is refused, as in PyTorch (send ``t.detach()``).
 
 Examples
 --------
@@ -21,11 +22,14 @@ from __future__ import annotations
 
 import multiprocessing
 import traceback
-from multiprocessing import connection
 from collections.abc import Callable
+from multiprocessing import connection
 from typing import Any
 
+from minigrad.tensor import send_shared_by_handle
+
 globals().update({name: getattr(multiprocessing, name) for name in multiprocessing.__all__})
+send_shared_by_handle()
 
 __all__ = [*multiprocessing.__all__, "ProcessContext", "ProcessExitedException",
            "ProcessRaisedException", "spawn", "start_processes"]
@@ -70,8 +74,7 @@ class ProcessContext:
             When a process ended with a non-zero exit code without a Python error (a
             signal, ``os._exit``).
         """
-        waiting = {p.sentinel: rank for rank, p in enumerate(self.processes)
-                   if p.exitcode is None}
+        waiting = {p.sentinel: rank for rank, p in enumerate(self.processes)}
         while waiting:  # in the order they end, so a failure is seen at once
             ended = connection.wait(list(waiting), timeout)
             if not ended:
@@ -100,7 +103,7 @@ def start_processes(fn: Callable[..., Any], args: tuple[Any, ...] = (), nprocs: 
                     start_method: str = "spawn") -> ProcessContext | None:
     """Run ``fn(rank, *args)`` in ``nprocs`` new processes (rank 0 to ``nprocs - 1``);
     see :func:`spawn`, which is this with the ``spawn`` start method."""
-    context = multiprocessing.get_context(start_method)
+    context: Any = multiprocessing.get_context(start_method)
     errors = context.SimpleQueue()
     processes = []
     for rank in range(nprocs):

@@ -22,7 +22,8 @@ def share(array: numpy.ndarray[Any, Any]) -> numpy.ndarray[Any, Any]:
     from multiprocessing import sharedctypes  # only programs that share pay for it
 
     block = sharedctypes.RawArray(ctypes.c_char, max(array.nbytes, 1))
-    shared = numpy.frombuffer(block, dtype=array.dtype, count=array.size).reshape(array.shape)
+    flat = numpy.frombuffer(memoryview(block), dtype=array.dtype, count=array.size)
+    shared: numpy.ndarray[Any, Any] = flat.reshape(array.shape)
     shared[...] = array
     return shared
 
@@ -32,6 +33,8 @@ def shared_block(array: Any) -> Any | None:
     base = array
     while isinstance(base, numpy.ndarray):
         base = base.base
+    if isinstance(base, memoryview):
+        base = base.obj
     # blocks made by multiprocessing.sharedctypes carry the heap wrapper that owns them
     if isinstance(base, ctypes.Array) and getattr(base, "_wrapper", None) is not None:
         return base
@@ -39,13 +42,20 @@ def shared_block(array: Any) -> Any | None:
 
 
 def layout(array: numpy.ndarray[Any, Any], block: Any) -> tuple[Any, ...]:
-    """What :func:`rebuild` needs to show ``array`` again over ``block`` elsewhere."""
+    """What :func:`rebuild` needs to show ``array`` over ``block`` in another process: the
+    block's heap handle (multiprocessing pickles it as a duplicated file descriptor, both
+    while starting a process and through queues) and the array's place in it."""
     offset = array.__array_interface__["data"][0] - ctypes.addressof(block)
-    return array.dtype.str, array.shape, array.strides, offset
+    return (block._wrapper, ctypes.sizeof(block), array.dtype.str, array.shape,
+            array.strides, offset)
 
 
-def rebuild(block: Any, dtype: str, shape: tuple[int, ...], strides: tuple[int, ...],
-            offset: int) -> numpy.ndarray[Any, Any]:
-    """The array over ``block`` described by :func:`layout` (no copy)."""
-    return numpy.ndarray(shape, dtype=numpy.dtype(dtype), buffer=block, offset=offset,
-                         strides=strides)
+def rebuild(handle: Any, size: int, dtype: str, shape: tuple[int, ...],
+            strides: tuple[int, ...], offset: int) -> numpy.ndarray[Any, Any]:
+    """The array described by :func:`layout`, over the same memory (no copy)."""
+    block = (ctypes.c_char * size).from_buffer(handle.create_memoryview())
+    block._wrapper = handle  # type: ignore[attr-defined]  # marks it shared, as sharedctypes
+    array: numpy.ndarray[Any, Any] = numpy.ndarray(
+        shape, dtype=numpy.dtype(dtype), buffer=memoryview(block), offset=offset,
+        strides=strides)
+    return array

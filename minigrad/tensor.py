@@ -265,7 +265,7 @@ class Tensor(TensorMethods):
         """
         if self.device.type == "cpu" and not self.is_shared():
             self._data = shared_memory.share(self._host())
-            _send_shared_by_handle()
+            send_shared_by_handle()
         return self
 
     def is_shared(self) -> bool:
@@ -581,7 +581,7 @@ def tensor(
     return made.requires_grad_(requires_grad) if requires_grad else made
 
 
-def _send_shared_by_handle() -> None:
+def send_shared_by_handle() -> None:
     """Make multiprocessing pickle shared tensors as handles to their memory."""
     from multiprocessing.reduction import ForkingPickler
 
@@ -589,15 +589,20 @@ def _send_shared_by_handle() -> None:
 
 
 def _reduce_for_processes(t: Tensor) -> Any:
+    if t._grad_fn is not None:
+        raise RuntimeError(
+            "refusing to send a non-leaf tensor that requires grad to another process: "
+            "autograd graphs do not cross process boundaries; send t.detach() to send "
+            "the values")
     block = shared_memory.shared_block(t._data)
-    if block is None or t._grad_fn is not None:  # a copy, as pickle makes it
+    if block is None:  # a copy, as pickle makes it
         return t.__reduce_ex__(4)
-    return _rebuild_shared, (block, shared_memory.layout(t._data, block), t._requires_grad)
+    return _rebuild_shared, (shared_memory.layout(t._data, block), t._requires_grad)
 
 
-def _rebuild_shared(block: Any, layout: tuple[Any, ...], requires_grad: bool) -> Tensor:
-    _send_shared_by_handle()  # so that this process can pass it on
-    made = Tensor._new(shared_memory.rebuild(block, *layout), backends.resolve("cpu"))
+def _rebuild_shared(layout: tuple[Any, ...], requires_grad: bool) -> Tensor:
+    send_shared_by_handle()  # so that this process can pass it on
+    made = Tensor._new(shared_memory.rebuild(*layout), backends.resolve("cpu"))
     return made.requires_grad_(requires_grad) if requires_grad else made
 
 

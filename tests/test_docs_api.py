@@ -25,7 +25,7 @@ PROSE = {
     "bool", "bool_", "long", "double", "half", "float16", "float32", "float64", "int32",
     "int64", "Tensor", "backends", "testing", "nn", "optim", "data", "autograd", "functional",
     "utils", "onnx", "ValuesIndices", "optable", "threads", "int8", "int16", "uint8", "short",
-    "dtype", "xpu",
+    "dtype", "xpu", "multiprocessing",
 }
 
 
