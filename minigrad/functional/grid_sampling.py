@@ -244,6 +244,9 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         As for :func:`affine_grid` (default ``False``, with PyTorch's warning when not
         given).
 
+    Non-finite points do not fail: they read NaN or 0 (PyTorch's answers there differ
+    between its kernels, and some of them crash).
+
     Raises
     ------
     ValueError
@@ -293,7 +296,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         for (position, w), size, stride in zip(combo, sizes, strides):
             fits = (position >= 0) & (position <= size - 1)
             inside = fits if inside is None else inside & fits
-            part = position.clamp(0, size - 1).detach().long() * stride
+            # (a NaN or infinite point fits nowhere: it reads position 0, weighted by NaN)
+            part = where(fits, position, 0.0).detach().long() * stride
             index = part if index is None else index + part
             if w is not None:
                 weight = w if weight is None else weight * w

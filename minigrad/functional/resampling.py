@@ -217,7 +217,10 @@ class Resample(Function):
 
 def _resample(x: Tensor, dim: int, table: Table) -> Tensor:
     index, weight = table
-    return Resample.apply(x, dim=dim, index=index.reshape(len(index), -1), weight=weight)
+    index = index.reshape(len(index), -1)
+    if weight is not None:  # a tap of weight 0 reads nothing (not even 0 * inf = NaN)
+        index = numpy.where(weight == 0, -1, index)
+    return Resample.apply(x, dim=dim, index=index, weight=weight)
 
 
 # --- sizes and checks ---------------------------------------------------------------------
@@ -311,7 +314,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         dimensions, ``align_corners`` is given to a non-interpolating mode, or
         ``antialias`` to one that has none.
     RuntimeError
-        If an input or output size is not positive.
+        If an input or output size is not positive, or the input has no channels.
 
     Shape
     -----
@@ -352,6 +355,11 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
             in_sizes)):
         raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, "
                            f"but got input {tuple(in_sizes)} and output {tuple(out_sizes)}")
+    if input.shape[1] == 0 and not (mode == "area" and spatial < 3):
+        # PyTorch's resampling kernels want every dimension but the batch non-empty (area
+        # mode, adaptive average pooling, takes empty channels in 1-D and 2-D)
+        raise RuntimeError(f"interpolate: expected an input with channels, got shape "
+                           f"{input.shape}")
     if mode not in ("nearest", "nearest-exact") and input.dtype.kind != "f":
         raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got "
                         f"dtype {input.dtype}")
