@@ -420,7 +420,7 @@ def _grid_sample(g: Gen) -> Case:
     return Case((x, grid), kwargs, grad=mode != "nearest" or g.chance(0.5))
 
 
-# --- 1-D pooling and the *_with_indices names -------------------------------------------------------
+# --- 1-D pooling and the *_with_indices names -----------------------------------------------------
 fuzz("max_pool2d_with_indices")(_max_pool2d)
 fuzz("adaptive_max_pool2d_with_indices")(_adaptive_max)
 
@@ -491,7 +491,7 @@ def _adaptive_max_pool1d(g: Gen) -> Case:
     return Case((_sequence(g, kind), _one(g, size)), kwargs, grad=kind != "small")
 
 
-# --- losses ----------------------------------------------------------------------------------------
+# --- losses ---------------------------------------------------------------------------------------
 def _reduction(g: Gen, extra: tuple[str, ...] = ()) -> dict[str, Any]:
     if g.chance(0.03):
         return {"reduction": "average"}  # unknown
