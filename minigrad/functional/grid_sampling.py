@@ -226,6 +226,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
 
     ``grid[n, i, j]`` holds the normalised point ``(x, y)`` (``-1`` is the left/top edge,
     ``1`` the right/bottom) where output pixel ``(i, j)`` of sample ``n`` reads the input.
+    Non-finite points do not fail: they read NaN or 0 (PyTorch's answers there differ
+    between its kernels, and some of them crash).
 
     Parameters
     ----------
@@ -243,9 +245,6 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     align_corners : bool, optional
         As for :func:`affine_grid` (default ``False``, with PyTorch's warning when not
         given).
-
-    Non-finite points do not fail: they read NaN or 0 (PyTorch's answers there differ
-    between its kernels, and some of them crash).
 
     Raises
     ------
