@@ -1097,3 +1097,7 @@ def _setitem(g: Gen) -> Case:
     else:
         value = g.float(picked[-1:])
     return Case((x, index, value), call=_set_item, note=case.note)
+
+
+# the layers' functions have their generators in a file of their own
+import tests.fuzz_specs_layers  # noqa: E402,F401

@@ -157,14 +157,15 @@ def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     Raises
     ------
     ValueError
-        If ``p`` is outside ``[0, 1]``, or the input has fewer than 2 dimensions.
+        If ``p`` is outside ``[0, 1]``, or, when channels are drawn (training with
+        ``0 < p < 1``), the input has fewer than 2 dimensions.
     """
     _check_p(p)
-    if input.ndim < 2:
-        raise ValueError(f"feature_alpha_dropout: expected an input with a batch and a channel "
-                         f"dimension, got shape {input.shape}")
     if not training or p == 0.0 or input.numel() == 0:
         return input
+    if input.ndim < 2 and p != 1.0:  # (checked where PyTorch checks it: only to draw)
+        raise ValueError(f"feature_alpha_dropout: expected an input with a batch and a channel "
+                         f"dimension, got shape {input.shape}")
     if inplace:
         return apply_in_place(input, feature_alpha_dropout, p, training)
     return _alpha_dropped(input, p, input.shape[:2] + (1,) * (input.ndim - 2))

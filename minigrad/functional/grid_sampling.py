@@ -226,6 +226,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
 
     ``grid[n, i, j]`` holds the normalised point ``(x, y)`` (``-1`` is the left/top edge,
     ``1`` the right/bottom) where output pixel ``(i, j)`` of sample ``n`` reads the input.
+    Non-finite points do not fail: they read NaN or 0 (PyTorch's answers there differ
+    between its kernels, and some of them crash).
 
     Parameters
     ----------
@@ -293,7 +295,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
         for (position, w), size, stride in zip(combo, sizes, strides):
             fits = (position >= 0) & (position <= size - 1)
             inside = fits if inside is None else inside & fits
-            part = position.clamp(0, size - 1).detach().long() * stride
+            # (a NaN or infinite point fits nowhere: it reads position 0, weighted by NaN)
+            part = where(fits, position, 0.0).detach().long() * stride
             index = part if index is None else index + part
             if w is not None:
                 weight = w if weight is None else weight * w

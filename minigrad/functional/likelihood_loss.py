@@ -32,7 +32,7 @@ def _np_kl_div(x: Any, y: Any, size_average: Any = None, reduce: Any = None,
     if log_target:
         loss = numpy.exp(y) * (y - x)
     else:
-        loss = numpy.where(y > 0, y * numpy.log(numpy.where(y > 0, y, 1.0)), 0.0) - y * x
+        loss = numpy.where(y != 0, y * numpy.log(numpy.where(y != 0, y, 1.0)), 0.0) - y * x
     return _np_reduce(loss, reduction, x.shape[0] if x.ndim else 1)
 
 
@@ -63,8 +63,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     input : Tensor
         Log-probabilities (e.g. ``log_softmax`` of logits).
     target : Tensor
-        Probabilities of the input's shape (a zero target contributes 0), or
-        log-probabilities with ``log_target=True``.
+        Probabilities of the input's shape (a zero target contributes 0, a negative one
+        NaN), or log-probabilities with ``log_target=True``.
     reduction : {"mean", "batchmean", "sum", "none"}
         ``"batchmean"`` divides the sum by the batch size (the first dimension): the
         divergence per sample. ``"mean"`` divides by the number of elements, and warns
@@ -100,9 +100,10 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        positive = target > 0
-        # target * log(target), 0 where the target is 0 (its log never reaches the graph)
-        entropy = where(positive, target * where(positive, target, 1.0).log(), 0.0)
+        zero = target == 0
+        # target * log(target), 0 where the target is 0 (its log never reaches the graph);
+        # NaN where it is negative, as in PyTorch: not a probability
+        entropy = where(zero, 0.0, target * where(zero, 1.0, target).log())
         loss = entropy - target * input
     if reduction == "batchmean":
         total = loss.sum()

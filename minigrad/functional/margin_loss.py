@@ -54,15 +54,29 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = 
     >>> round(float(F.soft_margin_loss(minigrad.zeros(3), minigrad.ones(3))), 4)
     0.6931
     """
-    reduction = _reduction(size_average, reduce, reduction, "soft_margin_loss")
+    name = "soft_margin_loss"
+    reduction = _reduction(size_average, reduce, reduction, name)
+    _check_target_fits(input, target, name)
     return _reduce(-logsigmoid(input * target.to(input.dtype)), reduction)
+
+
+def _check_target_fits(input: Tensor, target: Tensor, name: str) -> None:
+    """The target may broadcast to the input's shape, not beyond (PyTorch writes the loss
+    into a tensor of the input's shape)."""
+    try:
+        shape = tuple(numpy.broadcast_shapes(input.shape, target.shape))
+    except ValueError:
+        shape = None
+    if shape != input.shape:
+        raise RuntimeError(f"{name}: the target of shape {target.shape} does not broadcast to "
+                           f"the input's shape {input.shape}")
 
 
 def _np_multilabel(x: Any, y: Any, weight: Any = None, reduction: str = "mean") -> Any:
     loss = -(y * -numpy.logaddexp(0, -x) + (1 - y) * -numpy.logaddexp(0, x))
     if weight is not None:
         loss = loss * weight
-    return _np_reduce(loss.mean(-1), reduction)
+    return _np_reduce(loss.sum(-1) / x.shape[-1], reduction)
 
 
 @op("multilabel_soft_margin_loss", functional=True,
@@ -96,7 +110,9 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     loss = -(y * logsigmoid(input) + (1 - y) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight.to(input.dtype)
-    return _reduce(loss.mean(input.ndim - 1), reduction)
+    # PyTorch's sum over the classes divided by their number: a weight that broadcasts the
+    # loss wider counts in the sum, not in the divisor
+    return _reduce(loss.sum(-1) / input.shape[-1], reduction)
 
 
 def _np_multi_margin(x: Any, y: Any, p: int = 1, margin: float = 1.0, weight: Any = None,
@@ -166,13 +182,15 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     classes = input.shape[-1]
     index = target.long().unsqueeze(-1)
     right = input.gather(-1, index)
-    hinge = (input - right + margin).clamp(min=0.0)
+    z = input - right + margin
+    # only terms with z > 0 count, as in PyTorch's kernel: none at the kink z = 0 (so no
+    # gradient there either), none where z is NaN, and the weight scales only those
+    active = (constant(input, numpy.arange(classes), numpy.int64) != index) & (z > 0)
+    hinge = where(active, z, 0.0)
     if p == 2:
         hinge = hinge * hinge
-    others = constant(input, numpy.arange(classes), numpy.int64) != index
-    hinge = where(others, hinge, 0.0)
     if weight is not None:
-        hinge = hinge * weight.to(input.dtype)[target.long()].unsqueeze(-1)
+        hinge = hinge * where(active, weight.to(input.dtype)[target.long()].unsqueeze(-1), 0.0)
     return _reduce(hinge.sum(-1) / classes, reduction)
 
 

@@ -74,6 +74,8 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     RuntimeError
         If ``C`` is not divisible by ``num_groups``, or weight/bias do not have ``C``
         elements.
+    ValueError
+        If a batch of one sample has a single value per group.
 
     Shape
     -----
@@ -96,9 +98,13 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
             f"{op}: expected the number of channels of the input of shape {input.shape} to "
             f"be divisible by num_groups, but got num_groups={num_groups}"
         )
+    per_group = channels // num_groups * math.prod(input.shape[2:])
+    if n * per_group == 1:  # PyTorch's check: a lone value has no variance to normalise by
+        raise ValueError(f"{op}: expected more than 1 value per group, got an input of shape "
+                         f"{input.shape} in {num_groups} groups")
     for name, t in (("weight", weight), ("bias", bias)):
         _per_channel(name, t, channels, input, op)
-    grouped = input.reshape(n, num_groups, -1)
+    grouped = input.reshape(n, num_groups, per_group)
     out, _, _ = _standardize(grouped, (2,), eps)
     return _affine(out.reshape(input.shape), weight, bias)
 
@@ -124,7 +130,8 @@ def instance_norm(
     Parameters
     ----------
     input : Tensor
-        ``(N, C, *)`` with at least one spatial dimension.
+        ``(N, C, *)`` with at least one spatial dimension (or ``(N, C)`` when normalised
+        by the running statistics).
     running_mean, running_var : Tensor, optional
         ``(C,)`` running statistics.
     weight, bias : Tensor, optional
@@ -139,8 +146,9 @@ def instance_norm(
     Raises
     ------
     ValueError
-        If a channel has a single spatial element while using input statistics, or the
-        running statistics are missing without ``use_input_stats``.
+        If the input has no spatial dimension or a channel has a single spatial element
+        while using input statistics, or the running statistics are missing without
+        ``use_input_stats``.
     RuntimeError
         If a statistic, weight or bias does not hold one value per channel.
 
@@ -158,7 +166,7 @@ def instance_norm(
     True
     """
     op = "instance_norm"
-    if input.ndim < 3:
+    if input.ndim < (3 if use_input_stats else 2):  # (N, C) holds no instance to measure
         raise ValueError(f"{op}: expected an input of shape (N, C, *) with at least one "
                          f"spatial dimension, got {input.shape}")
     channels = input.shape[1]
@@ -172,7 +180,10 @@ def instance_norm(
             raise ValueError(f"Expected more than 1 spatial element when training, got "
                              f"input size {input.shape}")
         out, mean, var = _standardize(input, dims, eps)
-        if running_mean is not None and running_var is not None:
+        # instances with no spatial elements have no statistics: PyTorch then leaves the
+        # running ones as they are (an empty batch still makes them the mean of nothing)
+        if running_mean is not None and running_var is not None and (
+                count or input.shape[0] == 0):
             with no_grad():
                 running_mean.mul_(1 - momentum).add_(
                     mean.reshape(mean.shape[:2]).mean(0), alpha=momentum)

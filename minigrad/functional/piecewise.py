@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy
 
-from minigrad.functional.activation import hardtanh, leaky_relu, relu
+from minigrad.functional.activation import Hardtanh, leaky_relu, relu
 from minigrad.functional.arithmetic import where
 from minigrad.functional.inplace import apply_in_place
 from minigrad.functional.operands import constant
@@ -196,7 +196,10 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
         slope = weight.reshape(())
     else:
         slope = weight.reshape((channels,) + (1,) * (input.ndim - 2))
-    return where(input > 0, input, slope * input)
+    positive = input > 0
+    # the slope multiplies only the non-positive part: an infinite input (or slope) on the
+    # other side never meets a zero gradient there (0 * inf would be NaN)
+    return where(positive, input, slope * where(positive, 0.0, input))
 
 
 def _check_bounds(lower: float, upper: float) -> None:
@@ -265,16 +268,15 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 
 @op("hardtanh_", functional=True, samples=[S((3, 4), -0.5, 0.5, call=on_a_copy)],
-    reference=lambda a, lo=-1.0, hi=1.0: numpy.clip(a, lo, hi))
+    reference=lambda a, lo=-1.0, hi=1.0: numpy.minimum(numpy.maximum(a, lo), hi))
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """In-place :func:`~minigrad.nn.functional.hardtanh`.
 
-    Raises
-    ------
-    ValueError
-        If ``min_val > max_val``.
+    As PyTorch's ``hardtanh_`` (whose bounds, unlike ``hardtanh``'s, are not checked), a
+    ``min_val`` above ``max_val`` gives ``max_val`` everywhere, with a zero gradient.
     """
-    if min_val > max_val:
-        raise ValueError(f"hardtanh_: min_val ({min_val}) cannot be greater than max_val "
-                         f"({max_val})")
-    return hardtanh(input, min_val, max_val, inplace=True)
+    return apply_in_place(input, _clamp_between, float(min_val), float(max_val))
+
+
+def _clamp_between(input: Tensor, min_val: float, max_val: float) -> Tensor:
+    return Hardtanh.apply(input, low=min_val, high=max_val)

@@ -224,8 +224,8 @@ def avg_pool1d(input: Tensor, kernel_size: IntOrOne, stride: IntOrOne | None = N
 
 def _adaptive_length(output_size: Any, op: str) -> int:
     size = _single(output_size, "output_size", op)
-    if size < 1:
-        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    if size < 0:  # (0 gives an empty output, as in PyTorch)
+        raise ValueError(f"{op}: output_size must be non-negative, got {output_size!r}")
     return size
 
 

@@ -347,7 +347,8 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool 
          ) -> Tensor:
     """The vector p-norm over ``dim`` (all elements when None): ``"fro"`` or 2 is the
     Euclidean norm, ``inf``/``-inf`` the largest/smallest absolute value, 0 the number of
-    non-zero elements. Computed on ``x / max|x|``, so it neither overflows nor underflows."""
+    non-zero elements. Computed on ``x / max|x|`` (for ``p`` outside ``(0, 1)``), so it neither
+    overflows nor underflows."""
     if isinstance(p, str):
         if p != "fro":
             raise ValueError(f"norm: p must be a number or 'fro', got {p!r}")
@@ -361,17 +362,26 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool 
     if p < 0:  # like a minimum, it has no identity
         _nonempty(input, None if dim is None else normalize_dims(dim, input.ndim), "norm")
     # divided by the largest magnitude first (a constant), so that |x|**p neither overflows
-    # nor underflows: the 2-norm of 1e200 is 1e200 and that of 1e-200 is 1e-200
-    scale = _norm_scale(input, dim)
-    scaled = input / scale
+    # nor underflows: the 2-norm of 1e200 is 1e200 and that of 1e-200 is 1e-200. For p in
+    # (0, 1), |x|**p lies between |x| and 1 and can do neither; there a scaled element
+    # could underflow to 0 and lose its slope, which is large for a tiny element
+    scale = None if 0 < p < 1 else _norm_scale(input, dim)
+    scaled = input if scale is None else input / scale
     if p == 2:
         out = Sqrt.apply(sum(scaled * scaled, dim, keepdim=True), zero_slope_at_zero=True)
     else:
-        total = sum(scaled.abs() ** p, dim, keepdim=True)
+        magnitude = scaled.abs()
+        if 0 < p < 1:  # |x|**p has an infinite slope at 0: PyTorch's subgradient there is 0
+            nonzero_x = magnitude != 0
+            powered = (magnitude.where(nonzero_x, 1.0) ** p).where(nonzero_x, 0.0)
+        else:
+            powered = magnitude ** p
+        total = sum(powered, dim, keepdim=True)
         # a zero norm has slope 0 (the subgradient), not inf * 0 = NaN
         nonzero = total != 0
         out = (total.where(nonzero, 1.0) ** (1.0 / p)).where(nonzero, 0.0)
-    out = out * scale
+    if scale is not None:
+        out = out * scale
     return out if keepdim else out.squeeze(normalize_dims(dim, input.ndim))
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy
 
-from minigrad.functional.arithmetic import where
 from minigrad.functional.loss import _check_reduction, _check_same_shape, _reduce
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
@@ -62,7 +61,10 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         raise RuntimeError(f"{name} does not support non-positive values for delta, got {delta}")
     target = _check_same_shape(input, target, name)
     d = (input - target).abs()
-    loss = where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    # 0.5 q^2 + delta (d - q) with q = min(d, delta): each piece where it applies, with no
+    # masked branch whose gradient could be 0 * inf
+    near = d.clamp(max=delta)
+    loss = near * near * 0.5 + (d - near) * delta
     if weight is not None:
         if weight.shape != input.shape:
             raise ValueError(f"{name}: weight of shape {weight.shape} must have the input's "

@@ -201,11 +201,11 @@ class Resample(Function):
             column = index[:, k]
             filler = column < 0
             term = xp.take(x, xp.asarray(numpy.maximum(column, 0)), axis=dim)
-            if weight is not None:
-                term = term * xp.asarray(weight[:, k].reshape((-1,) + trailing), dtype=x.dtype)
             if filler.any():  # a filler adds nothing, not even 0 * inf
                 keep = xp.asarray(~filler.reshape((-1,) + trailing))
                 term = xp.where(keep, term, xp.zeros((), dtype=x.dtype))
+            if weight is not None:
+                term = term * xp.asarray(weight[:, k].reshape((-1,) + trailing), dtype=x.dtype)
             out = term if out is None else out + term
         return out
 
@@ -217,7 +217,10 @@ class Resample(Function):
 
 def _resample(x: Tensor, dim: int, table: Table) -> Tensor:
     index, weight = table
-    return Resample.apply(x, dim=dim, index=index.reshape(len(index), -1), weight=weight)
+    index = index.reshape(len(index), -1)
+    if weight is not None:  # a tap of weight 0 reads nothing (not even 0 * inf = NaN)
+        index = numpy.where(weight == 0, -1, index)
+    return Resample.apply(x, dim=dim, index=index, weight=weight)
 
 
 # --- sizes and checks ---------------------------------------------------------------------
@@ -311,7 +314,7 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
         dimensions, ``align_corners`` is given to a non-interpolating mode, or
         ``antialias`` to one that has none.
     RuntimeError
-        If an input or output size is not positive.
+        If an input or output size is not positive, or the input has no channels.
 
     Shape
     -----
@@ -352,6 +355,12 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,
             in_sizes)):
         raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, "
                            f"but got input {tuple(in_sizes)} and output {tuple(out_sizes)}")
+    if input.shape[1] == 0 and not (mode == "area" and (spatial < 3 or set(out_sizes) == {1})):
+        # PyTorch's resampling kernels want every dimension but the batch non-empty (area
+        # mode, adaptive average pooling, takes empty channels in 1-D and 2-D, and in 3-D
+        # for an output of one element: a mean)
+        raise RuntimeError(f"interpolate: expected an input with channels, got shape "
+                           f"{input.shape}")
     if mode not in ("nearest", "nearest-exact") and input.dtype.kind != "f":
         raise TypeError(f"interpolate: mode {mode!r} needs a floating-point input, got "
                         f"dtype {input.dtype}")

@@ -8,6 +8,7 @@ in-place ``_`` forms (``elu_``, ``selu_``, ``celu_``). Each is a composite of ex
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy
@@ -112,7 +113,17 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """
     if inplace:
         return apply_in_place(input, mish)
-    return input * softplus(input).tanh()
+    return input * _tanh_softplus(input)
+
+
+def _tanh_softplus(x: Tensor) -> Tensor:
+    """``tanh(softplus(x))``, its argument held where the result is exactly 0 or 1 already
+    (``exp(x)`` below the smallest subnormal, or ``tanh`` at 1). Backwards, mish's product
+    rule sends ``g * x`` here, which overflows for a huge ``x``; the held part takes none
+    of it, where the chain rule would give ``inf * 0 = NaN``."""
+    low = math.log(float(numpy.finfo(x.dtype).smallest_subnormal)) - 1.0
+    held = where(x < low, low, where(x > 40.0, 40.0, x))
+    return softplus(held).tanh()
 
 
 @op("softsign", functional=True, samples=[S((3, 4)), S((2, 5), transposed=True)],
@@ -180,7 +191,9 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     if size % 2:
         raise RuntimeError(f"glu: halving dimension must be even, but dimension {d} of the "
                            f"input of shape {input.shape} has size {size}")
-    first, second = input.split(size // 2, d)
+    half = size // 2  # (0 for an empty dimension, which split refuses as a size)
+    before = (slice(None),) * d
+    first, second = input[before + (slice(0, half),)], input[before + (slice(half, size),)]
     return first * sigmoid(second)
 
 
