@@ -215,7 +215,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
             sample = sample.T
         xp = tensor.backend.xp
         q, r = xp.linalg.qr(sample.array)
-        q = q * xp.sign(xp.diagonal(r))
+        q = q * xp.sign(xp.einsum("ii->i", r))
         if rows < cols:
             q = q.T
         flat = Tensor.from_array(xp.ascontiguousarray(q).astype(tensor.dtype), tensor.backend)
@@ -294,7 +294,8 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
         tensor.fill_(0.0)
         for g in range(groups):
             for d in range(count):
-                tensor[(g * per_group + d, d, *centre)] = 1.0
+                index = (g * per_group + d, d, *centre)
+                tensor[index] = 1.0
         return tensor
 
 if not TYPE_CHECKING:

@@ -21,7 +21,7 @@ _VGG16 = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
           512, 512, 512, "M"]
 
 
-class VGG16_Weights(enum.Enum):  # noqa: N801 (torchvision's name)
+class VGG16_Weights(enum.Enum):  # torchvision's name
     IMAGENET1K_V1 = "IMAGENET1K_V1"
     IMAGENET1K_FEATURES = "IMAGENET1K_FEATURES"
     DEFAULT = "IMAGENET1K_V1"

@@ -75,8 +75,8 @@ class CenterCrop:
         if pad_h or pad_w:
             widths = [(pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)]
             array = numpy.pad(array, widths + [(0, 0)] * (array.ndim - 2))
-        top = int(round((array.shape[0] - h) / 2.0))
-        left = int(round((array.shape[1] - w) / 2.0))
+        top = round((array.shape[0] - h) / 2.0)
+        left = round((array.shape[1] - w) / 2.0)
         return array[top:top + h, left:left + w]
 
 
