@@ -21,6 +21,11 @@ import pytest
 
 PORTS = Path(__file__).resolve().parent / "ports"
 
+# the spatial transformer tutorial calls affine_grid/grid_sample without align_corners, as
+# written in 2017: PyTorch's warning about the changed default is its own, verbatim
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Default grid_sample and affine_grid behavior:UserWarning")
+
 
 @dataclass(frozen=True)
 class Program:
