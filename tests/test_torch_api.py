@@ -228,7 +228,7 @@ def test_data_parallel_wraps_one_device() -> None:
     (minigrad.backends, "torch.backends", "cuda"),
     (minigrad.utils, "torch.utils", "checkpoint"),
     (minigrad.data, "torch.utils.data", "IterableDataset"),
-    (minigrad.nn.init, "torch.nn.init", "trunc_normal_"),
+    (minigrad.nn.init, "torch.nn.init", "sparse_"),
 ])
 def test_unknown_pytorch_names_say_so(module: object, torch_name: str, name: str) -> None:
     with pytest.raises(AttributeError) as info:

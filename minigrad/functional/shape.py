@@ -14,6 +14,7 @@ import numpy
 
 from minigrad.autograd import Function
 from minigrad.dtypes import promote_types
+from minigrad.functional.conversion import clone
 from minigrad.functional.operands import axis, normalize_dims, unbroadcast
 from minigrad.optable import S, op
 from minigrad.tensor import Tensor, shape_args
@@ -241,7 +242,8 @@ def expand_as(input: Tensor, other: Tensor) -> Tensor:
 @op("repeat", method=True, samples=[S((2, 2), 2, 3), S((3,), 2, 1)],
     reference=lambda a, *sizes: numpy.tile(a, shape_args(sizes)))
 def repeat(input: Tensor, *sizes: Any) -> Tensor:
-    """Tile the tensor: dimension ``i`` is repeated ``sizes[i]`` times."""
+    """Tile the tensor: dimension ``i`` is repeated ``sizes[i]`` times, in new memory (as
+    PyTorch's ``repeat``; :func:`expand` is the view)."""
     _need_sizes(sizes, "repeat", "repeats")
     counts = shape_args(sizes)
     if len(counts) < input.ndim:
@@ -250,7 +252,10 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     interleaved = tuple(x for n in t.shape for x in (1, n))
     expanded = expand(reshape(t, interleaved),
                       tuple(x for r, n in zip(counts, t.shape) for x in (r, n)))
-    return reshape(expanded, tuple(r * n for r, n in zip(counts, t.shape)))
+    tiled = reshape(expanded, tuple(r * n for r, n in zip(counts, t.shape)))
+    # the reshape may be a view of input (with zero strides where it repeats), which
+    # in-place ops on the result could not write or would write through to input
+    return clone(tiled) if tiled._base is not None else tiled
 
 
 @op("cat", Cat, torch=("cat", "concat", "concatenate"),

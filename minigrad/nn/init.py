@@ -24,11 +24,15 @@ from minigrad.tensor import Tensor
 __all__ = [
     "calculate_gain",
     "constant_",
+    "dirac_",
+    "eye_",
     "kaiming_normal_",
     "kaiming_uniform_",
     "normal_",
     "ones_",
+    "orthogonal_",
     "reset_affine_",
+    "trunc_normal_",
     "uniform_",
     "xavier_normal_",
     "xavier_uniform_",
@@ -174,6 +178,125 @@ def reset_affine_(weight: Tensor, bias: Tensor | None) -> None:
         fan_in = _calculate_fan_in_and_fan_out(weight)[0]
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         uniform_(bias, -bound, bound)
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+    """Fill with a (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013), as PyTorch.
+
+    The tensor is seen as a matrix of ``shape[0]`` rows and ``numel // shape[0]``
+    columns; its rows (or columns, whichever are fewer) come out orthonormal. It is the
+    Q factor of the QR decomposition of a standard normal matrix, with its columns'
+    signs fixed by R's diagonal so that Q is uniformly distributed.
+
+    Raises
+    ------
+    ValueError
+        For a tensor of fewer than 2 dimensions.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> w = nn.init.orthogonal_(minigrad.empty(3, 5))
+    >>> bool(((w @ w.T - minigrad.eye(3)).abs() < 1e-5).all())
+    True
+    """
+    if tensor.ndim < 2:
+        raise ValueError(
+            f"orthogonal_: only tensors with 2 or more dimensions are supported "
+            f"(got shape {tuple(tensor.shape)})")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        sample = tensor.new_empty((rows, cols)).normal_(0, 1)
+        if rows < cols:
+            sample = sample.T
+        xp = tensor.backend.xp
+        q, r = xp.linalg.qr(sample.array)
+        q = q * xp.sign(xp.einsum("ii->i", r))
+        if rows < cols:
+            q = q.T
+        flat = Tensor.from_array(xp.ascontiguousarray(q).astype(tensor.dtype), tensor.backend)
+        tensor.copy_(flat.reshape(tensor.shape))
+        return tensor.mul_(gain)
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0) -> Tensor:
+    """Fill with samples of ``N(mean, std**2)`` truncated to ``[a, b]``, as PyTorch.
+
+    The samples come from the inverse of the normal CDF applied to uniform draws between
+    the CDF's values at ``a`` and ``b`` (PyTorch's method, so a shared uniform stream
+    gives the same values), then are clamped to ``[a, b]`` against rounding.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> w = nn.init.trunc_normal_(minigrad.empty(1000), std=0.02, a=-0.04, b=0.04)
+    >>> bool((w.abs() <= 0.04).all())
+    True
+    """
+    def normal_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    low, high = normal_cdf((a - mean) / std), normal_cdf((b - mean) / std)
+    with no_grad():
+        tensor.uniform_(2 * low - 1, 2 * high - 1)
+        tensor.erfinv_()
+        tensor.mul_(std * math.sqrt(2.0))
+        tensor.add_(mean)
+        return tensor.clamp_(min=a, max=b)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """Fill a 2-D tensor with the identity matrix (ones on the diagonal), as PyTorch.
+
+    Raises
+    ------
+    ValueError
+        For a tensor that is not 2-D.
+    """
+    if tensor.ndim != 2:
+        raise ValueError(f"eye_: only 2-D tensors are supported (got shape {tuple(tensor.shape)})")
+    with no_grad():
+        tensor.fill_(0.0)
+        count = min(tensor.shape)
+        index = Tensor.from_array(tensor.backend.xp.arange(count), tensor.backend)
+        tensor[index, index] = 1.0
+        return tensor
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-D convolution weight with the Dirac delta, as PyTorch: a
+    convolution with it passes its input channels through unchanged (as many as there are
+    output channels per group, each at the kernel's centre).
+
+    Raises
+    ------
+    ValueError
+        For a tensor of another number of dimensions, or a first dimension that
+        ``groups`` does not divide.
+    """
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(
+            f"dirac_: only 3, 4 and 5-D tensors are supported (got shape {tuple(tensor.shape)})")
+    if groups < 1 or tensor.shape[0] % groups != 0:
+        raise ValueError(
+            f"dirac_: the first dimension ({tensor.shape[0]}) must be divisible by groups "
+            f"({groups})")
+    per_group = tensor.shape[0] // groups
+    count = min(per_group, tensor.shape[1])
+    centre = tuple(size // 2 for size in tensor.shape[2:])
+    with no_grad():
+        tensor.fill_(0.0)
+        for g in range(groups):
+            for d in range(count):
+                index = (g * per_group + d, d, *centre)
+                tensor[index] = 1.0
+        return tensor
 
 if not TYPE_CHECKING:
     from minigrad.unknown_names import module_getattr as _module_getattr

@@ -2,7 +2,10 @@
 
 A ported file is the original program with its imports renamed (``import torch`` ->
 ``import minigrad as torch``) and its data substituted (see ``support/``). To run the
-original under PyTorch, :func:`torch_source` renames the imports back. Every scalar that
+original under PyTorch, :func:`torch_source` renames the imports back. A program of
+several files is a folder ``programs/<name>/`` whose entry file imports its siblings as
+it did in its own folder; they are loaded fresh for each run, renamed back too under
+PyTorch, and forgotten afterwards. Every scalar that
 ``backward()`` is called on is recorded as a loss; with ``shared_random=True`` both
 frameworks draw their random numbers (weights, synthetic data) from one NumPy stream, so
 the two runs start from the same weights and see the same data.
@@ -11,6 +14,8 @@ the two runs start from the same weights and see the same data.
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
+import importlib.util
 import io
 import os
 import random
@@ -136,10 +141,59 @@ def _shared_random(framework: str, seed: int) -> Iterator[None]:
         torch.rand, torch.randn, torch.Tensor.uniform_, torch.Tensor.normal_ = saved
 
 
+class _SiblingModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports the ``.py`` files of a program folder by their bare names (``import utils``),
+    with their imports renamed back to ``torch`` for the PyTorch run."""
+
+    def __init__(self, folder: Path, framework: str) -> None:
+        self.files = {p.stem: p for p in folder.glob("*.py")}
+        self.framework = framework
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in self.files:
+            return None
+        return importlib.util.spec_from_file_location(fullname, self.files[fullname],
+                                                      loader=self)
+
+    def create_module(self, spec: Any) -> None:
+        return None
+
+    def exec_module(self, module: Any) -> None:
+        source = self.files[module.__name__].read_text()
+        if self.framework == "torch":
+            source = torch_source(source)
+        exec(compile(source, str(self.files[module.__name__]), "exec"), vars(module))
+
+
+@contextlib.contextmanager
+def _siblings(path: Path, framework: str) -> Iterator[None]:
+    """The other files of a folder program importable by name while it runs."""
+    if path.parent == PROGRAMS:
+        yield
+        return
+    finder = _SiblingModules(path.parent, framework)
+    hidden = {name: sys.modules.pop(name) for name in finder.files if name in sys.modules}
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+        for name in finder.files:
+            sys.modules.pop(name, None)
+        sys.modules.update(hidden)
+
+
+def program_path(name: str, entry: str = "main.py") -> Path:
+    """``programs/<name>.py``, or the entry file of the folder ``programs/<name>/``."""
+    single = PROGRAMS / f"{name}.py"
+    return single if single.exists() else PROGRAMS / name / entry
+
+
 def run_program(name: str, framework: str = "minigrad", argv: Sequence[str] = (),
                 workdir: Path | None = None, shared_random: bool = False,
-                call_tests: bool = False) -> Run:
-    """Execute ``programs/<name>.py`` as ``__main__`` and return what it recorded.
+                call_tests: bool = False, entry: str = "main.py") -> Run:
+    """Execute ``programs/<name>.py`` (or ``programs/<name>/<entry>``) as ``__main__`` and
+    return what it recorded.
 
     ``call_tests`` also calls the module's ``test_*`` functions (a test file as program).
     """
@@ -148,7 +202,7 @@ def run_program(name: str, framework: str = "minigrad", argv: Sequence[str] = ()
     matplotlib.use("Agg")
     import frameworks  # from support/, put on the path by the caller
 
-    path = PROGRAMS / f"{name}.py"
+    path = program_path(name, entry)
     source = path.read_text()
     if framework == "torch":
         source = torch_source(source)
@@ -167,7 +221,8 @@ def run_program(name: str, framework: str = "minigrad", argv: Sequence[str] = ()
     random_numbers = (_shared_random(framework, 0) if shared_random
                       else contextlib.nullcontext())
     try:
-        with _recording(framework, run), random_numbers, contextlib.redirect_stdout(stdout):
+        with (_recording(framework, run), random_numbers, _siblings(path, framework),
+              contextlib.redirect_stdout(stdout)):
             exec(compile(source, str(path), "exec"), namespace)
             if call_tests:
                 for key, value in list(namespace.items()):

@@ -218,8 +218,16 @@ def grad_weight(xp: Any, grad_out: Array, source: Source, kernel_size: Pair, str
         m = stop - start
         cols = layout.columns(source.chunk(start, stop, size), scratch)
         g = layout.spread(grad_out[start:stop], scratch).reshape(m, groups, og, layout.length)
-        part = xp.matmul(g, cols.reshape(m, groups, k, layout.length).transpose(0, 1, 3, 2))
-        chunk_sum = part.sum(axis=0) if m > 1 else part[0]
+        c4 = cols.reshape(m, groups, k, layout.length)
+        if m > 1 and layout.length < og:
+            # few positions, many channels: one GEMM over the chunk's samples and positions
+            # together; per-sample products would each be as large as the whole gradient
+            g = g.transpose(1, 2, 0, 3).reshape(groups, og, m * layout.length)
+            c4 = c4.transpose(1, 2, 0, 3).reshape(groups, k, m * layout.length)
+            chunk_sum = xp.matmul(g, c4.transpose(0, 2, 1))
+        else:
+            part = xp.matmul(g, c4.transpose(0, 1, 3, 2))
+            chunk_sum = part.sum(axis=0) if m > 1 else part[0]
         if total is None:
             total = chunk_sum
         else:

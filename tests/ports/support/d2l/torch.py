@@ -10,7 +10,7 @@
 #   - data: `from torchvision import transforms` -> `from torchvision_standin import transforms` (2 places)
 #   - removed (not installed; used only by left-out parts): `import pandas as pd` -> ``
 #   - removed (not installed; used only by left-out parts): `import requests` -> ``
-# Note: a subset: lines 1-49 (imports), 101-342 (HyperParameters, ProgressBoard,
+# Note: a subset: lines 1-49 (imports), 50-100 (plotting helpers), 101-342 (HyperParameters, ProgressBoard,
 # Note: Module, DataModule, Trainer), 428-462 (FashionMNIST), 469-500 (Classifier), 514-579 (devices,
 # Note: corr2d, init_cnn, LeNet) and the alias block at the end, taken unchanged; the parts left out
 # Note: (text, sequence and attention models) need pandas, requests and recurrent layers.
@@ -61,6 +61,57 @@ from scipy.spatial import distance_matrix
 from minigrad import nn
 from minigrad.nn import functional as F
 from torchvision_standin import transforms
+
+def use_svg_display():
+    """Use the svg format to display a plot in Jupyter.
+
+    Defined in :numref:`sec_calculus`"""
+    backend_inline.set_matplotlib_formats('svg')
+
+def set_figsize(figsize=(3.5, 2.5)):
+    """Set the figure size for matplotlib.
+
+    Defined in :numref:`sec_calculus`"""
+    use_svg_display()
+    d2l.plt.rcParams['figure.figsize'] = figsize
+
+def set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend):
+    """Set the axes for matplotlib.
+
+    Defined in :numref:`sec_calculus`"""
+    axes.set_xlabel(xlabel), axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale), axes.set_yscale(yscale)
+    axes.set_xlim(xlim),     axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid()
+
+def plot(X, Y=None, xlabel=None, ylabel=None, legend=[], xlim=None,
+         ylim=None, xscale='linear', yscale='linear',
+         fmts=('-', 'm--', 'g-.', 'r:'), figsize=(3.5, 2.5), axes=None):
+    """Plot data points.
+
+    Defined in :numref:`sec_calculus`"""
+
+    def has_one_axis(X):  # True if X (tensor or list) has 1 axis
+        return (hasattr(X, "ndim") and X.ndim == 1 or isinstance(X, list)
+                and not hasattr(X[0], "__len__"))
+
+    if has_one_axis(X): X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif has_one_axis(Y):
+        Y = [Y]
+    if len(X) != len(Y):
+        X = X * len(Y)
+
+    set_figsize(figsize)
+    if axes is None:
+        axes = d2l.plt.gca()
+    axes.cla()
+    for x, y, fmt in zip(X, Y, fmts):
+        axes.plot(x,y,fmt) if len(x) else axes.plot(y,fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
 
 def add_to_class(Class):
     """Register functions as methods in created class.

@@ -104,3 +104,46 @@ class FakeData:
         if self.target_transform is not None:
             label = self.target_transform(label)
         return image, label
+
+
+class ImageFolder:
+    """torchvision's ``ImageFolder``: ``root/<class>/<image>`` files read with PIL as RGB,
+    classes numbered in sorted order. The files are real ones (a test writes them with
+    ``standin_files``); ``loader`` and ``is_valid_file`` are as torchvision's."""
+
+    EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+    def __init__(self, root: Any, transform: Any = None, target_transform: Any = None,
+                 loader: Any = None, is_valid_file: Any = None) -> None:
+        from pathlib import Path
+
+        folder = Path(root)
+        self.classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
+        if not self.classes:
+            raise FileNotFoundError(f"Couldn't find any class folder in {root}.")
+        self.class_to_idx = {name: k for k, name in enumerate(self.classes)}
+        valid = is_valid_file or (lambda path: path.lower().endswith(self.EXTENSIONS))
+        self.samples = [(str(path), self.class_to_idx[name]) for name in self.classes
+                        for path in sorted((folder / name).iterdir()) if valid(str(path))]
+        self.targets = [label for _, label in self.samples]
+        self.loader = loader or _pil_rgb
+        self.transform, self.target_transform = transform, target_transform
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        path, label = self.samples[index]
+        image = self.loader(path)
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            label = self.target_transform(label)
+        return image, label
+
+
+def _pil_rgb(path: str) -> Any:
+    from PIL import Image
+
+    with open(path, "rb") as f:
+        return Image.open(f).convert("RGB")

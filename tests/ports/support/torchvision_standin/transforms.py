@@ -38,27 +38,45 @@ class Normalize:
 
 
 class Resize:
-    """Nearest-neighbour resize of a uint8 image to ``size`` (an int or ``(h, w)``)."""
+    """Bilinear resize of a uint8 image (PIL's, as torchvision on PIL images) to ``size``:
+    ``(h, w)``, or an int that the shorter side becomes (the longer keeps the ratio)."""
 
     def __init__(self, size: int | Sequence[int]) -> None:
-        self.size = (size, size) if isinstance(size, int) else tuple(size)
+        self.size = size if isinstance(size, int) else tuple(size)
 
     def __call__(self, image: Any) -> Any:
+        from PIL import Image
+
         array = numpy.asarray(image)
-        h, w = self.size
-        rows = numpy.arange(h) * array.shape[0] // h
-        cols = numpy.arange(w) * array.shape[1] // w
-        return array[rows][:, cols]
+        height, width = array.shape[:2]
+        if isinstance(self.size, int):
+            short, long = sorted((height, width))
+            scaled = int(self.size * long / short)
+            h, w = (self.size, scaled) if height <= width else (scaled, self.size)
+        else:
+            h, w = self.size
+        if (h, w) == (height, width):
+            return array
+        resized = Image.fromarray(array).resize((w, h), Image.BILINEAR)
+        return numpy.asarray(resized)
 
 
 class CenterCrop:
+    """The centre ``size`` of an image, padded with zeros where the image is smaller
+    (torchvision's)."""
+
     def __init__(self, size: int | Sequence[int]) -> None:
         self.size = (size, size) if isinstance(size, int) else tuple(size)
 
     def __call__(self, image: Any) -> Any:
         array = numpy.asarray(image)
         h, w = self.size
-        top, left = (array.shape[0] - h) // 2, (array.shape[1] - w) // 2
+        pad_h, pad_w = max(h - array.shape[0], 0), max(w - array.shape[1], 0)
+        if pad_h or pad_w:
+            widths = [(pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2)]
+            array = numpy.pad(array, widths + [(0, 0)] * (array.ndim - 2))
+        top = round((array.shape[0] - h) / 2.0)
+        left = round((array.shape[1] - w) / 2.0)
         return array[top:top + h, left:left + w]
 
 

@@ -1,0 +1,48 @@
+# minigrad port of a public PyTorch program (tests/ports/README.md).
+# Source: https://github.com/d2l-ai/d2l-pytorch-colab/blob/f8543710a7046a947464f0fa3ad0f8619d7613d3/chapter_convolutional-modern/vgg.ipynb
+# Licence: MIT-0 (d2l-en sample code, LICENSE-SAMPLECODE), (c) 2019 Amazon.com, Inc.
+# Changed (everything else is the original, byte for byte):
+#   - import: `import torch` -> `import minigrad as torch`
+#   - import: `from torch import nn` -> `from minigrad import nn`
+#   - steps: `trainer = d2l.Trainer(max_epochs=10, num_gpus=1)` -> `trainer = d2l.Trainer(max_epochs=1, num_gpus=1)  # PORT: was max_epochs=10`
+#   - size: `data = d2l.FashionMNIST(batch_size=128, resize=(224, 224))` -> `data = d2l.FashionMNIST(batch_size=128, resize=(32, 32))  # PORT: was resize=(224, 224)`
+#   - size: `(1, 1, 224, 224))` -> `(1, 1, 32, 32))  # PORT: was (1, 1, 224, 224)`
+# Note: the program is the notebook's code cells in order (the first, `!pip install d2l==1.0.3`, is
+# Note: a shell command, left out), joined by blank lines; d2l-pytorch-colab holds d2l-en's chapters
+# Note: as generated for PyTorch (d2lbook resolved the `tab.selected` branches). `from d2l import
+# Note: torch as d2l` loads the vendored subset of d2l/torch.py in tests/ports/support/d2l/.
+# -----------------------------------------------------------------------------
+import minigrad as torch
+from minigrad import nn
+from d2l import torch as d2l
+
+def vgg_block(num_convs, out_channels):
+    layers = []
+    for _ in range(num_convs):
+        layers.append(nn.LazyConv2d(out_channels, kernel_size=3, padding=1))
+        layers.append(nn.ReLU())
+    layers.append(nn.MaxPool2d(kernel_size=2,stride=2))
+    return nn.Sequential(*layers)
+
+class VGG(d2l.Classifier):
+    def __init__(self, arch, lr=0.1, num_classes=10):
+        super().__init__()
+        self.save_hyperparameters()
+        conv_blks = []
+        for (num_convs, out_channels) in arch:
+            conv_blks.append(vgg_block(num_convs, out_channels))
+        self.net = nn.Sequential(
+            *conv_blks, nn.Flatten(),
+            nn.LazyLinear(4096), nn.ReLU(), nn.Dropout(0.5),
+            nn.LazyLinear(4096), nn.ReLU(), nn.Dropout(0.5),
+            nn.LazyLinear(num_classes))
+        self.net.apply(d2l.init_cnn)
+
+VGG(arch=((1, 64), (1, 128), (2, 256), (2, 512), (2, 512))).layer_summary(
+    (1, 1, 32, 32))  # PORT: was (1, 1, 224, 224)
+
+model = VGG(arch=((1, 16), (1, 32), (2, 64), (2, 128), (2, 128)), lr=0.01)
+trainer = d2l.Trainer(max_epochs=1, num_gpus=1)  # PORT: was max_epochs=10
+data = d2l.FashionMNIST(batch_size=128, resize=(32, 32))  # PORT: was resize=(224, 224)
+model.apply_init([next(iter(data.get_dataloader(True)))[0]], d2l.init_cnn)
+trainer.fit(model, data)
