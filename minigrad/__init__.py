@@ -72,6 +72,17 @@ from minigrad.dtypes import (
     uint8,
 )
 from minigrad.inference import inference_mode, is_inference_mode_enabled
+from minigrad.legacy_types import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+)
 from minigrad.printing import set_printoptions
 from minigrad.serialization import load, save
 from minigrad.size import Size
@@ -101,7 +112,8 @@ __all__ = [
     "Size", "accelerator", "cuda", "device", "dtype", "int8", "int16", "short", "uint8", "xpu",
     "as_tensor", "from_dlpack", "from_numpy", "get_num_threads", "set_num_threads",
     "inference_mode", "is_inference_mode_enabled", "logspace", "randperm", "set_printoptions",
-    "multiprocessing",
+    "multiprocessing", "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
+    "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 

@@ -87,8 +87,8 @@ class Tensor(TensorMethods):
     _view_ops: tuple[tuple[type[Function], dict[str, Any]], ...]
     _graph_version: int
 
-    def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        made = tensor(data, requires_grad=requires_grad)
+    def __init__(self, *args: Any, device: Any = None) -> None:
+        made = legacy_new("Tensor", args, None, device)
         for name in ("_data", "_backend", "_requires_grad", "_grad_fn", "_version_cell",
                      "_hooks", "_base"):
             setattr(self, name, getattr(made, name))
@@ -579,6 +579,30 @@ def tensor(
     target = backends.current() if device is None else backends.resolve(device)
     made = Tensor._new(target.asarray(host), target)
     return made.requires_grad_(requires_grad) if requires_grad else made
+
+
+def legacy_new(name: str, args: tuple[Any, ...], dtype: Any, device: Any) -> Tensor:
+    """PyTorch's legacy constructors (``torch.Tensor(...)``, ``torch.FloatTensor(...)``):
+    sizes give an uninitialised tensor (here: zeros), data is copied into ``dtype``
+    (default: the default float dtype), a tensor of that dtype is returned as an alias."""
+    dtype = get_default_dtype() if dtype is None else check_supported(dtype)
+    backend = backends.current() if device is None else backends.resolve(device)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        if args[0].dtype != dtype and name != "Tensor":
+            raise TypeError(f"{name}: expected a {dtype} tensor, got {args[0].dtype}; "
+                            f"convert it with .to({dtype})")
+        return args[0].detach()
+    sizes = args[0] if len(args) == 1 and isinstance(args[0], Size) else args
+    if all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+        if any(n < 0 for n in sizes):
+            raise RuntimeError(f"{name}: trying to create a tensor with a negative dimension: "
+                               f"{tuple(sizes)}")
+        shape = tuple(sizes) if sizes else (0,)
+        return Tensor._new(backend.xp.zeros(shape, dtype=dtype), backend)
+    if len(args) != 1 or isinstance(args[0], (int, float, bool)):
+        raise TypeError(f"{name}(): expected sizes (ints) or one sequence of data, got "
+                        f"{tuple(type(a).__name__ for a in args)}")
+    return tensor(args[0], dtype=dtype, device=backend)
 
 
 def send_shared_by_handle() -> None:

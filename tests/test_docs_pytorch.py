@@ -42,7 +42,8 @@ def test_devices_dtypes_and_promotion() -> None:
     assert (ints * floats).dtype == minigrad.float32          # float beats int, no float64
     assert (ints * 2.5).dtype == minigrad.float32             # Python scalars do not widen
     assert (minigrad.tensor([1, 2], dtype=minigrad.int32) * 3).dtype == minigrad.int32
-    assert minigrad.Tensor([1, 2]).dtype == minigrad.tensor([1, 2]).dtype == minigrad.int64
+    assert minigrad.tensor([1, 2]).dtype == minigrad.int64
+    assert minigrad.Tensor([1, 2]).dtype == minigrad.FloatTensor([1, 2]).dtype == minigrad.float32
 
 
 def test_max_with_dim_amax_ties_and_non_leaf_grad() -> None:

@@ -19,7 +19,8 @@ LAYERS = [
     ("minigrad.autograd", "minigrad.tensor"),  # the one cycle: they name each other
     ("minigrad.optable", "minigrad.functional", "minigrad.references", "minigrad.creation",
      "minigrad.random", "minigrad.threads", "minigrad.testing", "minigrad.cuda",
-     "minigrad.xpu", "minigrad.accelerator", "minigrad.serialization", "minigrad.inference"),
+     "minigrad.xpu", "minigrad.accelerator", "minigrad.serialization", "minigrad.inference",
+     "minigrad.legacy_types"),
     ("minigrad.nn", "minigrad.optim", "minigrad.data", "minigrad.distributed",
      "minigrad.utils", "minigrad.onnx", "minigrad.multiprocessing"),
     ("minigrad.viz",),

@@ -83,7 +83,7 @@ PROGRAMS = [
     Program("tutorials_buildmodel", check="runs"),
     Program("tutorials_blitz_tensor", check="runs"),
     # the 2017 tutorial wraps tensors in the legacy Variable (a no-op alias since 0.4)
-    Program("tutorials_blitz_autograd", check="runs", waits_on=("torch.autograd.Variable",)),
+    Program("tutorials_blitz_autograd", check="runs"),
     Program("tutorials_cifar10"),
     Program("tutorials_spatial_transformer"),
     # the steps before its first shuffled DataLoader; lr=0.5 on unscaled logits makes

@@ -238,6 +238,20 @@ def test_unknown_pytorch_names_say_so(module: object, torch_name: str, name: str
     assert not hasattr(module, name)
 
 
+def test_variable_is_a_detached_tensor_and_every_tensor_is_a_variable() -> None:
+    from minigrad.autograd import Variable
+
+    x = minigrad.ones(2)
+    v = Variable(x, requires_grad=True)
+    assert v is not x and v.requires_grad and v.is_leaf
+    assert numpy.shares_memory(v.detach().numpy(), x.numpy())
+    assert isinstance(x, Variable) and not isinstance(x.numpy(), Variable)
+    made = Variable(v * 2)
+    assert made.grad_fn is None and not made.requires_grad
+    with pytest.raises(TypeError, match="Variable data has to be a tensor"):
+        Variable([1.0, 2.0])
+
+
 def test_unknown_tensor_methods_say_so_and_suggest_a_close_match() -> None:
     x = minigrad.zeros(3)
     with pytest.raises(AttributeError, match=r"PyTorch's Tensor\.stft is not implemented"):
@@ -285,7 +299,33 @@ def test_shape_is_size() -> None:
 def test_tensor_type() -> None:
     t = minigrad.tensor([1, 2])
     assert t.type(minigrad.float32).dtype == minigrad.float32
-    assert t.type() == "minigrad.LongTensor"
+    assert t.type() == "torch.LongTensor"  # PyTorch's spelling: programs compare with it
+    assert t.type(minigrad.DoubleTensor).dtype == minigrad.float64
+
+
+def test_legacy_constructors_and_typed_classes_as_in_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for lib in (minigrad, torch):
+        assert lib.Tensor([1, 2]).dtype == lib.float32
+        assert tuple(lib.Tensor(2, 3).shape) == (2, 3) and lib.Tensor().shape == (0,)
+        assert lib.Tensor((2, 3)).tolist() == [2.0, 3.0]
+        assert tuple(lib.Tensor(lib.Size([2, 3])).shape) == (2, 3)
+        assert lib.Tensor(lib.tensor([1, 2])).dtype == lib.int64  # an alias, as it is
+        assert lib.LongTensor([1.7]).tolist() == [1] and lib.ByteTensor([1]).dtype == lib.uint8
+        assert lib.FloatTensor(2).shape == (2,) and lib.BoolTensor([1, 0]).tolist() == [True,
+                                                                                        False]
+        assert isinstance(lib.ones(2), lib.FloatTensor)
+        assert not isinstance(lib.ones(2, dtype=lib.float64), lib.FloatTensor)
+        assert isinstance(lib.ones(2, dtype=lib.float64), lib.DoubleTensor)
+        assert lib.ones(2).type(lib.LongTensor).dtype == lib.int64
+        with pytest.raises(TypeError):
+            lib.Tensor(3.5)
+        with pytest.raises(TypeError):
+            lib.FloatTensor(lib.tensor([1, 2]))
+        with pytest.raises(TypeError):
+            lib.Tensor([1.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="negative dimension"):
+            lib.Tensor(-1)
 
 
 def test_format_of_one_element_tensors() -> None:

@@ -9,6 +9,8 @@
 * :mod:`~minigrad.autograd.callbacks`: observers of op calls and of backward passes.
 * :mod:`~minigrad.autograd.function`: PyTorch-style Functions (static ``forward`` and
   ``backward`` on tensors), PyTorch's ``torch.autograd.function``.
+* :mod:`~minigrad.autograd.variable`: ``Variable``, PyTorch's name from before tensors
+  recorded gradients themselves.
 """
 
 from typing import TYPE_CHECKING
@@ -18,10 +20,12 @@ from minigrad.autograd.callbacks import observe_ops, register_backward_callback
 from minigrad.autograd.engine import backward, grad
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.autograd.node import AccumulateGrad, Function
+from minigrad.autograd.variable import Variable  # needs Tensor too
 
 __all__ = [
     "AccumulateGrad",
     "Function",
+    "Variable",
     "backward",
     "enable_grad",
     "function",

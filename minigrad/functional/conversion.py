@@ -142,10 +142,12 @@ _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int6
     tolerances=_LOW_PRECISION,
     reference=lambda a, dtype=None: a.astype(dtype))
 def type(input: Tensor, dtype: Any = None) -> Any:
-    """With a dtype (or a name such as ``"minigrad.FloatTensor"``), ``input`` converted to
-    it; without one, the type name, as PyTorch gives it (``"minigrad.FloatTensor"``)."""
+    """With a dtype, a typed-tensor class (``minigrad.FloatTensor``) or its name
+    (``"torch.FloatTensor"``), ``input`` converted to it; without one, the type name as
+    PyTorch spells it (``"torch.FloatTensor"``: programs compare it with that string)."""
     if dtype is None:
-        return f"minigrad.{_TYPE_NAMES[str(input.dtype)]}Tensor"
+        return f"torch.{_TYPE_NAMES[str(input.dtype)]}Tensor"
+    dtype = getattr(dtype, "dtype", dtype)  # a typed-tensor class
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
         by_name = {f"{v}Tensor": k for k, v in _TYPE_NAMES.items()}
         key = dtype.rsplit(".", 1)[-1]
