@@ -1097,3 +1097,7 @@ def _setitem(g: Gen) -> Case:
     else:
         value = g.float(picked[-1:])
     return Case((x, index, value), call=_set_item, note=case.note)
+
+
+# the tensor ops of issue 11 have their generators in a module of their own
+import tests.fuzz_specs_tensor_ops  # noqa: E402,F401  (registers into SPECS)

@@ -14,11 +14,13 @@ from typing import Any
 import numpy
 
 from minigrad.autograd import Function
+from minigrad.dtypes import promote_tensor_types
 from minigrad.functional.activation import Erf
 from minigrad.functional.arithmetic import where
 from minigrad.functional.comparison import Ufunc
 from minigrad.functional.elementwise import sign, trunc
 from minigrad.functional.operands import as_operands, constant, floating, unbroadcast
+from minigrad.functional.reorder import broadcast_shape
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
 from minigrad.types import Array, Scalar
@@ -136,9 +138,21 @@ def lerp(input: Tensor, end: Tensor, weight: Tensor | float) -> Tensor:
         If ``input`` and ``end`` have different dtypes, or are not floating point.
     """
     _same_dtype("lerp", input, end, "end")
+    if isinstance(weight, Tensor):
+        if weight.ndim:
+            _same_dtype("lerp", input, weight, "weight")
+        elif input.dtype.kind != "f" and weight.dtype.kind == "f":  # a 0-d weight promotes
+            input, end = input.to(weight.dtype), end.to(weight.dtype)
     if input.dtype.kind != "f":
         raise RuntimeError(f"lerp(): expected floating-point tensors, got {input.dtype}")
-    return input + weight * (end - input)
+    # PyTorch's two-sided form: exact at both ends (weight 0 gives input, 1 gives end), and
+    # the same infinities and NaNs as PyTorch where input or end is infinite
+    change = end - input
+    if not isinstance(weight, Tensor):
+        if abs(weight) < 0.5:
+            return input + weight * change
+        return end - change * (1 - weight)
+    return where(weight.abs() < 0.5, input + weight * change, end - change * (1 - weight))
 
 
 @op("addcmul", method=True, inplace="addcmul_", torch=True,
@@ -148,8 +162,30 @@ def lerp(input: Tensor, end: Tensor, weight: Tensor | float) -> Tensor:
     reference=lambda a, b, c, value=1: a + value * b * c)
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 1) -> Tensor:
     """``input + value * tensor1 * tensor2``, broadcast (an optimizer's building block)."""
-    product = tensor1 * tensor2
-    return input + (product if value == 1 else product * value)
+    tensor1, tensor2 = _blend_operands(input, tensor1, tensor2)
+    value = _blend_value(value, tensor1)
+    # value first, as PyTorch: value * t1 * t2, so that value=0 with a huge t1 stays 0
+    return input + (tensor1 if value == 1 else tensor1 * value) * tensor2
+
+
+def _blend_operands(input: Tensor, tensor1: Tensor, tensor2: Tensor
+                    ) -> tuple[Tensor, Tensor]:
+    """``tensor1`` and ``tensor2`` in the dtype of the result (PyTorch computes in it), and
+    expanded to the result's shape when that is empty: their gradients are then sums over
+    nothing (0), not 0 times an infinite operand (NaN)."""
+    dtype, ndim = input.dtype, input.ndim
+    for t in (tensor1, tensor2):
+        dtype, ndim = promote_tensor_types(dtype, ndim, t.dtype, t.ndim), max(ndim, t.ndim)
+    tensor1, tensor2 = (t if t.dtype == dtype else t.to(dtype) for t in (tensor1, tensor2))
+    shape = broadcast_shape("addcmul/addcdiv", input.shape, tensor1.shape, tensor2.shape)
+    if 0 in shape and (tensor1.shape != shape or tensor2.shape != shape):
+        return tensor1.expand(shape), tensor2.expand(shape)
+    return tensor1, tensor2
+
+
+def _blend_value(value: Scalar, t: Tensor) -> Scalar:
+    """PyTorch casts ``value`` to an integer result's dtype (0.5 becomes 0)."""
+    return int(value) if t.dtype.kind in "biu" else value
 
 
 @op("addcdiv", method=True, inplace="addcdiv_", torch=True,
@@ -169,8 +205,8 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 
         raise RuntimeError("addcdiv: Integer division with addcdiv is no longer supported; "
                            "compute input + value * torch.true_divide(tensor1, tensor2) or "
                            "input + value * torch.div(tensor1, tensor2, rounding_mode='trunc')")
-    quotient = tensor1 / tensor2
-    return input + (quotient if value == 1 else quotient * value)
+    tensor1, tensor2 = _blend_operands(input, tensor1, tensor2)
+    return input + (tensor1 if value == 1 else tensor1 * value) / tensor2
 
 
 def _np_nan_to_num(a: Any, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
@@ -315,7 +351,7 @@ def frac(input: Tensor) -> Tensor:
     reference=numpy.sign)
 def sgn(input: Tensor) -> Tensor:
     """The sign of each element (-1, 0 or 1): :func:`sign`, which is what PyTorch's ``sgn``
-    is for real numbers."""
+    is for real numbers (a boolean is its own sign)."""
     return sign(input)
 
 
