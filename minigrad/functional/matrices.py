@@ -42,7 +42,9 @@ class Det(Function):
             # a subnormal determinant can have an inverse that overflows (1 / 1e-310):
             # det * inf is not the finite cofactor, which the slow path gives exactly
             if bool(a.backend.xp.isfinite(inverse.array).all()):
-                return (g * det).unsqueeze(-1).unsqueeze(-1) * inverse.mT
+                # det * inverse first: the cofactors, finite where g * det could overflow
+                cofactors = det.unsqueeze(-1).unsqueeze(-1) * inverse.mT
+                return g.unsqueeze(-1).unsqueeze(-1) * cofactors
         cofactors = Tensor.from_array(_cofactors(a.backend.xp, a.array), a.backend)
         return g.unsqueeze(-1).unsqueeze(-1) * cofactors
 
