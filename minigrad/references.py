@@ -7,6 +7,7 @@ share no code with the kernels they check.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -382,3 +383,187 @@ def layer_norm(x: Array, normalized_shape: Any, weight: Array | None = None,
     if weight is not None:
         out = out * weight
     return out if bias is None else out + bias
+
+
+# --- per-sample normalisation -----------------------------------------------------------------
+def group_norm(x: Array, num_groups: int, weight: Array | None = None,
+               bias: Array | None = None, eps: float = 1e-5) -> Array:
+    """Each sample's channels in ``num_groups`` groups, each group normalised by its own
+    mean and (biased) variance, then ``* weight + bias`` per channel."""
+    n, c = x.shape[:2]
+    out = numpy.empty_like(x)
+    size = c // num_groups
+    for i in range(n):
+        for g in range(num_groups):
+            block = x[i, g * size:(g + 1) * size]
+            out[i, g * size:(g + 1) * size] = (block - block.mean()) / numpy.sqrt(
+                block.var() + eps)
+    shape = (1, c) + (1,) * (x.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
+def instance_norm(x: Array, running_mean: Array | None = None,
+                  running_var: Array | None = None, weight: Array | None = None,
+                  bias: Array | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Array:
+    """Each channel of each sample normalised by its own statistics (or by the running
+    ones when not ``use_input_stats``), then ``* weight + bias`` per channel."""
+    dims = tuple(range(2, x.ndim))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    if use_input_stats:
+        mean, var = x.mean(axis=dims, keepdims=True), x.var(axis=dims, keepdims=True)
+    else:
+        assert running_mean is not None and running_var is not None
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
+    out = (x - mean) / numpy.sqrt(var + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
+def local_response_norm(x: Array, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Array:
+    """``x / (k + alpha / size * sum of x**2 over the channels c - size//2 ..
+    c + (size-1)//2) ** beta``, the window cut at the first and last channel."""
+    squares = x * x
+    out = numpy.empty_like(x)
+    channels = x.shape[1]
+    for c in range(channels):
+        lo, hi = max(c - size // 2, 0), min(c + (size - 1) // 2, channels - 1)
+        total = squares[:, lo:hi + 1].sum(axis=1)
+        out[:, c] = x[:, c] / (k + alpha / size * total) ** beta
+    return out
+
+
+# --- resampling -----------------------------------------------------------------------------------
+def _keys_cubic(x: float, a: float) -> float:
+    """Keys' cubic convolution kernel at distance ``x``."""
+    x = abs(x)
+    if x <= 1:
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+    if x < 2:
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return 0.0
+
+
+def _resize_last(x: Array, n: int, m: int, factor: float | None, mode: str, corners: bool,
+                 antialias: bool) -> Array:
+    """Resize the last dimension of ``x`` from ``n`` to ``m`` samples, one output at a
+    time from its source coordinate."""
+    y = numpy.empty(x.shape[:-1] + (m,))
+    step = 1 / factor if factor else n / m
+    for j in range(m):
+        if mode in ("nearest", "nearest-exact"):
+            # PyTorch picks the pixel with single-precision arithmetic
+            src = numpy.float32(j + (0.5 if mode == "nearest-exact" else 0.0)) * numpy.float32(
+                step)
+            y[..., j] = x[..., j if n == m else min(math.floor(src), n - 1)]
+            continue
+        if mode == "area":
+            start, end = j * n // m, -(-(j + 1) * n // m)
+            y[..., j] = x[..., start:end].mean(-1)
+            continue
+        if antialias:
+            scale = ((n - 1) / (m - 1) if m > 1 else 0.0) if corners else step
+            widen = max(scale, 1.0)
+            support = (2.0 if mode == "bicubic" else 1.0) * widen
+            center = scale * (j + 0.5)
+            taps = range(max(int(center - support + 0.5), 0), min(int(center + support + 0.5), n))
+            weights = [(_keys_cubic((k - center + 0.5) / widen, -0.5) if mode == "bicubic" else
+                        max(0.0, 1 - abs((k - center + 0.5) / widen))) for k in taps]
+            total = sum(weights) or 1.0
+            y[..., j] = sum(w / total * x[..., k] for k, w in zip(taps, weights))
+            continue
+        stretch = ((n - 1) / (m - 1) if m > 1 else 0.0) if corners else step
+        src = j * stretch if corners else (j + 0.5) * step - 0.5
+        if mode == "bicubic":
+            i = min(math.floor(src), n - 1)
+            t = min(max(src - i, 0.0), 1.0)
+            y[..., j] = sum(_keys_cubic(t - k, -0.75) * x[..., min(max(i + k, 0), n - 1)]
+                            for k in (-1, 0, 1, 2))
+        else:
+            src = max(src, 0.0)
+            i = min(math.floor(src), n - 1)
+            t = min(max(src - i, 0.0), 1.0)
+            y[..., j] = (1 - t) * x[..., i] + t * x[..., min(i + 1, n - 1)]
+    return y
+
+
+def interpolate(x: Array, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Array:
+    """Resize the spatial dimensions one after another (every mode is separable)."""
+    spatial = x.ndim - 2
+    sizes = list(x.shape[2:])
+    if size is not None:
+        outs = list(size) if isinstance(size, (list, tuple)) else [size] * spatial
+        factors: list[Any] = [None] * spatial
+    else:
+        given = list(scale_factor) if isinstance(scale_factor, (list, tuple)) else (
+            [scale_factor] * spatial)
+        outs = [math.floor(n * float(f)) for n, f in zip(sizes, given)]
+        factors = [None] * spatial if recompute_scale_factor else [float(f) for f in given]
+    for d in range(spatial):
+        moved = numpy.moveaxis(x, 2 + d, -1)
+        x = numpy.moveaxis(_resize_last(moved, sizes[d], outs[d], factors[d], mode,
+                                        bool(align_corners), antialias), -1, 2 + d)
+    return x
+
+
+def _grid_source(coord: float, size: int, corners: bool) -> float:
+    return (coord + 1) / 2 * (size - 1) if corners else ((coord + 1) * size - 1) / 2
+
+
+def _grid_padded(x: float, size: int, padding_mode: str, corners: bool) -> float:
+    """The coordinate a padding mode reads instead of ``x``."""
+    if padding_mode == "zeros":
+        return x
+    if padding_mode == "reflection":
+        low, high = (0.0, size - 1.0) if corners else (-0.5, size - 0.5)
+        span = high - low
+        if span <= 0:
+            x = 0.0
+        else:
+            distance = abs(x - low)
+            flips, extra = divmod(distance, span)
+            x = low + extra if flips % 2 == 0 else high - extra
+    return min(max(x, 0.0), size - 1.0)
+
+
+def grid_sample(x: Array, grid: Array, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool = False) -> Array:
+    """Each output point read from ``x`` at its grid point: the pixels around it, each
+    weighted by the product over the dimensions of its 1-D weight; pixels outside the
+    input (after the padding mode moved the point) read 0."""
+    n, c, *sizes = x.shape
+    spatial = len(sizes)
+    out_shape = grid.shape[1:-1]
+    out = numpy.zeros((n, c, *out_shape))
+    for b in range(n):
+        for where in numpy.ndindex(*out_shape):
+            point = grid[(b,) + where]
+            taps_per_dim = []
+            for d, size in enumerate(sizes):
+                src = _grid_source(float(point[spatial - 1 - d]), size, align_corners)
+                if mode == "bicubic":
+                    first = math.floor(src)
+                    t = src - first
+                    taps_per_dim.append([
+                        (_grid_padded(first + k, size, padding_mode, align_corners),
+                         _keys_cubic(t - k, -0.75)) for k in (-1, 0, 1, 2)])
+                    continue
+                src = _grid_padded(src, size, padding_mode, align_corners)
+                if mode == "nearest":
+                    taps_per_dim.append([(float(numpy.round(src)), 1.0)])
+                else:
+                    first = math.floor(src)
+                    taps_per_dim.append([(first, 1 - (src - first)), (first + 1, src - first)])
+            value = numpy.zeros(c)
+            for combo in itertools.product(*taps_per_dim):
+                position = tuple(int(p) for p, _ in combo)
+                if all(0 <= p < size for p, size in zip(position, sizes)):
+                    value += math.prod(w for _, w in combo) * x[(b, slice(None)) + position]
+            out[(b, slice(None)) + where] = value
+    return out

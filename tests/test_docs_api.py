@@ -68,3 +68,21 @@ def test_listed_members_reads_blocks(tmp_path: Path) -> None:
         "::: other\n    options:\n      members:\n        - c\n\n::: pkg.d\n\n::: pkg.sub.e\n"
     )
     assert listed_members(page, "pkg") == {"a", "b", "d", "e"}
+
+
+# names of minigrad.nn documented elsewhere: the lazy layers in prose (docs/pytorch.md), the
+# parallel wrappers and SyncBatchNorm with minigrad.distributed, the submodules on pages of
+# their own or as blocks below their own heading
+NN_ELSEWHERE = {
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyConv1d", "LazyConv2d", "LazyConvTranspose2d",
+    "LazyLinear", "UninitializedBuffer", "UninitializedParameter", "DataParallel",
+    "SyncBatchNorm", "functional", "parallel", "utils", "init",
+}
+
+
+def test_every_layer_is_on_the_nn_page() -> None:
+    text = (API / "nn.md").read_text(encoding="utf-8")
+    documented = {path.split(".")[-1]
+                  for path in re.findall(r"^:::\s+minigrad\.nn\.([\w.]+)\s*$", text, re.MULTILINE)}
+    missing = sorted(set(minigrad.nn.__all__) - NN_ELSEWHERE - documented)
+    assert not missing, f"docs/api/nn.md does not document these names of minigrad.nn: {missing}"

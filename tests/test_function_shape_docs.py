@@ -12,17 +12,21 @@ import pytest
 
 import minigrad
 import minigrad.nn.functional as F
-from minigrad.functional import adaptive_pooling, conv, fold, pooling
+from minigrad.functional import adaptive_pooling, conv, fold, pooling, pooling1d
 
 FUNCTIONS = [conv.conv2d, conv.conv1d, conv.conv_transpose2d, fold.unfold, fold.fold,
              pooling.max_pool2d, pooling.min_pool2d, pooling.avg_pool2d, pooling.lp_pool2d,
              pooling.max_unpool2d, adaptive_pooling.adaptive_avg_pool2d,
-             adaptive_pooling.adaptive_max_pool2d]
+             adaptive_pooling.adaptive_max_pool2d, pooling.max_pool2d_with_indices,
+             adaptive_pooling.adaptive_max_pool2d_with_indices, pooling1d.max_pool1d,
+             pooling1d.max_pool1d_with_indices, pooling1d.avg_pool1d,
+             pooling1d.adaptive_avg_pool1d, pooling1d.adaptive_max_pool1d,
+             pooling1d.adaptive_max_pool1d_with_indices]
 
 
 def test_every_conv_and_pool_function_is_listed() -> None:
     """A new public function in these modules must be added above (and documented)."""
-    found = {fn for module in (conv, fold, pooling, adaptive_pooling)
+    found = {fn for module in (conv, fold, pooling, adaptive_pooling, pooling1d)
              for fn in vars(module).values()
              if callable(fn) and getattr(fn, "__module__", None) == module.__name__
              and not isinstance(fn, type) and not fn.__name__.startswith("_")
@@ -167,3 +171,24 @@ def test_adaptive_windows_are_the_documented_ones() -> None:
         lo, hi = math.floor(i * n / out), math.ceil((i + 1) * n / out) - 1
         assert means[i] == pytest.approx((lo + hi) / 2)
         assert maxima[i] == hi
+
+
+@pytest.mark.parametrize(("n", "k", "s", "p", "d"), GEOMETRIES)
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_one_dimensional_pooling_formulas(n: int, k: int, s: int, p: int, d: int,
+                                          ceil_mode: bool) -> None:
+    p = min(p, k // 2)
+    x = minigrad.randn(2, 3, n)
+
+    def documented(fn: Callable[..., Any], **values: Any) -> int:
+        size = formula(fn, "L_out", ceil_mode)(**values)
+        start = (size - 1) * values["stride"]
+        return size - 1 if ceil_mode and start >= n + values["padding"] else size
+
+    geometry = {"L_in": n, "kernel_size": k, "stride": s, "padding": p, "dilation": d}
+    got = F.max_pool1d(x, k, s, p, d, ceil_mode=ceil_mode).shape[-1]
+    assert got == documented(pooling1d.max_pool1d, **geometry)
+    del geometry["dilation"]
+    got = F.avg_pool1d(x, k, s, p, ceil_mode=ceil_mode).shape[-1]
+    assert got == documented(pooling1d.avg_pool1d, **geometry)
+    assert F.adaptive_avg_pool1d(x, 4).shape == F.adaptive_max_pool1d(x, 4).shape == (2, 3, 4)

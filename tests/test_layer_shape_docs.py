@@ -9,11 +9,11 @@ import pytest
 
 import minigrad
 from minigrad import nn
-from minigrad.nn import conv, pooling
+from minigrad.nn import conv, fold, padding, pixel_shuffle, pooling, pooling1d, resampling
 
-LAYERS = [getattr(conv, name) for name in conv.__all__] + [
-    getattr(pooling, name) for name in pooling.__all__
-]
+LAYERS = [getattr(module, name)
+          for module in (conv, pooling, pooling1d, padding, fold, resampling, pixel_shuffle)
+          for name in module.__all__]
 
 
 @pytest.mark.parametrize("layer", LAYERS, ids=lambda c: c.__name__)
@@ -76,3 +76,29 @@ def test_adaptive_and_global_pooling_shapes() -> None:
     assert nn.AdaptiveAvgPool2d((5, None))(x).shape == (2, 3, 5, 20)
     assert nn.AdaptiveMaxPool2d(3)(x).shape == (2, 3, 3, 3)
     assert nn.GlobalAvgPool2d()(x).shape == nn.GlobalMaxPool2d()(x).shape == (2, 3, 1, 1)
+
+
+def _breadth_layers() -> list[type]:
+    from minigrad.nn import (
+        distance,
+        likelihood_loss,
+        margin_loss,
+        per_sample_normalization,
+        piecewise,
+        regression_loss,
+        smooth_activation,
+    )
+
+    modules = (piecewise, smooth_activation, distance, per_sample_normalization, margin_loss,
+               likelihood_loss, regression_loss)
+    return [getattr(m, name) for m in modules for name in m.__all__] + [
+        nn.ReLU6, nn.SiLU, nn.Softplus, nn.LogSigmoid, nn.Hardtanh, nn.Softmax2d,
+        nn.Dropout1d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout]
+
+
+@pytest.mark.parametrize("layer", _breadth_layers(), ids=lambda c: c.__name__)
+def test_the_other_new_layers_document_their_shapes(layer: type) -> None:
+    doc = layer.__doc__ or ""
+    assert "\n    Shape\n    -----\n" in doc, f"{layer.__name__} documents no shapes"
+    section = doc.split("\n    Shape\n    -----\n")[1]
+    assert "input" in section and "output" in section

@@ -330,6 +330,11 @@ NO_ONNX_FORM = {  # samples whose export is refused, each with a clear error
     ("setitem", 0): "assignment into a tensor",
     ("setitem", 1): "assignment into a tensor",
     ("max_pool2d", 5): "return_indices=True",
+    ("max_pool2d_with_indices", 0): "return_indices=True",
+    ("max_pool2d_with_indices", 1): "return_indices=True",
+    ("max_pool1d", 4): "return_indices=True",
+    ("max_pool1d_with_indices", 0): "return_indices=True",
+    ("max_pool1d_with_indices", 1): "return_indices=True",
     ("max_unpool2d", 0): "MaxUnpool numbers positions",
     ("unfold", 0): "unfold", ("unfold", 1): "unfold",
     ("fold", 0): "fold", ("fold", 1): "fold",
@@ -345,8 +350,9 @@ NO_ONNX_FORM = {  # samples whose export is refused, each with a clear error
     ("nonzero", 3): "0-d tensor",
 }
 # ops that may read a value computed from an input (the export warns): with class weights
-# or ignored targets, the losses test the total weight of the targets in Python
-FROZEN = {"nll_loss", "cross_entropy"}
+# or ignored targets, the losses test the total weight of the targets in Python;
+# gaussian_nll_loss checks that no variance is negative
+FROZEN = {"nll_loss", "cross_entropy", "gaussian_nll_loss"}
 ROW_CASES = [pytest.param(row, i, id=f"{row.name}-{i}") for row in TABLE.values()
              if row.context is None for i in range(len(row.samples))]
 

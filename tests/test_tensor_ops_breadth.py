@@ -425,7 +425,7 @@ ERRORS: list[tuple[str, Callable[..., Any], tuple[Any, ...], type[Exception], st
     ("masked_select int mask", lambda t, x, m: x.masked_select(m), (X, INTS), RuntimeError,
      "BoolTensor"),
     ("masked_select shapes", lambda t, x, m: x.masked_select(m), (X, B[:, :2]), RuntimeError,
-     ""),
+     "masked_select"),
     ("take range", lambda t, x, i: t.take(x, i), (X, numpy.array([12])), IndexError,
      "out of range"),
     ("take int32", lambda t, x, i: t.take(x, i), (X, numpy.array([1], numpy.int32)),

@@ -49,10 +49,10 @@ class ArrayNamespace(Protocol):
     broadcast_to: Any
     concatenate: Any
     stack: Any
-    take: Any
     expand_dims: Any
     pad: Any
     take_along_axis: Any
+    take: Any  # gathering along one axis (faster than an index array on the last axis)
     nonzero: Any
     unique: Any
     may_share_memory: Any

@@ -180,3 +180,21 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     return (out, indices) if return_indices else out
 
 
+
+
+@op("adaptive_max_pool2d_with_indices", functional=True,
+    samples=[S((2, 3, 7, 5), 1), S((1, 2, 7, 5), [3, 4])],
+    reference=lambda a, size, return_indices=False: references.adaptive_max_pool2d(
+        a, size, True))
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """:func:`adaptive_max_pool2d` returning ``(values, indices)`` always (PyTorch's name
+    for that form).
+
+    Shape
+    -----
+    - input: ``(N, C, H, W)``, or ``(C, H, W)``
+    - output (values and indices): ``(N, C, *output_size)`` (or ``(C, *output_size)``)
+    """
+    result: tuple[Tensor, Tensor] = adaptive_max_pool2d(input, output_size, True)
+    return result

@@ -104,7 +104,8 @@ class Fmod(Function):
 
     def forward(ctx, a: Array, b: Array) -> Array:
         ctx.shapes = (a.shape, b.shape)
-        out = ctx.xp.fmod(a, b)
+        with numpy.errstate(invalid="ignore", divide="ignore"):  # by zero: NaN, as PyTorch
+            out = ctx.xp.fmod(a, b)
         ctx.save(a, b, out)
         return out
 

@@ -604,3 +604,35 @@ def max_unpool2d(
         )
     out = MaxUnpool2d.apply(x, index.detach().long(), output_size=(size[0], size[1]))
     return out if is_batched else out.squeeze(0)
+
+
+@op("max_pool2d_with_indices", functional=True,
+    samples=[S((2, 3, 4, 4), 2), S((1, 2, 5, 6), [2, 3], stride=(1, 2), padding=1)],
+    reference=lambda a, *args, **kwargs: references.max_pool2d(
+        a, *args, **{**kwargs, "return_indices": True}))
+def max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size: IntOrPair,
+    stride: IntOrPair | None = None,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> tuple[Tensor, Tensor]:
+    """:func:`max_pool2d` returning ``(values, indices)`` whatever ``return_indices`` says
+    (PyTorch's name for that form).
+
+    Shape
+    -----
+    As for :func:`max_pool2d`: ``(N, C, H, W)`` (or ``(C, H, W)``) becomes
+    ``(N, C, H_out, W_out)``, values and indices alike, where
+
+    ``H_out = floor((H + 2 * padding[0] - dilation[0] * (kernel_size[0] - 1) - 1)
+    / stride[0]) + 1``
+
+    and ``W_out`` likewise with index 1; ``ceil_mode=True`` rounds up instead.
+    """
+    result: tuple[Tensor, Tensor] = _extremum_pool(
+        "max_pool2d_with_indices", input, kernel_size, stride, padding, dilation, ceil_mode,
+        True, True)
+    return result

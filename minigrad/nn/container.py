@@ -1,4 +1,5 @@
-"""Containers: ``Sequential``, ``ModuleList`` and ``ModuleDict``."""
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList`` and
+``ParameterDict``."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, overload
 
 from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
+from minigrad.tensor import Tensor
 
-__all__ = ["ModuleDict", "ModuleList", "Sequential"]
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
 
 
 def _index(idx: int, size: int, name: str) -> int:
@@ -267,3 +270,213 @@ class ModuleDict(Module):
                     f"{entry!r:.60}"
                 )
             self[entry[0]] = entry[1]
+
+
+# --- containers of parameters ----------------------------------------------------------------
+def _as_parameter(value: Any) -> Any:
+    """A plain tensor becomes a Parameter (as in PyTorch); anything else is kept."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, Tensor):
+        kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+        size = "x".join(str(n) for n in value.shape)
+        device = f" ({value.device})" if str(value.device) != "cpu" else ""
+        return f"{kind} containing: [minigrad.{value.dtype} of size {size}{device}]"
+    return f"Object of type: {type(value).__name__}"
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under the names ``"0"``, ``"1"``, ... so that
+    ``parameters()``, ``state_dict()`` (keys ``"<name>.0"``...) and ``to()`` see them.
+    Tensors are wrapped in :class:`~minigrad.nn.Parameter` when added.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> params = nn.ParameterList([nn.Parameter(minigrad.ones(2)) for _ in range(3)])
+    >>> len(list(params.parameters())), list(params.state_dict())
+    (3, ['0', '1', '2'])
+    """
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def _slot(self, idx: int) -> str:
+        return str(_index(idx, self._size, "ParameterList"))
+
+    @overload
+    def __getitem__(self, idx: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, idx: slice) -> ParameterList: ...
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(self._size)[idx]])
+        return getattr(self, self._slot(idx))
+
+    def __setitem__(self, idx: int, param: Any) -> None:
+        setattr(self, self._slot(idx), _as_parameter(param))
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self[i] for i in range(self._size))
+
+    def __iadd__(self, parameters: Iterable[Any]) -> ParameterList:
+        return self.extend(parameters)
+
+    def append(self, value: Any) -> ParameterList:
+        """Add ``value`` at the end; returns self."""
+        name = str(self._size)
+        self._size += 1
+        setattr(self, name, _as_parameter(value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        """Append each of ``values``; returns self.
+
+        Raises
+        ------
+        TypeError
+            If ``values`` is a tensor or not iterable.
+        """
+        if isinstance(values, Tensor) or not isinstance(values, Iterable):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got "
+                            f"{type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({i}): {_describe(p)}" for i, p in enumerate(self))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """A dict of parameters by name, registered so that ``parameters()``,
+    ``state_dict()`` (keys ``"<name>.<key>"``) and ``to()`` see them. Tensors are wrapped
+    in :class:`~minigrad.nn.Parameter` when added; the order of insertion is kept.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> scales = nn.ParameterDict({"a": nn.Parameter(minigrad.ones(2)), "b": minigrad.zeros(3)})
+    >>> sorted(name for name, _ in scales.named_parameters())
+    ['a', 'b']
+    """
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        self._keys: dict[str, None] = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys:
+            raise KeyError(f"ParameterDict has no parameter {key!r} (keys: {list(self._keys)})")
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict keys must be strings, got {type(key).__name__}")
+        setattr(self, key, _as_parameter(value))
+        self._keys[key] = None
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(list(self._keys))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def keys(self) -> Iterable[str]:
+        """The names, in insertion order."""
+        return self._keys.keys()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        """``(name, parameter)`` pairs."""
+        return [(k, self[k]) for k in self._keys]
+
+    def values(self) -> Iterable[Any]:
+        """The parameters."""
+        return [self[k] for k in self._keys]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The parameter called ``key``, or ``default``."""
+        if key not in self._keys:
+            return default
+        return getattr(self, key)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """The parameter called ``key``, set to ``default`` first if missing."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key: str) -> Any:
+        """Remove ``key`` and return its parameter."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        """Remove and return the last inserted ``(name, parameter)`` pair."""
+        key = next(reversed(self))
+        return key, self.pop(key)
+
+    def clear(self) -> None:
+        """Remove every parameter."""
+        for key in list(self._keys):
+            del self[key]
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same parameters."""
+        return ParameterDict(self.items())
+
+    def update(self, parameters: Any) -> None:
+        """Add or replace parameters from a mapping (a plain ``dict`` is taken in its order,
+        as PyTorch does) or from ``(name, value)`` pairs.
+
+        Raises
+        ------
+        TypeError
+            If ``parameters`` is not iterable, or an element of a sequence is not a pair.
+        """
+        if not isinstance(parameters, Iterable):
+            raise TypeError(f"ParameterDict.update should be called with an iterable of "
+                            f"key/value pairs, but got {type(parameters).__name__}")
+        pairs = (list(parameters.items()) if isinstance(parameters, (Mapping, ParameterDict))
+                 else list(parameters))
+        for i, entry in enumerate(pairs):
+            if not isinstance(entry, (tuple, list)) or len(entry) != 2:
+                raise TypeError(f"ParameterDict update sequence element #{i} should be a "
+                                f"(name, value) pair, got {entry!r:.60}")
+            self[entry[0]] = entry[1]
+
+    def extra_repr(self) -> str:
+        return "\n".join(f"  ({k}): {_describe(p)}" for k, p in self.items())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("ParameterDict should not be called.")

@@ -6,7 +6,8 @@ from minigrad.nn import functional as F
 from minigrad.nn.module import Module
 from minigrad.tensor import Tensor
 
-__all__ = ["Dropout", "Dropout2d"]
+__all__ = ["AlphaDropout", "Dropout", "Dropout1d", "Dropout2d", "Dropout3d",
+           "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -42,3 +43,57 @@ class Dropout2d(_DropoutNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of ``(N, C, L)`` sequences with probability ``p``.
+
+    Shape
+    -----
+    - input: ``(N, C, L)``, or ``(C, L)``
+    - output: the input's shape
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of ``(N, C, D, H, W)`` volumes with probability ``p``.
+
+    Shape
+    -----
+    - input: ``(N, C, D, H, W)``, or ``(C, D, H, W)``
+    - output: the input's shape
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout that keeps the self-normalising property of SELU networks: dropped units
+    take SELU's negative saturation value, then an affine map restores the mean and
+    variance (active in training mode only).
+
+    Shape
+    -----
+    - input: ``(*)``, any shape
+    - output: the input's shape
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """:class:`AlphaDropout` of whole channels of ``(N, C, *)`` inputs.
+
+    Shape
+    -----
+    - input: ``(N, C, *)``
+    - output: the input's shape
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

@@ -590,7 +590,7 @@ class Module:
         lines = extra.split("\n") if extra else []
         for name, module in self._modules.items():
             lines.append(f"({name}): " + _addindent(repr(module), 2))
-        if not self._modules:
+        if not self._modules and len(lines) <= 1:  # a one-line repr, as PyTorch's
             return f"{self._get_name()}({extra})"
         body = "\n  ".join(lines)
         return f"{self._get_name()}(\n  {body}\n)"

@@ -16,7 +16,7 @@ from minigrad.backends.geometry import adaptive_bounds
 from minigrad.onnx.builder import CallView
 
 __all__ = ["constant_pad", "conv2d", "conv_transpose2d", "pool2d", "pool_gather",
-           "window_sum"]
+           "resample", "window_sum"]
 
 
 def _pads(padding: Any) -> list[int]:
@@ -230,3 +230,26 @@ def nll_loss(v: CallView) -> str:
         total = v.node("Mul", total, v.constant(
             numpy.asarray(_host(attrs.get("scale", 1.0)), dtype=dtype), "scale"))
     return v.node("Neg", total)
+
+
+def resample(v: CallView) -> str:
+    """``interpolate``'s resampling along one dimension by a tap table: one ``Gather`` of
+    every tap (an ``(out, taps)`` index block), a ``Where`` that zeroes filler taps, a
+    ``Mul`` by the weights and a ``ReduceSum`` over the taps (a lone unit-weight tap is
+    the ``Gather`` alone)."""
+    dim = int(v.attrs["dim"])
+    index = numpy.asarray(_host(v.attrs["index"]), dtype=numpy.int64)
+    weight = v.attrs.get("weight")
+    filler = index < 0
+    if weight is None and index.shape[1] == 1 and not filler.any():
+        return v.node("Gather", v.input(0), v.constant(index[:, 0], "taps"), axis=dim)
+    picked = v.node("Gather", v.input(0), v.constant(numpy.maximum(index, 0), "taps"), axis=dim)
+    trailing = (1,) * (len(v.shape(0)) - dim - 1)
+    dtype = v.out_dtype()
+    if filler.any():
+        keep = v.constant(~filler.reshape(filler.shape + trailing), "keep")
+        picked = v.node("Where", keep, picked, v.scalar(0, dtype))
+    if weight is not None:
+        w = numpy.asarray(_host(weight), dtype=dtype).reshape(index.shape + trailing)
+        picked = v.node("Mul", picked, v.constant(w, "weights"))
+    return v.reduce("ReduceSum", picked, [dim + 1], keepdims=False)

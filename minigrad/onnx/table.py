@@ -34,6 +34,7 @@ from minigrad.functional import (
     pooling,
     reduce,
     reorder,
+    resampling,
     sampling,
     scatter,
     shape,
@@ -100,6 +101,7 @@ CONVERTERS: dict[type[Function], Converter] = {
     pooling.Pool2d: convert_cnn.pool2d,
     pooling.WindowSum: convert_cnn.window_sum,
     pooling.PoolGather: convert_cnn.pool_gather,
+    resampling.Resample: convert_cnn.resample,
     # shapes and indexing
     shape.Reshape: convert_shape.reshape,
     shape.Permute: convert_shape.permute,
