@@ -347,7 +347,7 @@ def _repeat_interleave(g: Gen) -> Case:
     kwargs: dict[str, Any] = {}
     if roll < 0.45:
         repeats: Any = g.int(0, 3)
-        total = repeats * (math.prod(shape) if d is None or not shape else math.prod(shape))
+        total = repeats * math.prod(shape)  # each element repeated, along dim or flat
     else:
         counts_shape = g.pick([(size,), (size,), (1,), ()])
         if g.chance(0.06):
@@ -766,9 +766,11 @@ def _scales(g: Gen) -> dict[str, Any]:
 def _addmm(g: Gen) -> Case:
     n, k, m = g.size(), g.size(), g.size()
     dtype = g.dtype
-    a = g.float((n, k))
+    # (not shifted: 1e4-sized factors times a huge one cancel to rounding noise far above
+    # the tolerance, which scales with the inputs, not with their products)
+    a = g.float((n, k), shift=False)
     b = g.float((k if g.chance(0.95) else k + 1, m) if g.chance(0.97) else (k,),
-                dtype=dtype if g.chance(0.96) else "float64")
+                dtype=dtype if g.chance(0.96) else "float64", shift=False)
     if g.chance(0.04):
         return Case((g.ints((n, m), -3, 4), g.ints((n, k), -3, 4), g.ints((k, m), -3, 4)),
                     _scales(g), grad=False)
@@ -779,8 +781,8 @@ def _addmm(g: Gen) -> Case:
 def _baddbmm(g: Gen) -> Case:
     batch, n, k, m = g.size(1, 3), g.size(), g.size(), g.size()
     dtype = g.dtype
-    b1 = g.float((batch, n, k))
-    b2 = g.float((batch if g.chance(0.96) else batch + 1, k, m))
+    b1 = g.float((batch, n, k), shift=False)  # (not shifted: as addmm's factors)
+    b2 = g.float((batch if g.chance(0.96) else batch + 1, k, m), shift=False)
     return Case((_addend(g, (batch, n, m), dtype), b1, b2), _scales(g))
 
 
@@ -815,7 +817,9 @@ def _cross(g: Gen) -> Case:
     return Case((a, b), {"dim": dim})
 
 
-@fuzz("dist", sums=True)
+# (for p < 1 a broadcast input's gradient sums |d|**(p - 1) terms of both signs, which
+# cancel: float32 rounding of the terms shows in the total)
+@fuzz("dist", sums=True, rtol=10)
 def _dist(g: Gen) -> Case:
     a_shape, b_shape, bad = _pair_shapes(g)
     p = g.pick([2, 2.0, 1, 0, 3, 0.5, math.inf, -math.inf, 1.5])

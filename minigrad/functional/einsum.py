@@ -15,6 +15,8 @@ import string
 from collections.abc import Sequence
 from typing import Any
 
+import numpy
+
 from minigrad.autograd import Function
 from minigrad.functional.arithmetic import where
 from minigrad.functional.operands import constant
@@ -36,7 +38,8 @@ class Einsum(Function):
             # a sum over nothing is 0, whatever the other operands hold (inf, NaN); a
             # contraction order that multiplies first would make 0 * inf
             xp = ctx.xp
-            return xp.zeros(tuple(sizes[c] for c in out), dtype=xp.result_type(*arrays))
+            dtype = numpy.result_type(*(a.dtype for a in arrays))
+            return xp.zeros(tuple(sizes[c] for c in out), dtype=dtype)
         return ctx.xp.einsum(equation, *arrays, optimize=len(arrays) > 1)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, ...]:

@@ -77,9 +77,16 @@ class Atan2(Function):
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         y, x = ctx.saved_tensors
         sy, sx = ctx.shapes
-        scaled = g / (x * x + y * y)
-        return (unbroadcast(scaled * x, sy) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-(scaled * y), sx) if ctx.needs_input_grad[1] else None)
+        # x / (x**2 + y**2) on x / s and y / s (s = max(|x|, |y|), a constant): the squares
+        # neither overflow at huge values nor underflow to 0 at subnormal ones
+        s = _pair_scale(y, x)
+        ys, xs = y / s, x / s
+        squares = xs * xs + ys * ys
+        # at the origin (no slope) the gradient is 0, as PyTorch's; dividing by s last, a
+        # zero numerator stays 0 where 1 / s overflows
+        squares = squares.where(squares != 0, 1.0)
+        return (unbroadcast(g * xs / squares / s, sy) if ctx.needs_input_grad[0] else None,
+                unbroadcast(-(g * ys / squares / s), sx) if ctx.needs_input_grad[1] else None)
 
 
 class Hypot(Function):
@@ -94,9 +101,20 @@ class Hypot(Function):
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b, out = ctx.saved_tensors
         sa, sb = ctx.shapes
-        scaled = g / out
-        return (unbroadcast(scaled * a, sa) if ctx.needs_input_grad[0] else None,
-                unbroadcast(scaled * b, sb) if ctx.needs_input_grad[1] else None)
+        # a / out as (a / s) / (out / s), s = max(|a|, |b|) a constant: 1 / out overflows
+        # where out is subnormal
+        s = _pair_scale(a, b)
+        scaled = g / (out / s)
+        return (unbroadcast(scaled * (a / s), sa) if ctx.needs_input_grad[0] else None,
+                unbroadcast(scaled * (b / s), sb) if ctx.needs_input_grad[1] else None)
+
+
+def _pair_scale(a: Tensor, b: Tensor) -> Tensor:
+    """``max(|a|, |b|)`` elementwise, outside the graph; 1 where it is 0 or not finite."""
+    xp = a.backend.xp
+    top = xp.maximum(xp.abs(a.array), xp.abs(b.array))
+    usable = xp.isfinite(top) & (top > 0)
+    return constant(a, xp.where(usable, top, 1).astype(a.dtype, copy=False))
 
 
 class Fmod(Function):

@@ -361,7 +361,13 @@ def norm(input: Tensor, p: float | str = "fro", dim: Dims = None, keepdim: bool 
     if p == 2:
         out = Sqrt.apply(sum(scaled * scaled, dim, keepdim=True), zero_slope_at_zero=True)
     else:
-        total = sum(scaled.abs() ** p, dim, keepdim=True)
+        magnitude = scaled.abs()
+        if 0 < p < 1:  # |x|**p has an infinite slope at 0: PyTorch's gradient there is 0
+            nonzero_element = magnitude != 0
+            powered = (magnitude.where(nonzero_element, 1.0) ** p).where(nonzero_element, 0.0)
+        else:
+            powered = magnitude ** p
+        total = sum(powered, dim, keepdim=True)
         # a zero norm has slope 0 (the subgradient), not inf * 0 = NaN
         nonzero = total != 0
         out = (total.where(nonzero, 1.0) ** (1.0 / p)).where(nonzero, 0.0)

@@ -119,7 +119,9 @@ class Histc(Function):
         counted = flat[(flat >= left) & (flat <= right)]
         with numpy.errstate(invalid="ignore", over="ignore"):  # overflow: PyTorch's is UB
             scaled = (counted - left) * bins / (right - left)
-            position = xp.clip(xp.nan_to_num(scaled), 0, bins - 1).astype(xp.int64)
+            # NaN (inf / inf where the range overflows) goes to the first bin
+            scaled = xp.where(xp.isnan(scaled), 0, scaled)
+            position = xp.clip(scaled, 0, bins - 1).astype(xp.int64)
         return xp.bincount(position, minlength=bins).astype(a.dtype, copy=False)
 
 
