@@ -48,22 +48,32 @@ def _setup(dtype: Any, device: Any, default: Any = None) -> tuple[Any, Any]:
     return chosen, backend
 
 
+def _shape(name: str, size: tuple[Any, ...]) -> tuple[int, ...]:
+    """The shape ``size`` gives (``f(2, 3)`` or ``f((2, 3))``), checked."""
+    shape = shape_args(size)
+    for n in shape:
+        if n < 0:
+            raise RuntimeError(f"{name}: Trying to create tensor with negative dimension {n}: "
+                               f"{list(shape)}")
+    return shape
+
+
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of zeros of the given size (``zeros(2, 3)`` or ``zeros((2, 3))``)."""
     dt, b = _setup(dtype, device)
-    return _finish(b.xp.zeros(shape_args(size), dtype=dt), b, requires_grad)
+    return _finish(b.xp.zeros(_shape("zeros", size), dtype=dt), b, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of ones of the given size."""
     dt, b = _setup(dtype, device)
-    return _finish(b.xp.ones(shape_args(size), dtype=dt), b, requires_grad)
+    return _finish(b.xp.ones(_shape("ones", size), dtype=dt), b, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A tensor of the given size whose values are not initialised."""
     dt, b = _setup(dtype, device)
-    return _finish(b.xp.empty(shape_args(size), dtype=dt), b, requires_grad)
+    return _finish(b.xp.empty(_shape("empty", size), dtype=dt), b, requires_grad)
 
 
 def full(
@@ -74,7 +84,7 @@ def full(
     default = (numpy.dtype(bool) if isinstance(fill_value, bool)
                else numpy.dtype("int64") if isinstance(fill_value, int) else None)
     dt, b = _setup(dtype, device, default)
-    return _finish(b.xp.full(shape_args((size,)), fill_value, dtype=dt), b, requires_grad)
+    return _finish(b.xp.full(_shape("full", (size,)), fill_value, dtype=dt), b, requires_grad)
 
 
 def arange(

@@ -55,6 +55,7 @@ class ArrayNamespace(Protocol):
     take: Any  # gathering along one axis (faster than an index array on the last axis)
     nonzero: Any
     unique: Any
+    bincount: Any
     may_share_memory: Any
 
     # math (elementwise ufuncs)

@@ -129,7 +129,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
          append: Tensor | None = None) -> Tensor:
     """The ``n``-th forward difference along ``dim``, ``out[i] = input[i + 1] - input[i]``
     applied ``n`` times, after joining ``prepend`` and ``append`` to the ends; booleans
-    give ``!=`` of neighbours.
+    give ``!=`` of neighbours. ``n=0`` returns a copy of ``input`` (without ``prepend``
+    and ``append``), as PyTorch does.
 
     Raises
     ------
@@ -140,6 +141,18 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None
         raise RuntimeError("diff expects a tensor with at least 1 dimension, got a 0-d tensor")
     if n < 0:
         raise RuntimeError(f"diff: order n must be non-negative, got {n}")
+    for name, extra in (("prepend", prepend), ("append", append)):
+        if extra is None:
+            continue
+        if extra.ndim != input.ndim:
+            raise RuntimeError(f"diff expects {name} to have the same number of dimensions as "
+                               f"input ({input.ndim}), got shape {extra.shape}")
+        d = axis(dim, input.ndim)
+        if any(m != k for i, (m, k) in enumerate(zip(extra.shape, input.shape)) if i != d):
+            raise RuntimeError(f"diff expects the shape of {name} ({extra.shape}) to match "
+                               f"that of input ({input.shape}) except along dim {d}")
+    if n == 0:  # a copy of the input then (prepend and append are only checked)
+        return input.clone()
     d = axis(dim, input.ndim)
     pieces = [t for t in (prepend, input, append) if t is not None]
     out = cat(pieces, d) if len(pieces) > 1 else input

@@ -15,7 +15,10 @@ import string
 from collections.abc import Sequence
 from typing import Any
 
+import numpy
+
 from minigrad.autograd import Function
+from minigrad.functional.arithmetic import where
 from minigrad.functional.operands import constant
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
@@ -29,6 +32,14 @@ class Einsum(Function):
 
     def forward(ctx, *arrays: Array, equation: str = "") -> Array:
         ctx.save(*arrays)
+        terms, out = _split(equation)
+        sizes = {c: n for term, a in zip(terms, arrays) for c, n in zip(term, a.shape)}
+        if any(n == 0 and c not in out for c, n in sizes.items()):
+            # a sum over nothing is 0, whatever the other operands hold (inf, NaN); a
+            # contraction order that multiplies first would make 0 * inf
+            xp = ctx.xp
+            dtype = numpy.result_type(*(a.dtype for a in arrays))
+            return xp.zeros(tuple(sizes[c] for c in out), dtype=dtype)
         return ctx.xp.einsum(equation, *arrays, optimize=len(arrays) > 1)
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, ...]:
@@ -164,7 +175,7 @@ def _sizes(texts: list[str], operands: Sequence[Tensor]) -> dict[str, int]:
             if n != 1 and seen != 1 and n != seen:
                 raise _fail(f"subscript {c} has size {n} for operand {i} which does not "
                             f"broadcast with previously seen size {seen}")
-            sizes[c] = max(seen, n) if n != 1 or seen != 1 else 1
+            sizes[c] = seen if n == 1 else n  # a size of 0 beats a size of 1
     return sizes
 
 
@@ -181,8 +192,9 @@ def _clean(t: Tensor, text: str, keep: set[str], sizes: dict[str, int]) -> tuple
             n = sizes[c]
             shape = [1] * len(text)
             shape[first] = shape[second] = n
-            eye = constant(t, t.backend.xp.eye(n, dtype=t.dtype).reshape(shape))
-            t = (t * eye).sum(second)
+            # where, not a product: off the diagonal, inf * 0 would make NaN
+            eye = constant(t, t.backend.xp.eye(n, dtype=bool).reshape(shape), bool)
+            t = where(eye, t, constant(t, 0)).sum(second)
             text = text[:second] + text[second + 1:]
     private = [i for i, c in enumerate(text) if c not in keep]
     if private:

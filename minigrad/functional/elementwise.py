@@ -240,5 +240,7 @@ def trunc(input: Tensor) -> Tensor:
 
 @op("sign", method=True, torch=True, samples=[S((3, 4))], reference=numpy.sign)
 def sign(input: Tensor) -> Tensor:
-    """-1, 0 or 1 for each element (gradient zero)."""
+    """-1, 0 or 1 for each element (gradient zero); a boolean is its own sign."""
+    if input.dtype == numpy.dtype(bool):
+        return input.clone()
     return PiecewiseConstant.apply(input, mode="sign")

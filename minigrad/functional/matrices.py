@@ -14,9 +14,10 @@ from typing import Any
 import numpy
 
 from minigrad.autograd import Function
+from minigrad.functional.arithmetic import where
 from minigrad.functional.elementwise import Sqrt
 from minigrad.functional.linalg import bmm, mm
-from minigrad.functional.operands import axis
+from minigrad.functional.operands import axis, constant
 from minigrad.functional.reduce import norm
 from minigrad.functional.reorder import broadcast_shape, roll
 from minigrad.optable import Arg, S, op
@@ -26,8 +27,8 @@ from minigrad.types import Array, Scalar
 
 class Det(Function):
     """Determinants of square matrices (batched). The gradient is ``det * inverse(A).mT``
-    where every matrix is invertible; otherwise the cofactor matrix, which is exact but
-    held constant for second derivatives."""
+    where every matrix is invertible (and its inverse finite); otherwise the cofactor
+    matrix, which is exact but held constant for second derivatives."""
 
     def forward(ctx, a: Array) -> Array:
         out = ctx.xp.linalg.det(a)
@@ -37,7 +38,13 @@ class Det(Function):
     def backward(ctx, g: Tensor) -> Tensor:
         a, det = ctx.saved_tensors
         if bool((det.array != 0).all()):
-            return (g * det).unsqueeze(-1).unsqueeze(-1) * Inverse.apply(a).mT
+            inverse = Inverse.apply(a)
+            # a subnormal determinant can have an inverse that overflows (1 / 1e-310):
+            # det * inf is not the finite cofactor, which the slow path gives exactly
+            if bool(a.backend.xp.isfinite(inverse.array).all()):
+                # det * inverse first: the cofactors, finite where g * det could overflow
+                cofactors = det.unsqueeze(-1).unsqueeze(-1) * inverse.mT
+                return g.unsqueeze(-1).unsqueeze(-1) * cofactors
         cofactors = Tensor.from_array(_cofactors(a.backend.xp, a.array), a.backend)
         return g.unsqueeze(-1).unsqueeze(-1) * cofactors
 
@@ -77,9 +84,14 @@ def _same_dtype(name: str, *tensors: Tensor) -> None:
                                f"{tensors[0].dtype} and {t.dtype}")
 
 
-def _scaled_sum(name: str, input: Tensor, product: Tensor, beta: Scalar, alpha: Scalar
-                ) -> Tensor:
-    scaled = product if alpha == 1 else product * alpha
+def _scaled_sum(name: str, input: Tensor, product: Tensor, beta: Scalar, alpha: Scalar,
+                skip_product: bool = False) -> Tensor:
+    if product.dtype.kind in "biu":  # PyTorch casts the scales to an integer result's dtype
+        beta, alpha = int(beta), int(alpha)
+    if alpha == 0 and skip_product:  # BLAS's rule: the product is not read (NaN included)
+        scaled = where(constant(product, False, bool), product, constant(product, 0))
+    else:
+        scaled = product if alpha == 1 else product * alpha
     base = input.expand(product.shape) if input.shape != product.shape else input
     if beta == 0:  # PyTorch ignores input then, NaN and infinity included
         return scaled
@@ -94,7 +106,9 @@ def _scaled_sum(name: str, input: Tensor, product: Tensor, beta: Scalar, alpha: 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Scalar = 1, alpha: Scalar = 1
           ) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)`` for matrices, ``input`` broadcast to the
-    product's shape (with ``beta=0``, ``input`` is ignored, NaN included).
+    product's shape (with ``beta=0``, ``input`` is ignored, NaN included, and with
+    ``alpha=0`` the product, as PyTorch's BLAS call does). For integer matrices ``beta``
+    and ``alpha`` are truncated to integers, as in PyTorch.
 
     Raises
     ------
@@ -107,7 +121,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Scalar = 1, alpha:
         raise RuntimeError(f"addmm: mat1 and mat2 shapes cannot be multiplied "
                            f"({mat1.shape[0]}x{mat1.shape[1]} and "
                            f"{mat2.shape[0]}x{mat2.shape[1]})")
-    return _scaled_sum("addmm", input, mm(mat1, mat2), beta, alpha)
+    return _scaled_sum("addmm", input, mm(mat1, mat2), beta, alpha, skip_product=True)
 
 
 @op("baddbmm", method=True, inplace="baddbmm_", torch=True,
@@ -149,9 +163,9 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
         a, b, axis=next(i for i, n in enumerate(numpy.broadcast_shapes(a.shape, b.shape))
                         if n == 3) if dim is None else dim))
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
-    """The cross product of 3-vectors along ``dim`` (broadcast); without ``dim``, along
-    the first dimension of size 3 (PyTorch's deprecated default; ``linalg.cross`` uses
-    the last).
+    """The cross product of 3-vectors along ``dim`` (broadcast, except along ``dim``);
+    without ``dim``, along the first dimension of ``input`` of size 3 (PyTorch's
+    deprecated default; ``linalg.cross`` uses the last).
 
     Raises
     ------
@@ -162,26 +176,25 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
         raise RuntimeError(f"cross: inputs must have the same number of dimensions, got shapes "
                            f"{input.shape} and {other.shape}")
     shape = broadcast_shape("cross", input.shape, other.shape)
-    if dim is None:
-        threes = [i for i, n in enumerate(shape) if n == 3]
+    if dim is None:  # the first of input's own dimensions of size 3, as PyTorch picks it
+        threes = [i for i, n in enumerate(input.shape) if n == 3]
         if not threes:
             raise RuntimeError(f"cross: no dimension of size 3 in input (shapes {input.shape} "
                                f"and {other.shape})")
         d = threes[0]
     else:
         d = axis(dim, max(input.ndim, 1))
-        if input.ndim == 0 or input.shape[d] != 3 or other.shape[d] != 3:
-            sizes = [t.shape[d] if t.ndim else 0 for t in (input, other)]
-            raise RuntimeError(f"cross: inputs dimension {d} must have length 3. Got "
-                               f"{sizes[0]} and {sizes[1]}")
+    if input.ndim == 0 or input.shape[d] != 3 or other.shape[d] != 3:
+        sizes = [t.shape[d] if t.ndim else 0 for t in (input, other)]
+        raise RuntimeError(f"cross: inputs dimension {d} must have length 3 (it does not "
+                           f"broadcast). Got {sizes[0]} and {sizes[1]}")
     a, b = input.expand(shape), other.expand(shape)
     return roll(a, -1, d) * roll(b, -2, d) - roll(a, -2, d) * roll(b, -1, d)
 
 
 def _p_norm(diff: Tensor, p: float, dim: Any) -> Tensor:
-    if p == 0:
-        differing: Tensor = diff != 0
-        return differing.sum(dim).to(diff.dtype)
+    # p = 0 counts the differing elements; through norm, the count stays in the graph with
+    # a zero gradient, as in PyTorch
     return norm(diff, 2 if p == 2 else p, dim)
 
 
@@ -244,6 +257,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
              "donot_use_mm_for_euclid_dist")
     if compute_mode not in modes:
         raise ValueError(f"cdist: {compute_mode!r} is not a valid value for compute_mode")
+    if x1.shape[-1] == 0:  # distances over no coordinates: 0 for every p (inf included)
+        return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).abs().sum(-1)
     large = x1.shape[-2] > 25 or x2.shape[-2] > 25
     if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
             large and compute_mode in modes[:2])):

@@ -14,11 +14,13 @@ from typing import Any
 import numpy
 
 from minigrad.autograd import Function
+from minigrad.dtypes import promote_tensor_types
 from minigrad.functional.activation import Erf
 from minigrad.functional.arithmetic import where
 from minigrad.functional.comparison import Ufunc
 from minigrad.functional.elementwise import sign, trunc
 from minigrad.functional.operands import as_operands, constant, floating, unbroadcast
+from minigrad.functional.reorder import broadcast_shape
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
 from minigrad.types import Array, Scalar
@@ -75,9 +77,16 @@ class Atan2(Function):
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         y, x = ctx.saved_tensors
         sy, sx = ctx.shapes
-        scaled = g / (x * x + y * y)
-        return (unbroadcast(scaled * x, sy) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-(scaled * y), sx) if ctx.needs_input_grad[1] else None)
+        # x / (x**2 + y**2) on x / s and y / s (s = max(|x|, |y|), a constant): the squares
+        # neither overflow at huge values nor underflow to 0 at subnormal ones
+        s = _pair_scale(y, x)
+        ys, xs = y / s, x / s
+        squares = xs * xs + ys * ys
+        # at the origin (no slope) the gradient is 0, as PyTorch's; dividing by s last, a
+        # zero numerator stays 0 where 1 / s overflows
+        squares = squares.where(squares != 0, 1.0)
+        return (unbroadcast(g * xs / squares / s, sy) if ctx.needs_input_grad[0] else None,
+                unbroadcast(-(g * ys / squares / s), sx) if ctx.needs_input_grad[1] else None)
 
 
 class Hypot(Function):
@@ -92,9 +101,20 @@ class Hypot(Function):
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
         a, b, out = ctx.saved_tensors
         sa, sb = ctx.shapes
-        scaled = g / out
-        return (unbroadcast(scaled * a, sa) if ctx.needs_input_grad[0] else None,
-                unbroadcast(scaled * b, sb) if ctx.needs_input_grad[1] else None)
+        # a / out as (a / s) / (out / s), s = max(|a|, |b|) a constant: 1 / out overflows
+        # where out is subnormal
+        s = _pair_scale(a, b)
+        scaled = g / (out / s)
+        return (unbroadcast(scaled * (a / s), sa) if ctx.needs_input_grad[0] else None,
+                unbroadcast(scaled * (b / s), sb) if ctx.needs_input_grad[1] else None)
+
+
+def _pair_scale(a: Tensor, b: Tensor) -> Tensor:
+    """``max(|a|, |b|)`` elementwise, outside the graph; 1 where it is 0 or not finite."""
+    xp = a.backend.xp
+    top = xp.maximum(xp.abs(a.array), xp.abs(b.array))
+    usable = xp.isfinite(top) & (top > 0)
+    return constant(a, xp.where(usable, top, 1).astype(a.dtype, copy=False))
 
 
 class Fmod(Function):
@@ -137,9 +157,21 @@ def lerp(input: Tensor, end: Tensor, weight: Tensor | float) -> Tensor:
         If ``input`` and ``end`` have different dtypes, or are not floating point.
     """
     _same_dtype("lerp", input, end, "end")
+    if isinstance(weight, Tensor):
+        if weight.ndim:
+            _same_dtype("lerp", input, weight, "weight")
+        elif input.dtype.kind != "f" and weight.dtype.kind == "f":  # a 0-d weight promotes
+            input, end = input.to(weight.dtype), end.to(weight.dtype)
     if input.dtype.kind != "f":
         raise RuntimeError(f"lerp(): expected floating-point tensors, got {input.dtype}")
-    return input + weight * (end - input)
+    # PyTorch's two-sided form: exact at both ends (weight 0 gives input, 1 gives end), and
+    # the same infinities and NaNs as PyTorch where input or end is infinite
+    change = end - input
+    if not isinstance(weight, Tensor):
+        if abs(weight) < 0.5:
+            return input + weight * change
+        return end - change * (1 - weight)
+    return where(weight.abs() < 0.5, input + weight * change, end - change * (1 - weight))
 
 
 @op("addcmul", method=True, inplace="addcmul_", torch=True,
@@ -149,8 +181,30 @@ def lerp(input: Tensor, end: Tensor, weight: Tensor | float) -> Tensor:
     reference=lambda a, b, c, value=1: a + value * b * c)
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 1) -> Tensor:
     """``input + value * tensor1 * tensor2``, broadcast (an optimizer's building block)."""
-    product = tensor1 * tensor2
-    return input + (product if value == 1 else product * value)
+    tensor1, tensor2 = _blend_operands(input, tensor1, tensor2)
+    value = _blend_value(value, tensor1)
+    # value first, as PyTorch: value * t1 * t2, so that value=0 with a huge t1 stays 0
+    return input + (tensor1 if value == 1 else tensor1 * value) * tensor2
+
+
+def _blend_operands(input: Tensor, tensor1: Tensor, tensor2: Tensor
+                    ) -> tuple[Tensor, Tensor]:
+    """``tensor1`` and ``tensor2`` in the dtype of the result (PyTorch computes in it), and
+    expanded to the result's shape when that is empty: their gradients are then sums over
+    nothing (0), not 0 times an infinite operand (NaN)."""
+    dtype, ndim = input.dtype, input.ndim
+    for t in (tensor1, tensor2):
+        dtype, ndim = promote_tensor_types(dtype, ndim, t.dtype, t.ndim), max(ndim, t.ndim)
+    tensor1, tensor2 = (t if t.dtype == dtype else t.to(dtype) for t in (tensor1, tensor2))
+    shape = broadcast_shape("addcmul/addcdiv", input.shape, tensor1.shape, tensor2.shape)
+    if 0 in shape and (tensor1.shape != shape or tensor2.shape != shape):
+        return tensor1.expand(shape), tensor2.expand(shape)
+    return tensor1, tensor2
+
+
+def _blend_value(value: Scalar, t: Tensor) -> Scalar:
+    """PyTorch casts ``value`` to an integer result's dtype (0.5 becomes 0)."""
+    return int(value) if t.dtype.kind in "biu" else value
 
 
 @op("addcdiv", method=True, inplace="addcdiv_", torch=True,
@@ -170,8 +224,8 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Scalar = 
         raise RuntimeError("addcdiv: Integer division with addcdiv is no longer supported; "
                            "compute input + value * torch.true_divide(tensor1, tensor2) or "
                            "input + value * torch.div(tensor1, tensor2, rounding_mode='trunc')")
-    quotient = tensor1 / tensor2
-    return input + (quotient if value == 1 else quotient * value)
+    tensor1, tensor2 = _blend_operands(input, tensor1, tensor2)
+    return input + (tensor1 if value == 1 else tensor1 * value) / tensor2
 
 
 def _np_nan_to_num(a: Any, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
@@ -316,7 +370,7 @@ def frac(input: Tensor) -> Tensor:
     reference=numpy.sign)
 def sgn(input: Tensor) -> Tensor:
     """The sign of each element (-1, 0 or 1): :func:`sign`, which is what PyTorch's ``sgn``
-    is for real numbers."""
+    is for real numbers (a boolean is its own sign)."""
     return sign(input)
 
 

@@ -18,6 +18,14 @@ from minigrad.tensor import Tensor, shape_args, tensor
 from minigrad.types import Scalar
 
 
+def _sized(name: str, size: tuple[Any, ...]) -> tuple[int, ...]:
+    """The size given to a ``new_*`` method: required, as in PyTorch (``new_zeros(())``
+    makes a 0-d tensor)."""
+    if not size:
+        raise TypeError(f"{name}() missing 1 required positional argument: 'size'")
+    return shape_args(size)
+
+
 def _like(input: Tensor, dtype: Any, device: Any) -> dict[str, Any]:
     return {"dtype": input.dtype if dtype is None else dtype,
             "device": input.backend if device is None else device}
@@ -30,7 +38,7 @@ def new_zeros(input: Tensor, *size: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """Zeros of ``size`` (``new_zeros(2, 3)`` or ``new_zeros((2, 3))``), with this
     tensor's dtype and backend unless ``dtype``/``device`` say otherwise."""
-    return creation.zeros(shape_args(size), requires_grad=requires_grad,
+    return creation.zeros(_sized("new_zeros", size), requires_grad=requires_grad,
                           **_like(input, dtype, device))
 
 
@@ -40,7 +48,7 @@ def new_zeros(input: Tensor, *size: Any, dtype: Any = None, device: Any = None,
 def new_ones(input: Tensor, *size: Any, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
     """Ones of ``size``, with this tensor's dtype and backend unless told otherwise."""
-    return creation.ones(shape_args(size), requires_grad=requires_grad,
+    return creation.ones(_sized("new_ones", size), requires_grad=requires_grad,
                          **_like(input, dtype, device))
 
 
@@ -51,7 +59,7 @@ def new_empty(input: Tensor, *size: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor of ``size``, with this tensor's dtype and backend unless
     told otherwise."""
-    return creation.empty(shape_args(size), requires_grad=requires_grad,
+    return creation.empty(_sized("new_empty", size), requires_grad=requires_grad,
                           **_like(input, dtype, device))
 
 
@@ -78,8 +86,12 @@ def new_tensor(input: Tensor, data: Any, *, dtype: Any = None, device: Any = Non
     tensor's dtype and backend unless told otherwise (as in PyTorch, the dtype is not
     inferred from ``data``)."""
     like = _like(input, dtype, device)
-    return tensor(data, dtype=like["dtype"], device=like["device"],
-                  requires_grad=requires_grad)
+    try:
+        return tensor(data, dtype=like["dtype"], device=like["device"],
+                      requires_grad=requires_grad)
+    except ValueError as error:  # NumPy's words for ragged lists, say
+        raise ValueError(f"new_tensor: can't make a tensor of {type(data).__name__} data: "
+                         f"{error}") from None
 
 
 @op("numel", torch=True, differentiable=False, samples=[S((2, 3)), S(())],
@@ -104,7 +116,9 @@ def ndimension(input: Tensor) -> int:
 
 
 def _element_strides(array: Any) -> tuple[int, ...]:
-    if array.flags.c_contiguous:  # PyTorch's strides of a contiguous tensor, empty ones too
+    # an empty array's strides are NumPy's (often 0); PyTorch gives it a contiguous
+    # tensor's. Otherwise the view's own strides, of size-1 dimensions too, as PyTorch
+    if array.size == 0:
         strides, step = [], 1
         for n in reversed(array.shape):
             strides.append(step)
@@ -124,7 +138,12 @@ def stride(input: Tensor, dim: int | None = None) -> Any:
     tuple), or of dimension ``dim``: ``(3, 1)`` for a contiguous ``(2, 3)`` tensor,
     ``(1, 3)`` for its transpose."""
     strides = _element_strides(input.array)
-    return strides if dim is None else strides[dim]
+    if dim is None:
+        return strides
+    if not -len(strides) <= dim < len(strides):
+        raise IndexError(f"stride(): dimension {dim} is out of range for a tensor with "
+                         f"{input.ndim} dimensions")
+    return strides[dim]
 
 
 @op("is_contiguous", method=True, differentiable=False,

@@ -183,6 +183,9 @@ def repeat_interleave(input: Tensor, repeats: Tensor | int | None = None,
         return repeat_interleave(positions, input, 0, output_size=output_size)
     if dim is None:
         input, d = input.reshape(-1), 0
+    elif input.ndim == 0:
+        raise IndexError(f"repeat_interleave: dim {dim} given for a 0-d input (it has no "
+                         "dimensions; leave dim out to repeat the element)")
     else:
         d = axis(dim, input.ndim)
     size = input.shape[d] if input.ndim else 1

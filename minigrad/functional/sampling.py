@@ -163,20 +163,22 @@ def _probability(name: str, p: float) -> None:
     reference=lambda a, p=None: a if p is None else numpy.full(a.shape, p, a.dtype))
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -> Tensor:
     """1 with probability ``input`` (elementwise), else 0, in ``input``'s dtype; with a
-    number ``p``, every element has probability ``p``.
+    number ``p``, every element has probability ``p`` (and ``input``, of any dtype, gives
+    only the shape and dtype).
 
     Raises
     ------
     RuntimeError
-        If ``input`` is not floating point or a probability is outside ``[0, 1]``.
+        If ``input`` holds the probabilities but is not floating point, or a probability is
+        outside ``[0, 1]``.
     """
     _no_generator("bernoulli", generator)
+    if p is not None:  # input only gives the shape and dtype then, which may be any
+        _probability("bernoulli", p)
+        return Bernoulli.apply(input, p=float(p))
     if input.dtype.kind != "f":
         raise RuntimeError(f"bernoulli: expected a floating-point tensor of probabilities, "
                            f"got {input.dtype}")
-    if p is not None:
-        _probability("bernoulli", p)
-        return Bernoulli.apply(input, p=float(p))
     _check_probabilities("bernoulli", input)
     return Bernoulli.apply(input)
 
@@ -246,6 +248,22 @@ def _default_high(dtype: numpy.dtype[Any]) -> int:
     return int(numpy.iinfo(dtype).max) + int(dtype != numpy.int64)
 
 
+def _within_dtype(dtype: numpy.dtype[Any], low: int, high: int) -> None:
+    """PyTorch's check that ``from`` and ``to - 1`` are values of ``dtype``."""
+    if dtype.kind == "b":
+        least, most = 0, 1
+    elif dtype.kind == "f":
+        info = numpy.finfo(dtype)
+        least, most = int(info.min), int(info.max)
+    else:
+        iinfo = numpy.iinfo(dtype)
+        least, most = int(iinfo.min), int(iinfo.max)
+    for name, value in (("from", low), ("to - 1", high - 1)):
+        if not least <= value <= most:
+            raise RuntimeError(f"random_: {name} ({value}) is out of bounds for {dtype} "
+                               f"(values in [{least}, {most}])")
+
+
 @op("random_", RandomIntegers, method=True, differentiable=False,
     samples=[S((3,), 5, 6, call=_on_a_copy, note="one possible value"),
              S((4,), 1, call=_on_a_copy, note="to only"),
@@ -261,7 +279,7 @@ def random_(input: Tensor, *bounds: int, generator: Any = None, **kwargs: Any) -
     Raises
     ------
     RuntimeError
-        If ``from >= to``.
+        If ``from >= to``, or ``from`` or ``to - 1`` is not a value of the dtype.
     """
     _no_generator("random_", generator)
     named = {k: kwargs.pop(k) for k in ("from", "to") if k in kwargs}
@@ -278,4 +296,5 @@ def random_(input: Tensor, *bounds: int, generator: Any = None, **kwargs: Any) -
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
+    _within_dtype(input.dtype, low, high)
     return _fill(input, RandomIntegers.apply(input, low=low, high=high), "random_")

@@ -9,11 +9,12 @@ and its adjoint, ``gather`` and its adjoint) and of ``where``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy
 
-from minigrad.autograd import Function
+from minigrad.autograd import Function, is_grad_enabled
 from minigrad.functional.arithmetic import where
 from minigrad.functional.indexing import Gather, GetItem, IndexAdd, ScatterAdd, along_axis
 from minigrad.functional.operands import axis, constant
@@ -239,6 +240,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """
     flat = _vector_index("index_select", index)
     if input.ndim == 0:
+        axis(dim, 1)  # a 0-d input takes dim 0 or -1
         _check_bounds("index_select", flat, 1, 0)
         return input.reshape(1)[flat.array].reshape(())
     d = axis(dim, input.ndim)
@@ -269,10 +271,13 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
         raise RuntimeError(f"index_add_(): self ({input.dtype}) and source ({source.dtype}) "
                            "must have the same scalar type")
     d = axis(dim, max(input.ndim, 1))
+    if input.ndim == 0 and flat.shape[0] != 1:
+        raise IndexError(f"index_add_(): a 0-d self takes exactly one index, got "
+                         f"{flat.shape[0]} (dimension {dim} of a tensor without dimensions)")
     expected = list(input.shape)
     if input.ndim:
         expected[d] = flat.shape[0]
-    if list(source.shape) != expected and not (input.ndim == 0 and source.numel() == 1):
+    if list(source.shape) != expected:
         raise RuntimeError(f"index_add_(): source of shape {source.shape} does not match: "
                            f"expected {tuple(expected)} (the shape of self, {input.shape}, "
                            f"with the number of indices, {flat.shape[0]}, along dim {d})")
@@ -295,8 +300,23 @@ def _fill_value(name: str, input: Tensor, value: Tensor | Scalar) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError(f"{name} only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s).")
+        if value.requires_grad and input.dtype.kind != "f" and is_grad_enabled():
+            raise RuntimeError(f"{name}: the value requires grad, but the result is "
+                               f"{input.dtype}, which can't carry a gradient")
+        _representable(name, input.dtype, value.array.item())
         return value.to(input.dtype)
+    _representable(name, input.dtype, value)
     return constant(input, value)
+
+
+def _representable(name: str, dtype: numpy.dtype[Any], value: Any) -> None:
+    """PyTorch's check that a fill value fits an integer dtype (it truncates fractions)."""
+    if dtype.kind not in "iu":
+        return
+    info = numpy.iinfo(dtype)
+    if not (math.isfinite(value) and info.min <= int(value) <= info.max):
+        raise RuntimeError(f"{name}: value {value} cannot be converted to type {dtype} "
+                           "without overflow")
 
 
 @op("masked_fill", method=True, inplace="masked_fill_", torch=True,

@@ -248,6 +248,8 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     counts = shape_args(sizes)
     if len(counts) < input.ndim:
         raise RuntimeError(f"repeat: {len(counts)} sizes given for a {input.ndim}-d tensor")
+    if any(r < 0 for r in counts):  # expand would read -1 as "keep this size"
+        raise RuntimeError(f"repeat: the repeat counts must be non-negative, got {list(counts)}")
     t = reshape(input, (1,) * (len(counts) - input.ndim) + input.shape)
     interleaved = tuple(x for n in t.shape for x in (1, n))
     expanded = expand(reshape(t, interleaved),

@@ -9,6 +9,7 @@ came from, so ``sort``, ``topk`` and ``median`` are differentiable in their valu
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any, Literal
 
 import numpy
@@ -60,39 +61,68 @@ class Unique(Function):
 
     def forward(ctx, a: Array, dim: int | None = None) -> tuple[Array, Array, Array]:
         xp = ctx.xp
+        # each NaN is distinct (NaN != NaN), as in PyTorch; NumPy would merge them
+        flat = {} if dim is not None else {"equal_nan": False}
         values, inverse, counts = xp.unique(a if dim is not None else a.reshape(-1),
-                                            return_inverse=True, return_counts=True, axis=dim)
+                                            return_inverse=True, return_counts=True, axis=dim,
+                                            **flat)
         inverse = inverse.reshape(a.shape if dim is None else (a.shape[dim],))
         return values, inverse.astype(xp.int64, copy=False), counts.astype(xp.int64, copy=False)
 
 
 class SearchSorted(Function):
     """Insertion points of ``values`` into the last dimension of ``boundaries`` (no
-    gradient); ``right`` puts equal values after their matches."""
+    gradient); ``right`` puts equal values after their matches.
+
+    All values are searched at once by PyTorch's binary search, step by step: a step
+    moves right unless ``boundary >= value`` (``>`` with ``right``). A comparison with
+    NaN is false, so NaN values, and values searched past NaN boundaries, end where
+    PyTorch puts them (a NaN value at the end)."""
 
     differentiable = False
 
     def forward(ctx, boundaries: Array, values: Array, right: bool = False,
                 dtype: Any = None) -> Array:
         xp = ctx.xp
-        if boundaries.ndim == 1:
-            found = xp.searchsorted(boundaries, values, side="right" if right else "left")
-        else:  # one sorted row per leading index: count the entries before each value
-            rows, probes = boundaries[..., None, :], values[..., :, None]
-            before = (rows <= probes) if right else (rows < probes)
-            found = before.sum(axis=-1)
-        return found.astype(dtype, copy=False)
+        n = boundaries.shape[-1]
+        low = xp.zeros(values.shape, dtype=xp.int64)
+        high = xp.full(values.shape, n, dtype=xp.int64)
+        for _ in range(n.bit_length()):  # each step halves every [low, high)
+            middle = (low + high) // 2
+            probe = xp.minimum(middle, n - 1)
+            if boundaries.ndim == 1:
+                seen = boundaries[probe]
+            else:
+                seen = xp.take_along_axis(boundaries, probe, axis=-1)
+            with numpy.errstate(invalid="ignore"):
+                onward = ~(seen > values) if right else ~(seen >= values)
+            searching = low < high
+            low = xp.where(searching & onward, middle + 1, low)
+            high = xp.where(searching & ~onward, middle, high)
+        return low.astype(dtype, copy=False)
 
 
 class Histc(Function):
-    """Counts of ``a`` in ``bins`` equal bins between ``low`` and ``high`` (no gradient)."""
+    """Counts of ``a`` in ``bins`` equal bins between ``low`` and ``high`` (no gradient).
+
+    The bin of ``x`` is ``(x - low) * bins / (high - low)``, truncated, computed in
+    ``a``'s dtype as PyTorch does (the last bin also holds ``high``); elements outside
+    ``[low, high]`` and NaN are not counted."""
 
     differentiable = False
 
     def forward(ctx, a: Array, bins: int = 100, low: float = 0.0, high: float = 0.0
                 ) -> Array:
-        counts, _ = ctx.xp.histogram(a, bins=bins, range=(low, high))
-        return counts.astype(a.dtype, copy=False)
+        xp = ctx.xp
+        flat = a.reshape(-1)
+        left, right = xp.asarray(low, dtype=a.dtype), xp.asarray(high, dtype=a.dtype)
+        counted = flat[(flat >= left) & (flat <= right)]
+        with numpy.errstate(invalid="ignore", over="ignore"):  # overflow: PyTorch's is UB
+            scaled = (counted - left) * bins / (right - left)
+            # NaN (inf / inf where the range overflows) goes to the first bin
+            scaled = xp.where(xp.isnan(scaled), 0, scaled)
+            position = xp.clip(scaled, 0, bins - 1).astype(xp.int64)
+        return xp.bincount(position, minlength=bins).astype(a.dtype, copy=False)
 
 
 def _dim(input: Tensor, dim: int) -> int:
@@ -149,7 +179,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     back to the position each value came from."""
     d = _dim(input, dim)
     order = argsort(input, d, descending)
-    values = gather(input, d, order) if input.ndim else input * 1
+    values = gather(input, d, order) if input.ndim else input.clone()  # (* 1: int64 of bools)
     return ValuesIndices(values, order)
 
 
@@ -187,7 +217,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {d} of size {size} "
                            f"(tensor of shape {input.shape})")
     if input.ndim == 0:
-        return ValuesIndices(input * 1, argsort(input))
+        return ValuesIndices(input.clone(), argsort(input))
     order = ArgSort.apply(_vector(input) if input.dtype != numpy.dtype(bool) else
                           input.to(numpy.int64), dim=d, descending=largest, k=k)
     return ValuesIndices(gather(input, d, order), order)
@@ -234,7 +264,7 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
             if input.dtype.kind != "f":
                 raise IndexError(f"median() of an empty {input.dtype} tensor: there is no "
                                  "median to return")
-            return constant(input, float("nan")).reshape(())
+            return flat.sum() + float("nan")  # NaN, in the graph (its gradient is empty)
         return flat.gather(0, _nan_aware_middle(flat, 0)).reshape(())
     d = _dim(input, dim)
     vector = _vector(input)
@@ -279,8 +309,12 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
     ascending order, as ``torch.unique``; with ``return_inverse``, also the index of
     each element's value in the result (shaped like ``input``, or like dimension ``dim``),
     and with ``return_counts`` how often each value occurs. The results are sorted
-    whatever ``sorted`` says (PyTorch's CPU results are too). No gradient."""
+    whatever ``sorted`` says (PyTorch's CPU results are too); every NaN is a value of its
+    own (NaN != NaN), as in PyTorch. No gradient."""
     d = None if dim is None else _dim(input, dim)
+    if d is not None and any(n == 0 for i, n in enumerate(input.shape) if i != d):
+        raise RuntimeError(f"unique: there are 0-sized dimensions in shape {input.shape} that "
+                           f"are not the selected one ({d}), so unique cannot be applied")
     values, inverse, counts = Unique.apply(input, dim=d)
     extra = ([inverse] if return_inverse else []) + ([counts] if return_counts else [])
     return (values, *extra) if extra else values
@@ -296,6 +330,9 @@ def _np_unique(a: Any, inverse: bool, counts: bool, dim: int | None) -> Any:
 
 def _search_operands(name: str, boundaries: Tensor, values: Any) -> Tensor:
     if not isinstance(values, Tensor):
+        if boundaries.ndim != 1:
+            raise RuntimeError(f"{name}: the value can be a number only when the boundaries "
+                               f"are 1-D, got boundaries of shape {boundaries.shape}")
         return constant(boundaries, values, numpy.asarray(values).dtype)
     if boundaries.ndim > 1 and (values.ndim != boundaries.ndim
                                 or values.shape[:-1] != boundaries.shape[:-1]):
@@ -395,6 +432,8 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     if bins <= 0:
         raise RuntimeError(f"histc: bins must be > 0, got {bins}")
     low, high = _histc_range(input.array, min, max)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise RuntimeError(f"histc: range of [{low}, {high}] is not finite")
     if high < low:
         raise RuntimeError(f"histc: max ({max}) must be larger than or equal to min ({min})")
     return Histc.apply(input, bins=bins, low=low, high=high)
