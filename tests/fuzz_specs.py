@@ -10,6 +10,7 @@ reason.
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -1101,3 +1102,5 @@ def _setitem(g: Gen) -> Case:
 
 # the layers' functions and the tensor ops of issue 11 have their generators in modules of
 # their own (importing them registers into SPECS)
+for _module in ("tests.fuzz_specs_layers", "tests.fuzz_specs_tensor_ops"):
+    importlib.import_module(_module)
