@@ -360,7 +360,7 @@ class StackDataset(Dataset):
     >>> images, labels = TensorDataset(minigrad.zeros(4, 2)), TensorDataset(minigrad.arange(4))
     >>> pair = StackDataset(images, labels)
     >>> (image,), (label,) = pair[3]
-    >>> image.shape, int(label), len(pair)
+    >>> tuple(image.shape), int(label), len(pair)
     ((2,), 3, 4)
     >>> sorted(StackDataset(image=images, label=labels)[0])
     ['image', 'label']
