@@ -5,9 +5,7 @@ torch.utils.data where torch is installed."""
 from __future__ import annotations
 
 import collections
-import faulthandler
 import math
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,15 +23,7 @@ from minigrad.data import (
     get_worker_info,
 )
 
-DEADLINE_S = 60
-
-
-@pytest.fixture(autouse=True)
-def deadline() -> Iterator[None]:
-    """A hung loader fails the test (the process exits with every thread's stack)."""
-    faulthandler.dump_traceback_later(DEADLINE_S, exit=True, file=sys.__stderr__)
-    yield
-    faulthandler.cancel_dump_traceback_later()
+pytestmark = pytest.mark.usefixtures("hang_deadline")
 
 
 def range_dataset(base: type, start: int, end: int, sized: bool = False) -> Any:
