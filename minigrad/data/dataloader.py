@@ -151,19 +151,22 @@ class IterableFetcher(Fetcher):
             raise DatasetExhausted
         if self._iterator is None:  # created here, so that in a worker get_worker_info works
             self._iterator = iter(self.dataset)
-        if not self.auto_collation:
-            sample = next(self._iterator, _END)
-            self._ended = sample is _END
-        else:
-            batch = list(itertools.islice(self._iterator, len(indices)))
-            self._ended = len(batch) < len(indices)
-            sample = _END if not batch or (self._ended and self.drop_last) else batch
-        if sample is _END:
+        if self.auto_collation:
+            return self.collate_fn(self._next_batch(self._iterator, len(indices)))
+        return self.collate_fn(self._next_sample(self._iterator))
+
+    def _next_sample(self, iterator: Iterator[Any]) -> Any:
+        for sample in iterator:
+            return sample
+        self._ended = True
+        raise DatasetExhausted
+
+    def _next_batch(self, iterator: Iterator[Any], size: int) -> list[Any]:
+        batch = list(itertools.islice(iterator, size))
+        self._ended = len(batch) < size
+        if not batch or (self._ended and self.drop_last):
             raise DatasetExhausted
-        return self.collate_fn(sample)
-
-
-_END = object()
+        return batch
 
 
 class _InfiniteConstantSampler(Sampler):
