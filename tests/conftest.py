@@ -5,6 +5,8 @@ Backends that cannot run here (CuPy without a GPU) are skipped with the reason.
 
 from __future__ import annotations
 
+import faulthandler
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,3 +40,15 @@ def _restore_cudnn_flags() -> Iterator[None]:
     flags = dict(vars(minigrad.backends.cudnn))
     yield
     vars(minigrad.backends.cudnn).update(flags)
+
+
+HANG_DEADLINE_S = 60
+
+
+@pytest.fixture
+def hang_deadline() -> Iterator[None]:
+    """A test that hangs (a DataLoader waiting on its workers, say) fails: after
+    ``HANG_DEADLINE_S`` the process exits with every thread's stack."""
+    faulthandler.dump_traceback_later(HANG_DEADLINE_S, exit=True, file=sys.__stderr__)
+    yield
+    faulthandler.cancel_dump_traceback_later()

@@ -4,12 +4,9 @@ worker) instead of hanging. Every test runs under a deadline."""
 
 from __future__ import annotations
 
-import faulthandler
 import os
 import random
-import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy
@@ -18,15 +15,7 @@ import pytest
 import minigrad
 from minigrad.data import DataLoader, Dataset, TensorDataset, get_worker_info
 
-DEADLINE_S = 60
-
-
-@pytest.fixture(autouse=True)
-def deadline() -> Iterator[None]:
-    """A hung loader fails the test (the process exits with every thread's stack)."""
-    faulthandler.dump_traceback_later(DEADLINE_S, exit=True, file=sys.__stderr__)
-    yield
-    faulthandler.cancel_dump_traceback_later()
+pytestmark = pytest.mark.usefixtures("hang_deadline")
 
 
 class Probe(Dataset):

@@ -227,7 +227,7 @@ def test_data_parallel_wraps_one_device() -> None:
     (minigrad.cuda, "torch.cuda", "amp"),
     (minigrad.backends, "torch.backends", "cuda"),
     (minigrad.utils, "torch.utils", "checkpoint"),
-    (minigrad.data, "torch.utils.data", "IterableDataset"),
+    (minigrad.data, "torch.utils.data", "IterDataPipe"),
     (minigrad.nn.init, "torch.nn.init", "sparse_"),
 ])
 def test_unknown_pytorch_names_say_so(module: object, torch_name: str, name: str) -> None:

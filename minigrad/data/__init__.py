@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING
 
 from minigrad.data import datasets, distributed
 from minigrad.data.dataloader import DataLoader, default_collate, default_convert
-from minigrad.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from minigrad.data.dataset import (
+    ChainDataset,
+    ConcatDataset,
+    Dataset,
+    IterableDataset,
+    StackDataset,
+    Subset,
+    TensorDataset,
+    random_split,
+)
 from minigrad.data.datasets import MNIST, Digits
 from minigrad.data.distributed import DistributedSampler
 from minigrad.data.sampler import (
@@ -24,23 +33,28 @@ from minigrad.data.sampler import (
     Sampler,
     SequentialSampler,
     SubsetRandomSampler,
+    WeightedRandomSampler,
 )
 from minigrad.data.worker import WorkerInfo, get_worker_info
 
 __all__ = [
     "MNIST",
     "BatchSampler",
+    "ChainDataset",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
     "Digits",
     "DistributedSampler",
+    "IterableDataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
+    "StackDataset",
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
     "WorkerInfo",
     "datasets",
     "default_collate",

@@ -3,6 +3,7 @@ as tensors on the current backend."""
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from typing import Any, cast
@@ -10,13 +11,15 @@ from typing import Any, cast
 import numpy
 
 from minigrad import backends
-from minigrad.data.dataset import batch_fn, draw_seed, make_rng
+from minigrad.data.dataset import IterableDataset, batch_fn, draw_seed, make_rng
 from minigrad.data.sampler import (
     BatchSampler,
     RandomSampler,
+    Sampler,
     SequentialSampler,
     as_index_array,
 )
+from minigrad.data.worker import DatasetExhausted
 from minigrad.functional.shape import stack
 from minigrad.tensor import Tensor, tensor
 
@@ -121,6 +124,58 @@ class Fetcher:
                 return tuple(_to_current(t) if isinstance(t, Tensor) else t for t in batch)
         return self.collate_fn([self.dataset[int(i)] for i in indices])
 
+    def restart(self) -> None:
+        """Begin a new epoch (indexing keeps no state between epochs)."""
+
+
+class IterableFetcher(Fetcher):
+    """Reads the next batch (or sample) from an :class:`IterableDataset`'s iterator.
+
+    ``indices`` only gives the batch size. Raises :class:`DatasetExhausted` once the
+    stream has ended (and on every call after that, until :meth:`restart`).
+    """
+
+    def __init__(self, dataset: Any, auto_collation: bool,
+                 collate_fn: Callable[[Any], Any], drop_last: bool) -> None:
+        super().__init__(dataset, auto_collation, collate_fn)
+        self.drop_last = drop_last
+        self.restart()
+
+    def restart(self) -> None:
+        """Begin a new epoch: the next call iterates the dataset afresh."""
+        self._iterator: Iterator[Any] | None = None
+        self._ended = False
+
+    def __call__(self, indices: Any) -> Any:
+        if self._ended:
+            raise DatasetExhausted
+        if self._iterator is None:  # created here, so that in a worker get_worker_info works
+            self._iterator = iter(self.dataset)
+        if self.auto_collation:
+            return self.collate_fn(self._next_batch(self._iterator, len(indices)))
+        return self.collate_fn(self._next_sample(self._iterator))
+
+    def _next_sample(self, iterator: Iterator[Any]) -> Any:
+        for sample in iterator:
+            return sample
+        self._ended = True
+        raise DatasetExhausted
+
+    def _next_batch(self, iterator: Iterator[Any], size: int) -> list[Any]:
+        batch = list(itertools.islice(iterator, size))
+        self._ended = len(batch) < size
+        if not batch or (self._ended and self.drop_last):
+            raise DatasetExhausted
+        return batch
+
+
+class _InfiniteConstantSampler(Sampler):
+    """The sampler of an iterable dataset: ``None`` forever (the dataset decides when
+    the epoch ends)."""
+
+    def __iter__(self) -> Iterator[None]:
+        return itertools.repeat(None)
+
 
 def _start_method_context(context: Any) -> Any:
     """The multiprocessing context for ``multiprocessing_context`` (None: fork if the
@@ -151,8 +206,9 @@ class DataLoader:
 
     Parameters
     ----------
-    dataset : Dataset
-        Anything with ``__len__`` and ``__getitem__``.
+    dataset : Dataset or IterableDataset
+        Anything with ``__len__`` and ``__getitem__``, or an :class:`IterableDataset`
+        (read in its own order: no ``shuffle``, ``sampler`` or ``batch_sampler``).
     batch_size : int or None
         Samples per batch; ``None`` turns batching off (each sample is yielded as it is,
         with NumPy arrays made tensors).
@@ -198,7 +254,8 @@ class DataLoader:
     Raises
     ------
     ValueError
-        For conflicting options, with PyTorch's messages (``sampler`` with ``shuffle``,
+        For conflicting options, with PyTorch's messages (``shuffle``, ``sampler`` or
+        ``batch_sampler`` with an :class:`IterableDataset`, ``sampler`` with ``shuffle``,
         ``batch_sampler`` with ``batch_size``/``shuffle``/``sampler``/``drop_last``,
         ``batch_size=None`` with ``drop_last``, worker options without workers), and for
         negative ``num_workers`` or ``timeout``.
@@ -214,6 +271,13 @@ class DataLoader:
     does; :func:`get_worker_info` tells a worker its id, seed and dataset copy. An
     exception in a worker is raised again here, naming the worker; a worker that dies
     is reported instead of waited for.
+
+    An :class:`IterableDataset` is batched as it streams: ``batch_size`` samples per
+    batch, the last one shorter (or dropped with ``drop_last``). ``len(loader)`` is then
+    computed from ``len(dataset)`` (a ``TypeError`` if the dataset has no length). With
+    workers, each worker iterates its own copy of the dataset (to be split among them
+    with :func:`get_worker_info`, or every sample arrives once per worker); batches are
+    taken from the workers in turn until each copy is used up, as in PyTorch.
 
     Datasets whose samples are slices of stored tensors (:class:`TensorDataset`, the
     built-in datasets without a transform) are batched with one indexing operation per
@@ -265,6 +329,10 @@ class DataLoader:
         if batch_size is not None and (not isinstance(batch_size, int)
                                        or isinstance(batch_size, bool) or batch_size < 1):
             raise ValueError(f"batch_size should be a positive integer, got {batch_size!r}")
+        iterable = isinstance(dataset, IterableDataset)
+        if iterable:
+            _refuse_sampling_options(shuffle, sampler, batch_sampler)
+            sampler = _InfiniteConstantSampler()
         shuffle = bool(shuffle)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
@@ -290,6 +358,7 @@ class DataLoader:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
 
         self.dataset = dataset
+        self._iterable = iterable
         self.batch_size = batch_size
         self.drop_last = drop_last
         self.sampler = sampler
@@ -325,9 +394,17 @@ class DataLoader:
         return self.batch_sampler if self.batch_sampler is not None else self.sampler
 
     def __len__(self) -> int:
-        return len(cast(Sized, self._index_sampler))
+        if not self._iterable:
+            return len(cast(Sized, self._index_sampler))
+        samples = len(self.dataset)  # TypeError for a dataset without a length
+        if self.batch_size is None:
+            return samples
+        return samples // self.batch_size if self.drop_last else -(-samples // self.batch_size)
 
     def _fetcher(self) -> Fetcher:
+        if self._iterable:
+            return IterableFetcher(self.dataset, self._auto_collation, self.collate_fn,
+                                   self.drop_last)
         return Fetcher(self.dataset, self._auto_collation, self.collate_fn)
 
     def _base_seed(self) -> int:
@@ -350,9 +427,25 @@ class DataLoader:
         del base_seed
         fetch = self._fetcher()
         for indices in self._index_sampler:
-            yield fetch(indices)
+            try:
+                batch = fetch(indices)
+            except DatasetExhausted:
+                return
+            yield batch
 
     def __del__(self) -> None:
         workers = self.__dict__.get("_workers")
         if workers is not None:
             workers.shutdown()
+
+
+def _refuse_sampling_options(shuffle: Any, sampler: Any, batch_sampler: Any) -> None:
+    """An iterable dataset sets its own order: PyTorch's errors for the options that
+    would choose one."""
+    if shuffle not in (False, None):
+        raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
+                         f"option, but got shuffle={shuffle}")
+    for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+        if value is not None:
+            raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} "
+                             f"option, but got {name}={value}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy
@@ -12,7 +12,8 @@ import numpy
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "ConcatDataset", "Dataset", "Subset", "TensorDataset", "draw_seed", "make_rng", "random_split",
+    "ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "StackDataset", "Subset",
+    "TensorDataset", "draw_seed", "make_rng", "random_split",
 ]
 
 
@@ -247,3 +248,144 @@ def random_split(
         result.append(Subset(dataset, order[start:start + c].tolist()))
         start += c
     return result
+
+
+class IterableDataset(Dataset):
+    """Base class of datasets read as a stream: subclasses define ``__iter__``.
+
+    For data that is read in order rather than by index (lines of a file, records from
+    a database, samples generated on the fly). A :class:`~minigrad.data.DataLoader`
+    iterates it (no sampler, no shuffling) and batches what it yields. With
+    ``num_workers > 0`` every worker iterates its own copy, so ``__iter__`` uses
+    :func:`~minigrad.data.get_worker_info` to read only its share; otherwise each
+    sample arrives once per worker. ``a + b`` chains two of them (a
+    :class:`ChainDataset`). ``__len__`` is optional: a loader's ``len()`` needs it.
+
+    Examples
+    --------
+    >>> import math
+    >>> from minigrad.data import DataLoader, IterableDataset, get_worker_info
+    >>> class Range(IterableDataset):
+    ...     def __init__(self, start, end):
+    ...         self.start, self.end = start, end
+    ...     def __iter__(self):
+    ...         info = get_worker_info()
+    ...         if info is None:  # loading in this process: everything
+    ...             return iter(range(self.start, self.end))
+    ...         share = math.ceil((self.end - self.start) / info.num_workers)
+    ...         first = self.start + info.id * share
+    ...         return iter(range(first, min(first + share, self.end)))
+    >>> [batch.tolist() for batch in DataLoader(Range(3, 8), batch_size=2)]
+    [[3, 4], [5, 6], [7]]
+    >>> list(Range(0, 2) + Range(5, 7))
+    [0, 1, 5, 6]
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+        return ChainDataset([self, other])
+
+
+def _only_iterable(dataset: Any) -> IterableDataset:
+    if not isinstance(dataset, IterableDataset):
+        # AssertionError, as PyTorch raises
+        raise AssertionError(
+            f"ChainDataset only supports IterableDataset, got {type(dataset).__name__}")
+    return dataset
+
+
+class ChainDataset(IterableDataset):
+    """Several :class:`IterableDataset` streams, one after another.
+
+    Parameters
+    ----------
+    datasets : iterable of IterableDataset
+        Read in turn, each to its end, when the chain is iterated.
+
+    Raises
+    ------
+    AssertionError
+        When iterating or taking ``len()`` reaches a dataset that is not an
+        :class:`IterableDataset` (PyTorch's error).
+
+    Examples
+    --------
+    >>> from minigrad.data import ChainDataset, IterableDataset
+    >>> class Letters(IterableDataset):
+    ...     def __init__(self, text):
+    ...         self.text = text
+    ...     def __iter__(self):
+    ...         return iter(self.text)
+    ...     def __len__(self):
+    ...         return len(self.text)
+    >>> chain = ChainDataset([Letters("ab"), Letters("xyz")])
+    >>> "".join(chain), len(chain)
+    ('abxyz', 5)
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for dataset in self.datasets:
+            yield from _only_iterable(dataset)
+
+    def __len__(self) -> int:
+        return sum(len(_only_iterable(d)) for d in self.datasets)
+
+
+class StackDataset(Dataset):
+    """Datasets of the same length side by side: sample ``i`` holds each one's sample ``i``.
+
+    Given positionally, a sample is a tuple; given by keyword, a dict with those keys.
+
+    Parameters
+    ----------
+    *args : Dataset
+        Datasets whose samples form a tuple.
+    **kwargs : Dataset
+        Datasets whose samples form a dict (not together with ``args``).
+
+    Raises
+    ------
+    ValueError
+        If no dataset is given, if both forms are given, or if the lengths differ.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.data import StackDataset, TensorDataset
+    >>> images, labels = TensorDataset(minigrad.zeros(4, 2)), TensorDataset(minigrad.arange(4))
+    >>> pair = StackDataset(images, labels)
+    >>> (image,), (label,) = pair[3]
+    >>> tuple(image.shape), int(label), len(pair)
+    ((2,), 3, 4)
+    >>> sorted(StackDataset(image=images, label=labels)[0])
+    ['image', 'label']
+    """
+
+    datasets: tuple[Dataset, ...] | dict[str, Dataset]
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError("StackDataset: supported either tuple-like (via args) or "
+                             "dict-like (via kwargs) input/output, but both types are given")
+        parts = list(args) if args else list(kwargs.values())
+        if not parts:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        lengths = [len(d) for d in parts]
+        if len(set(lengths)) != 1:
+            raise ValueError(f"StackDataset: size mismatch between datasets, of lengths "
+                             f"{lengths}")
+        self._length = lengths[0]
+        self.datasets = args if args else dict(kwargs)
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, Mapping):
+            return {key: dataset[index] for key, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length

@@ -3,7 +3,9 @@ them indices and collects their batches.
 
 The iterator keeps ``prefetch_factor * num_workers`` batches requested, handing index
 lists to the workers in turn, and yields the batches in sampler order (or as they come
-with ``in_order=False``). While it waits it checks every half second that the workers
+with ``in_order=False``). With an iterable dataset the requests only ask for the next
+batch; a worker whose copy of the dataset is used up is skipped from then on, and the
+epoch ends when all are. While it waits it checks every half second that the workers
 are alive, so a worker that dies is an error rather than a hang.
 """
 
@@ -17,7 +19,7 @@ import queue
 import time
 from typing import TYPE_CHECKING, Any
 
-from minigrad.data.worker import WorkerError, from_host, worker_loop
+from minigrad.data.worker import WorkerError, WorkerExhausted, from_host, worker_loop
 
 if TYPE_CHECKING:
     from minigrad.data.dataloader import DataLoader
@@ -99,8 +101,9 @@ class MultiProcessIterator:
         self._sampler_iter = iter(loader._index_sampler)
         self._sampler_done = False
         self._workers = itertools.cycle(range(pool.num_workers))
+        self._active_workers = set(range(pool.num_workers))
         self._outstanding: set[int] = set()
-        self._arrived: dict[int, bytes] = {}
+        self._arrived: dict[int, bytes | WorkerExhausted] = {}
         self._next_to_yield = pool.next_task
         self._in_order = loader.in_order
         self._timeout = loader.timeout
@@ -114,8 +117,19 @@ class MultiProcessIterator:
     def __len__(self) -> int:
         return len(self._loader)
 
+    def _next_active_worker(self) -> int | None:
+        for _ in range(self._pool.num_workers):
+            worker = next(self._workers)
+            if worker in self._active_workers:
+                return worker
+        return None
+
     def _request_next(self) -> None:
         if self._sampler_done:
+            return
+        worker = self._next_active_worker()
+        if worker is None:  # every worker's copy of an iterable dataset is used up
+            self._sampler_done = True
             return
         try:
             indices = next(self._sampler_iter)
@@ -124,7 +138,7 @@ class MultiProcessIterator:
             return
         task = self._pool.next_task
         self._pool.next_task += 1
-        self._pool.index_queues[next(self._workers)].put((task, indices))
+        self._pool.index_queues[worker].put((task, self._generation, indices))
         self._outstanding.add(task)
 
     def __next__(self) -> Any:
@@ -132,9 +146,20 @@ class MultiProcessIterator:
             raise RuntimeError("this DataLoader iterator was replaced by a newer one: with "
                                "persistent_workers=True a loader runs one epoch at a time")
         while True:
+            payload = self._next_payload()
+            self._request_next()
+            if not isinstance(payload, WorkerExhausted):
+                break
+        data = pickle.loads(payload)
+        if isinstance(data, WorkerError):
+            data.reraise()
+        return from_host(data)
+
+    def _next_payload(self) -> bytes | WorkerExhausted:
+        """The next answer to yield (in task order unless ``in_order=False``)."""
+        while True:
             if self._in_order and self._next_to_yield in self._arrived:
-                task = self._next_to_yield
-                payload = self._arrived.pop(task)
+                payload = self._arrived.pop(self._next_to_yield)
                 break
             if not self._outstanding:
                 self._finish()
@@ -143,26 +168,26 @@ class MultiProcessIterator:
             if task not in self._outstanding:
                 continue  # left over from an abandoned epoch of persistent workers
             self._outstanding.discard(task)
+            if isinstance(payload, WorkerExhausted):
+                # at once, not in task order, so that no more requests go to this worker
+                self._active_workers.discard(payload.worker_id)
             if self._in_order and task != self._next_to_yield:
                 self._arrived[task] = payload
                 continue
             break
         if self._in_order:
             self._next_to_yield += 1
-        self._request_next()
-        data = pickle.loads(payload)
-        if isinstance(data, WorkerError):
-            data.reraise()
-        return from_host(data)
+        return payload
 
-    def _receive(self) -> tuple[int, bytes]:
+    def _receive(self) -> tuple[int, bytes | WorkerExhausted]:
         started = time.monotonic()
         while True:
             wait = _LIVENESS_INTERVAL
             if self._timeout:
                 wait = min(wait, max(0.0, started + self._timeout - time.monotonic()))
             try:
-                result: tuple[int, bytes] = self._pool.result_queue.get(timeout=wait)
+                result: tuple[int, bytes | WorkerExhausted] = self._pool.result_queue.get(
+                    timeout=wait)
                 return result
             except queue.Empty:
                 pass

@@ -14,9 +14,10 @@ from typing import Any, cast
 import numpy
 
 from minigrad.data.dataset import make_rng
+from minigrad.tensor import Tensor, tensor
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
-           "SubsetRandomSampler"]
+           "SubsetRandomSampler", "WeightedRandomSampler"]
 
 
 class Sampler:
@@ -199,3 +200,99 @@ class BatchSampler(Sampler):
 def as_index_array(indices: Sequence[int]) -> numpy.ndarray[Any, Any]:
     """A batch of indices as an int64 array (for the datasets' whole-batch fast path)."""
     return numpy.asarray(indices, dtype=numpy.int64)
+
+
+class WeightedRandomSampler(Sampler):
+    """Indices ``0 .. len(weights) - 1`` drawn with probabilities proportional to ``weights``.
+
+    The usual cure for unbalanced classes: give each sample the weight
+    ``1 / count(its class)`` and every class is drawn about equally often.
+
+    Parameters
+    ----------
+    weights : sequence of float or Tensor
+        One non-negative weight per index, not necessarily summing to one.
+    num_samples : int
+        Indices per epoch.
+    replacement : bool
+        Draw independently (default); ``False`` draws each index at most once per
+        epoch (indices of weight zero come last, once the others are used up).
+    generator : int or numpy.random.Generator, optional
+        Seed or generator of the draws. Without one each epoch takes its seed from
+        minigrad's generator, so :func:`minigrad.manual_seed` makes them repeat.
+
+    Attributes
+    ----------
+    weights : Tensor
+        The weights, as a float64 tensor.
+
+    Raises
+    ------
+    ValueError
+        If ``num_samples`` is not a positive integer, ``replacement`` not a bool, or
+        ``weights`` not one-dimensional (PyTorch's messages).
+    RuntimeError
+        When iterated, if a weight is negative, infinite or NaN, the weights sum to zero,
+        or more indices than there are are asked for without replacement (PyTorch's
+        ``torch.multinomial`` messages).
+
+    Examples
+    --------
+    >>> from minigrad.data import WeightedRandomSampler
+    >>> sampler = WeightedRandomSampler([0.0, 1.0, 3.0], num_samples=8, generator=0)
+    >>> len(sampler), 0 in list(sampler)
+    (8, False)
+    >>> sorted(WeightedRandomSampler([1.0, 2.0, 0.0], 3, replacement=False, generator=0))
+    [0, 1, 2]
+    """
+
+    def __init__(self, weights: Sequence[float] | Tensor | numpy.ndarray[Any, Any],
+                 num_samples: int, replacement: bool = True, generator: Any = None) -> None:
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or \
+                num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        values = numpy.asarray(weights.numpy() if isinstance(weights, Tensor) else weights,
+                               dtype=numpy.float64)
+        if values.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
+                             f"{values.shape}")
+        self.weights = tensor(values)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = None if generator is None else make_rng(generator)
+
+    def __iter__(self) -> Iterator[int]:
+        weights = self.weights.numpy()
+        _check_distribution(weights, self.num_samples, self.replacement)
+        rng = self.generator if self.generator is not None else make_rng(None)
+        if self.replacement:
+            chosen = rng.choice(len(weights), self.num_samples, p=weights / weights.sum())
+        else:
+            # Exponential races: the index whose weight / Exp(1) is largest wins first,
+            # which draws without replacement in proportion to the weights.
+            keys = weights / rng.exponential(size=len(weights))
+            chosen = numpy.argsort(-keys, kind="stable")[: self.num_samples]
+        yield from chosen.tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+def _check_distribution(weights: numpy.ndarray[Any, Any], num_samples: int,
+                        replacement: bool) -> None:
+    """Raise ``torch.multinomial``'s errors for weights it can't draw from."""
+    if not replacement and num_samples > len(weights):
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    if numpy.isinf(weights).any():
+        raise RuntimeError("invalid multinomial distribution (encountering probability "
+                           "entry = infinity or NaN)")
+    if not (weights >= 0).all():  # NaN fails this test too, as in PyTorch
+        raise RuntimeError("invalid multinomial distribution (encountering probability "
+                           "entry < 0)")
+    if weights.sum() <= 0:
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")

@@ -3,7 +3,9 @@
 A worker loads on the host: it makes the NumPy backend current, seeds Python's, NumPy's
 and minigrad's generators with ``base_seed + worker_id`` (``base_seed`` is drawn in the
 main process when the workers start), calls ``worker_init_fn(worker_id)``, then answers
-``(task id, indices)`` requests until it is told to stop or its parent goes away. Tensors
+``(task id, epoch, indices)`` requests until it is told to stop or its parent goes away (a
+new epoch restarts the reading of an iterable dataset; once its copy of one is used up, a
+worker answers :class:`WorkerExhausted`). Tensors
 travel as NumPy arrays and become tensors on the main process's backend again; an
 exception travels as its type and formatted traceback and is raised again in the main
 process, naming the worker.
@@ -18,12 +20,15 @@ import random
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy
 
 from minigrad import backends
 from minigrad.tensor import Tensor
+
+if TYPE_CHECKING:
+    from minigrad.data.dataloader import Fetcher
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
@@ -106,6 +111,17 @@ def _map_containers(data: Any, fn: Callable[[Any], Any]) -> Any:
     return data
 
 
+class DatasetExhausted(Exception):
+    """Raised by a loader's fetcher when its iterable dataset has no more samples."""
+
+
+@dataclass(frozen=True)
+class WorkerExhausted:
+    """A worker's answer once its copy of an iterable dataset is used up."""
+
+    worker_id: int
+
+
 class _PlainRepr(str):
     def __repr__(self) -> str:
         return str(self)
@@ -141,7 +157,7 @@ def seed_worker(seed: int) -> None:
 
 
 def worker_loop(
-    fetch: Callable[[Any], Any], dataset: Any, index_queue: Any, result_queue: Any,
+    fetch: Fetcher, dataset: Any, index_queue: Any, result_queue: Any,
     done_event: Any, base_seed: int, worker_init_fn: Callable[[int], None] | None,
     worker_id: int, num_workers: int, parent_pid: int,
 ) -> None:
@@ -152,6 +168,7 @@ def worker_loop(
     seed_worker(seed)
     _worker_info = WorkerInfo(worker_id, num_workers, seed, dataset)
     init_error: WorkerError | None = None
+    current_epoch = None
     if worker_init_fn is not None:
         try:
             worker_init_fn(worker_id)
@@ -170,7 +187,11 @@ def worker_loop(
                 continue
             if task is None or done_event.is_set():
                 break
-            task_id, indices = task
+            task_id, epoch, indices = task
+            if epoch != current_epoch:
+                fetch.restart()
+                current_epoch = epoch
+            payload: bytes | WorkerExhausted
             if init_error is not None:
                 payload, init_error = pickle.dumps(init_error, _PROTOCOL), None
             else:
@@ -178,6 +199,8 @@ def worker_loop(
                 # can't be pickled is reported instead of silently never arriving
                 try:
                     payload = pickle.dumps(to_host(fetch(indices)), _PROTOCOL)
+                except DatasetExhausted:
+                    payload = WorkerExhausted(worker_id)
                 except Exception as exc:
                     payload = pickle.dumps(WorkerError(exc, worker_id), _PROTOCOL)
             result_queue.put((task_id, payload))
