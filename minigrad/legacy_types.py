@@ -15,10 +15,10 @@ from minigrad.dtypes import check_supported
 from minigrad.tensor import Tensor, legacy_new
 
 __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
-           "HalfTensor", "IntTensor", "LongTensor", "ShortTensor"]
+           "HalfTensor", "IntTensor", "LongTensor", "ShortTensor", "TypedTensor"]
 
 
-class _TypedTensor(type):
+class TypedTensor(type):
     """The class of each typed-tensor name: calling it makes a tensor of its dtype."""
 
     dtype: Any
@@ -31,10 +31,10 @@ class _TypedTensor(type):
                 and instance.device.type == "cpu")
 
 
-def _typed(name: str, dtype: str) -> _TypedTensor:
+def _typed(name: str, dtype: str) -> TypedTensor:
     doc = (f"``{name}(*sizes)`` or ``{name}(data)``: a {dtype} tensor, as PyTorch's legacy "
            f"constructor; ``isinstance(t, {name})`` tests for a {dtype} CPU tensor.")
-    return _TypedTensor(name, (), {"dtype": check_supported(dtype), "__doc__": doc,
+    return TypedTensor(name, (), {"dtype": check_supported(dtype), "__doc__": doc,
                                    "__module__": __name__})
 
 

@@ -17,17 +17,10 @@ class _AnyTensor(type):
 
 
 class Variable(metaclass=_AnyTensor):
-    """``Variable(data, requires_grad=False)``: a tensor sharing ``data``'s memory, cut
-    from its graph, with ``requires_grad`` as given (PyTorch's behaviour since 0.4).
-
-    Parameters
-    ----------
-    data : Tensor
-        The values.
-    requires_grad : bool
-        Whether the new tensor records operations for gradients.
-    volatile : bool
-        Ignored, as in PyTorch (use :class:`minigrad.no_grad`).
+    """``Variable(data, requires_grad=False, volatile=False)``: a tensor sharing the
+    tensor ``data``'s memory, cut from its graph, that requires grad as asked (PyTorch's
+    behaviour since 0.4). ``volatile`` is ignored, as in PyTorch (use
+    :class:`minigrad.no_grad`).
 
     Examples
     --------

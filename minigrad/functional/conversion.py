@@ -16,6 +16,7 @@ from minigrad.autograd import Function
 from minigrad.backends import Backend
 from minigrad.device import device as Device
 from minigrad.dtypes import check_supported, is_floating
+from minigrad.legacy_types import TypedTensor
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
 from minigrad.testing import second_backend
@@ -147,7 +148,8 @@ def type(input: Tensor, dtype: Any = None) -> Any:
     PyTorch spells it (``"torch.FloatTensor"``: programs compare it with that string)."""
     if dtype is None:
         return f"torch.{_TYPE_NAMES[str(input.dtype)]}Tensor"
-    dtype = getattr(dtype, "dtype", dtype)  # a typed-tensor class
+    if isinstance(dtype, TypedTensor):  # FloatTensor...
+        dtype = dtype.dtype
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
         by_name = {f"{v}Tensor": k for k, v in _TYPE_NAMES.items()}
         key = dtype.rsplit(".", 1)[-1]
