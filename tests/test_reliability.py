@@ -397,3 +397,17 @@ def test_ci_installs_the_pytorch_oracle() -> None:
     assert re.search(r'pip install -q "torch==2\.13\.0"', ci)
     install = ci.index('"torch==2.13.0"')
     assert install < ci.index("python3 -m pytest -q -n 2")
+
+
+# --- copies of models keep working ------------------------------------------------------------
+def test_a_deep_copy_of_a_model_with_buffers_trains() -> None:
+    import copy
+    import pickle
+
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(18, 1))
+    x = minigrad.ones(2, 1, 5, 5)
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert twin[1].running_mean.backend is model[1].running_mean.backend
+        twin(x).sum().backward()  # the buffers and the input share one backend
+        assert twin[0].weight.grad is not None
+        assert minigrad.equal(twin[0].weight, model[0].weight)
