@@ -93,9 +93,7 @@ PROGRAMS = [
     Program("examples_super_resolution", ("--upscale_factor", "3", "--batchSize", "4",
                                           "--testBatchSize", "4", "--nEpochs", "2",
                                           "--threads", "0"),
-            prepare="bsds300",
-            # its checkpoint() pickles the whole model; minigrad's save writes no pickles
-            waits_on=("torch.save of a whole nn.Module",)),
+            prepare="bsds300"),  # its checkpoint() saves the whole model
     Program("examples_fast_neural_style",
             ("train", "--dataset", "train", "--style-image", "style.png", "--save-model-dir",
              "saved", "--image-size", "32", "--epochs", "2"),

@@ -100,8 +100,8 @@ def test_failed_saves_leave_the_old_checkpoint(tmp_path: Path, monkeypatch: pyte
         with pytest.raises(OSError, match="I/O error"):
             minigrad.save(checkpoint(8), path)
     else:  # a value that can't be stored: found before the old file is touched
-        with pytest.raises(TypeError, match="can't store a object"):
-            minigrad.save({"model": checkpoint(8), "bad": object()}, path)
+        with pytest.raises(TypeError, match=r"can't store the builtins\.function"):
+            minigrad.save({"model": checkpoint(8), "bad": lambda: 0}, path)
     monkeypatch.undo()
     assert_old_file_intact(tmp_path, path, old)
 
@@ -275,3 +275,43 @@ def test_other_files_are_named_in_the_error(tmp_path: Path) -> None:
     fake_safetensors.write_bytes(struct.pack("<Q", 10) + b"{not json}")
     pytest.importorskip("safetensors")
     assert_refused(fake_safetensors, "not a valid safetensors file")
+
+
+# --- whole objects (torch.save(model)): pickled, and unpickled only when asked --------------
+class _Payload:
+    """An object whose unpickling would run code: it creates a file."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (self.target,))
+
+
+def test_a_whole_model_saves_and_loads_only_when_asked(tmp_path: Path) -> None:
+    from minigrad import nn
+
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(), nn.Linear(18, 1))
+    path = tmp_path / "model.pt"
+    minigrad.save({"model": model, "epoch": 3}, path)
+    with pytest.raises(ValueError, match=r"pickled minigrad\.nn\.container\.Sequential.*"
+                                         r"weights_only=False"):
+        minigrad.load(path)
+    with pytest.raises(ValueError, match="weights_only=False"):
+        minigrad.load(path, weights_only=True)
+    loaded = minigrad.load(path, weights_only=False)
+    assert loaded["epoch"] == 3
+    x = minigrad.randn(2, 1, 5, 5)
+    model.eval()
+    loaded["model"].eval()
+    assert minigrad.equal(loaded["model"](x), model(x))
+    loaded["model"](x).sum().backward()  # a working model, on this process's backend
+
+
+def test_a_pickled_payload_does_not_run_by_default(tmp_path: Path) -> None:
+    target = tmp_path / "ran"
+    path = tmp_path / "evil.pt"
+    minigrad.save({"weights": minigrad.ones(2), "extra": _Payload(target)}, path)
+    with pytest.raises(ValueError, match=r"pickled tests\.test_serialization_safety\._Payload"):
+        minigrad.load(path)
+    assert not target.exists()

@@ -7,7 +7,8 @@ is atomic: a failure part-way leaves any previous file untouched.
 
 :func:`load` recognises a file by its content, not its name: minigrad's format,
 safetensors, and PyTorch's ``torch.save`` zip format (read without PyTorch, through an
-unpickler that builds tensors and plain data only). Nothing a file contains is ever run.
+unpickler that builds tensors and plain data only). Nothing a file contains is run,
+unless ``weights_only=False`` asks for the whole objects :func:`save` pickled.
 Every file it can't read raises a :class:`ValueError` whose message starts with
 ``load: <file>:`` and says what was wrong.
 
@@ -50,7 +51,9 @@ def _file_name(f: Any) -> str | None:
 
 def save(obj: Any, f: PathLike) -> None:
     """Save a checkpoint: a state dict, or any nesting of dicts, lists and tuples of
-    tensors, NumPy arrays, numbers, strings and ``None``.
+    tensors, NumPy arrays, numbers, strings and ``None``; any other object (a whole model,
+    ``save(model, path)``) is pickled, and :func:`load` returns it only when asked with
+    ``weights_only=False``, as PyTorch does.
 
     Parameters
     ----------
@@ -68,8 +71,8 @@ def save(obj: Any, f: PathLike) -> None:
     Raises
     ------
     TypeError
-        For values that can't be stored without pickling, or non-tensors in a
-        safetensors file (the message says where).
+        For an object that can't be pickled (a lambda, an open file), or non-tensors in
+        a safetensors file (the message says where).
     ValueError
         For nesting deeper than 200 levels (or a container that holds itself).
     ImportError
@@ -107,9 +110,13 @@ def load(f: PathLike, map_location: Any = None, *, weights_only: bool | None = N
     map_location : str or Backend, optional
         Backend for the tensors (``"cpu"``, ``"cuda"``, a name); default: the current one.
     weights_only : bool, optional
-        Accepted for compatibility with ``torch.load``. minigrad always loads as
-        ``weights_only=True`` does in PyTorch (tensors and plain data only), whatever
-        the value.
+        As in PyTorch 2.6 and later: by default (``None`` or ``True``) only tensors and
+        plain data are loaded, so a file cannot run code, and an object that
+        :func:`save` pickled (a whole model) is refused with an error that says so.
+        ``False`` unpickles such objects from minigrad's format: only for files you
+        trust. Pickled objects come back on the backend they were saved from (move a
+        model with ``.to()``). PyTorch checkpoints are always read as tensors and plain
+        data.
 
     Returns
     -------
@@ -136,17 +143,19 @@ def load(f: PathLike, map_location: Any = None, *, weights_only: bool | None = N
     backend = backends.current() if map_location is None else backends.resolve(map_location)
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as source:
-            return _load_from(source, repr(os.fspath(f)), backend, os.fspath(f))
-    return _load_from(f, repr(_file_name(f) or f), backend)
+            return _load_from(source, repr(os.fspath(f)), backend, weights_only is not False,
+                              os.fspath(f))
+    return _load_from(f, repr(_file_name(f) or f), backend, weights_only is not False)
 
 
-def _load_from(source: IO[bytes], name: str, backend: Any, path: str | None = None) -> Any:
+def _load_from(source: IO[bytes], name: str, backend: Any, weights_only: bool,
+               path: str | None = None) -> Any:
     start = source.tell()
     head = source.read(_HEAD)
     source.seek(start)
     total = archive_size(source) - start
     if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        return _load_zip(source, name, total, backend)
+        return _load_zip(source, name, total, backend, weights_only)
     if head[:6] == b"\x93NUMPY":
         raise BadFile(f"load: {name}: a single NumPy array (.npy), not an archive written by "
                       "minigrad.save; read it with numpy.load")
@@ -157,16 +166,17 @@ def _load_from(source: IO[bytes], name: str, backend: Any, path: str | None = No
                       "PyTorch before 1.6 or _use_new_zipfile_serialization=False, which "
                       "minigrad does not read; in PyTorch, load it and save it again with "
                       "torch.save(obj, path)")
-    what = "a pickle, which minigrad never unpickles" if head[:1] == b"\x80" else (
+    what = "a bare pickle, which minigrad does not read" if head[:1] == b"\x80" else (
         "empty" if not head else "of an unknown format")
     raise BadFile(f"load: {name}: not a file written by minigrad.save, a safetensors file "
                   f"or a torch.save checkpoint (the file is {what})")
 
 
-def _load_zip(source: IO[bytes], name: str, total: int, backend: Any) -> Any:
+def _load_zip(source: IO[bytes], name: str, total: int, backend: Any,
+              weights_only: bool) -> Any:
     with open_zip(source, name) as archive:
         if npz_format.is_minigrad_archive(archive):
-            return npz_format.read(archive, total, name, backend)
+            return npz_format.read(archive, total, name, backend, weights_only)
         root = torch_format.find_root(archive)
         if root is not None and f"{root}constants.pkl" in archive.namelist():
             raise BadFile(f"load: {name}: a TorchScript archive (torch.jit.save), which holds "

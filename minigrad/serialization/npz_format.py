@@ -2,9 +2,10 @@
 
 The archive holds one ``.npy`` array per tensor and one more member,
 ``__minigrad_structure__.npy``, with a JSON description of the nesting (dicts, lists,
-tuples, numbers, strings, booleans, ``None``) that points at the arrays by name. Nothing
-is pickled, so reading a file cannot run code, and tensors come back exactly (same dtype
-and values) on any backend.
+tuples, numbers, strings, booleans, ``None``) that points at the arrays by name. Tensors
+come back exactly (same dtype and values) on any backend. Any other object (a whole
+model, as ``torch.save(model)`` stores one) is pickled into a byte array of its own, and
+reading gives it back only with ``weights_only=False``: by default a file cannot run code.
 
 Reading does not trust the file: every array's declared shape is checked against the
 bytes its member really holds before anything is allocated, nesting is limited to
@@ -16,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import pickle
 import zipfile
 from collections.abc import Mapping
 from typing import IO, Any
@@ -70,10 +72,21 @@ def _encode(obj: Any, arrays: dict[str, numpy.ndarray[Any, Any]], where: str, de
         kind = "list" if isinstance(obj, list) else "tuple"
         return {kind: [_encode(v, arrays, f"{where}[{i}]", depth + 1)
                        for i, v in enumerate(obj)]}
-    raise TypeError(
-        f"save: can't store a {type(obj).__name__} at {where}; only tensors, NumPy arrays, "
-        "numbers, strings, None and dicts/lists/tuples of them can be saved (no pickling)"
-    )
+    return _pickled(obj, arrays, where)
+
+
+def _pickled(obj: Any, arrays: dict[str, numpy.ndarray[Any, Any]], where: str) -> Any:
+    """Any other object (a whole model, as ``torch.save(model)`` stores it) is pickled;
+    :func:`read` gives it back only when asked with ``weights_only=False``."""
+    kind = f"{type(obj).__module__}.{type(obj).__qualname__}"
+    try:
+        data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # PicklingError, AttributeError, TypeError: all mean "can't"
+        raise TypeError(f"save: can't store the {kind} at {where}: pickling it failed ({exc}); "
+                        "save its state_dict() instead") from None
+    key = f"t{len(arrays)}"
+    arrays[key] = numpy.frombuffer(data, dtype=numpy.uint8)
+    return {"pickled": key, "type": kind}
 
 
 def write(obj: Any, out: IO[bytes]) -> None:
@@ -82,7 +95,7 @@ def write(obj: Any, out: IO[bytes]) -> None:
     Raises
     ------
     TypeError
-        For values that can't be stored without pickling (the message says where).
+        For an object that can't be pickled (the message says where).
     ValueError
         For nesting deeper than :data:`MAX_DEPTH` levels (or a container holding itself).
     """
@@ -128,8 +141,10 @@ def _parse_npy(data: bytes, member: str, name: str) -> numpy.ndarray[Any, Any]:
 class _Reader:
     """Decodes the JSON structure, reading each array the first time it is named."""
 
-    def __init__(self, archive: zipfile.ZipFile, total: int, name: str, backend: Any) -> None:
+    def __init__(self, archive: zipfile.ZipFile, total: int, name: str, backend: Any,
+                 weights_only: bool) -> None:
         self.archive, self.total, self.name, self.backend = archive, total, name, backend
+        self.weights_only = weights_only
 
     def fail(self, what: str) -> BadFile:
         return BadFile(f"load: {self.name}: {what}")
@@ -191,10 +206,25 @@ class _Reader:
             return value
         if "int" in node or "float" in node:
             return self.number(node)
+        if "pickled" in node:
+            return self.unpickle(node)
         for kind in ("dict", "list", "tuple"):
             if kind in node:
                 return self.container(kind, node[kind], depth)
         raise self.fail(f"unknown entry in the file's structure: {node!r:.80}")
+
+    def unpickle(self, node: dict[str, Any]) -> Any:
+        kind = str(node.get("type", "object"))[:80]
+        if self.weights_only:
+            raise self.fail(
+                f"holds a pickled {kind} (saved as a whole object, not as a state dict); "
+                "loading with weights_only=True (the default, as in PyTorch) refuses it. "
+                "Unpickling can run any code: only if you trust where the file comes from, "
+                "load it with weights_only=False")
+        data = self.array(node["pickled"])
+        if data.dtype != numpy.uint8 or data.ndim != 1:
+            raise self.fail(f"the pickled {kind} is not a byte string")
+        return pickle.loads(data.tobytes())  # asked for: weights_only=False
 
     def container(self, kind: str, items: Any, depth: int) -> Any:
         if not isinstance(items, list):
@@ -211,15 +241,17 @@ class _Reader:
         return result
 
 
-def read(archive: zipfile.ZipFile, total: int, name: str, backend: Any) -> Any:
-    """Read what :func:`write` wrote from an open zip ``archive`` of ``total`` bytes.
+def read(archive: zipfile.ZipFile, total: int, name: str, backend: Any,
+         weights_only: bool = True) -> Any:
+    """Read what :func:`write` wrote from an open zip ``archive`` of ``total`` bytes;
+    pickled objects only when ``weights_only`` is false.
 
     Raises
     ------
     BadFile
         For anything malformed, naming ``name`` and what was wrong.
     """
-    reader = _Reader(archive, total, name, backend)
+    reader = _Reader(archive, total, name, backend, weights_only)
     raw = _parse_npy(read_member(archive, f"{STRUCTURE_KEY}.npy", total, name),
                      STRUCTURE_KEY, name)
     try:
