@@ -172,7 +172,14 @@ def _binary(kind: str = "normal", scalar_first: bool = True, mixed: bool = True)
 
 
 fuzz("mul")(_binary())
-fuzz("div")(_binary("nonzero"))
+@fuzz("div")
+def _div(g: Gen) -> Case:
+    case = _binary("nonzero")(g)
+    if g.chance(0.4):  # rounded quotients, also of integers (zero divisors: both refuse)
+        case.kwargs["rounding_mode"] = g.pick(["floor", "trunc"])
+    return case
+
+
 fuzz("maximum", "minimum")(_binary(scalar_first=False, mixed=False))
 fuzz("eq", "ne", "lt", "le", "gt", "ge")(_binary(scalar_first=False))
 

@@ -411,3 +411,26 @@ def test_functional_and_autograd_unknown_names() -> None:
         minigrad.nn.functional.ctc_loss  # noqa: B018
     with pytest.raises(AttributeError, match=r"PyTorch's torch\.autograd\.functional"):
         minigrad.autograd.functional  # noqa: B018
+
+
+def test_div_rounding_modes_and_integer_division_by_zero_as_in_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for lib in (minigrad, torch):
+        x = lib.tensor([3.5, -2.5], requires_grad=True)
+        floor = lib.div(x, 2, rounding_mode="floor")
+        trunc = x.div(2, rounding_mode="trunc")
+        assert floor.tolist() == [1.0, -2.0] and trunc.tolist() == [1.0, -1.0]
+        (floor + trunc).sum().backward()
+        assert x.grad.tolist() == [0.0, 0.0]
+        ints = lib.tensor([7, -7])
+        assert lib.div(ints, 2, rounding_mode="trunc").tolist() == [3, -3]
+        assert lib.div(ints, 2, rounding_mode="floor").dtype == lib.int64
+        assert lib.div(lib.tensor(1.0), 0.1, rounding_mode="floor").item() == 9.0  # as //
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            ints // lib.tensor([1, 0])
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            ints % 0
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            lib.div(ints, 0, rounding_mode="floor")
+        with pytest.raises(RuntimeError, match="rounding_mode to be one of None"):
+            lib.div(x, 2, rounding_mode="round")

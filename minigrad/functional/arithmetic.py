@@ -7,6 +7,8 @@ Binary ops promote their operands to one dtype first (PyTorch's rules, see
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy
 
 from minigrad.autograd import Function
@@ -60,14 +62,35 @@ class Mul(Function):
         )
 
 
+def _rounded_quotient(xp: Any, a: Array, b: Array, rounding_mode: str) -> Array:
+    if rounding_mode == "trunc" and a.dtype.kind == "f":
+        return xp.trunc(a / b)
+    quotient = xp.floor_divide(a, b)
+    if rounding_mode == "floor":
+        return quotient
+    # integers rounded toward zero: one step up where a negative quotient was rounded down
+    return quotient + ((quotient < 0) & (quotient * b != a)).astype(quotient.dtype)
+
+
 class Div(Function):
-    def forward(ctx, a: Array, b: Array) -> Array:
+    """``a / b``; with a ``rounding_mode`` the quotient rounded down (``"floor"``, Python's
+    ``//``, exact) or toward zero (``"trunc"``), whose gradient is 0 (as PyTorch's)."""
+
+    def forward(ctx, a: Array, b: Array, rounding_mode: str | None = None) -> Array:
         ctx.shapes = (a.shape, b.shape)
+        if rounding_mode is not None:
+            with numpy.errstate(divide="ignore", invalid="ignore"):  # x / 0: inf, as PyTorch
+                return _rounded_quotient(ctx.xp, a, b, rounding_mode)
         out = a / b
         ctx.save(b, out if ctx.needs_input_grad[1] else None)
         return out
 
     def backward(ctx, g: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if ctx.attrs.get("rounding_mode") is not None:  # a step function: flat everywhere
+            sa, sb = ctx.shapes
+            flat = constant(g, 0.0)
+            return (flat.expand(sa) if ctx.needs_input_grad[0] else None,
+                    flat.expand(sb) if ctx.needs_input_grad[1] else None)
         b, out = ctx.saved
         assert b is not None
         sa, sb = ctx.shapes
@@ -221,17 +244,56 @@ def mul(input: Tensor | Scalar, other: Tensor | Scalar) -> Tensor:
     return Mul.apply(a, b)
 
 
+def _rounded_reference(a: Any, b: Any, rounding_mode: str | None = None) -> Any:
+    if rounding_mode == "floor":
+        return numpy.floor_divide(a, b)
+    if rounding_mode == "trunc":
+        quotient = numpy.true_divide(a, b)
+        return numpy.trunc(quotient).astype(numpy.result_type(a, b))
+    return numpy.true_divide(a, b)
+
+
 @op("div", Div, method=("div", "divide", "true_divide", "__truediv__"),
     reflected="__rtruediv__", inplace=("div_", "__itruediv__"),
     torch=("div", "divide", "true_divide"),
     samples=[S((3, 4), (3, 4), positive=True), S((2, 3), (3,), positive=True),
              S((4,), 2.0), S(Arg((2, 2), "values", values=[[1, 2], [3, 4]]), 2,
-                             note="int / int")],
-    reference=lambda a, b: numpy.true_divide(a, b))
-def div(input: Tensor | Scalar, other: Tensor | Scalar) -> Tensor:
-    """True division, broadcast; integer operands give the default float dtype."""
+                             note="int / int"),
+             S((3, 4), (3, 4), positive=True, rounding_mode="floor"),
+             S((2, 3), (3,), positive=True, rounding_mode="trunc"),
+             S(Arg((4,), "values", values=[7, -7, 6, -1]), 2, rounding_mode="trunc",
+               note="ints toward zero"),
+             S(Arg((4,), "values", values=[7, -7, 6, -1]), -2, rounding_mode="floor",
+               note="ints rounded down")],
+    reference=_rounded_reference)
+def div(input: Tensor | Scalar, other: Tensor | Scalar, *,
+        rounding_mode: str | None = None) -> Tensor:
+    """True division, broadcast; integer operands give the default float dtype.
+
+    ``rounding_mode="floor"`` rounds the quotient down (Python's ``//``) and ``"trunc"``
+    toward zero, in the operands' dtype; their gradient is 0.
+
+    Raises
+    ------
+    RuntimeError
+        For another ``rounding_mode``, or a rounded integer division by zero (PyTorch's
+        ``ZeroDivisionError``).
+    """
     a, b = as_operands(input, other)
-    return Div.apply(floating(a), floating(b))
+    if rounding_mode is None:
+        return Div.apply(floating(a), floating(b))
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or "
+                           f"'floor' but found {rounding_mode!r}")
+    refuse_integer_zero_division("div", a, b)
+    return Div.apply(a, b, rounding_mode=rounding_mode)
+
+
+def refuse_integer_zero_division(name: str, a: Tensor, b: Tensor) -> None:
+    """PyTorch raises where an integer quotient or remainder divides by zero (NumPy would
+    warn and give 0)."""
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub" and bool((b.array == 0).any()):
+        raise RuntimeError(f"{name}: ZeroDivisionError (an integer divisor is zero)")
 
 
 @op("pow", Pow, method=("pow", "__pow__"), reflected="__rpow__", inplace=("pow_", "__ipow__"),

@@ -11,6 +11,7 @@ from typing import Any
 import numpy
 
 from minigrad.autograd import Function
+from minigrad.functional.arithmetic import refuse_integer_zero_division
 from minigrad.functional.operands import as_operands, unbroadcast
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
@@ -197,9 +198,17 @@ def bitwise_xor(input: Tensor | Scalar, other: Tensor | Scalar) -> Tensor:
     samples=[S((3, 4), (3, 4)), S(Arg((4,), "int", high=20), 3), S(7.0, (3,))],
     reference=numpy.floor_divide)
 def floor_divide(input: Tensor | Scalar, other: Tensor | Scalar) -> Tensor:
-    """``input // other``: division rounded down (no gradient)."""
+    """``input // other``: division rounded down (no gradient).
+
+    Raises
+    ------
+    RuntimeError
+        If an integer division is by zero (PyTorch's ``ZeroDivisionError``).
+    """
     a, b = as_operands(input, other)
-    return Ufunc.apply(a, b, name="floor_divide")
+    refuse_integer_zero_division("floor_divide", a, b)
+    with numpy.errstate(divide="ignore", invalid="ignore"):  # x // 0.0: inf, as PyTorch
+        return Ufunc.apply(a, b, name="floor_divide")
 
 
 @op("remainder", Remainder, method=("remainder", "__mod__"), reflected="__rmod__", torch=True,
@@ -207,8 +216,15 @@ def floor_divide(input: Tensor | Scalar, other: Tensor | Scalar) -> Tensor:
     reference=numpy.remainder)
 def remainder(input: Tensor | Scalar, other: Tensor | Scalar) -> Tensor:
     """``input % other``, with the sign of the divisor (Python's and PyTorch's ``%``),
-    exact for floats of any size."""
+    exact for floats of any size.
+
+    Raises
+    ------
+    RuntimeError
+        If an integer division is by zero (PyTorch's ``ZeroDivisionError``).
+    """
     a, b = as_operands(input, other)
+    refuse_integer_zero_division("remainder", a, b)
     return Remainder.apply(a, b)
 
 

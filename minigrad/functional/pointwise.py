@@ -16,7 +16,7 @@ import numpy
 from minigrad.autograd import Function
 from minigrad.dtypes import promote_tensor_types
 from minigrad.functional.activation import Erf
-from minigrad.functional.arithmetic import where
+from minigrad.functional.arithmetic import refuse_integer_zero_division, where
 from minigrad.functional.comparison import Ufunc
 from minigrad.functional.elementwise import sign, trunc
 from minigrad.functional.operands import as_operands, constant, floating, unbroadcast
@@ -343,8 +343,7 @@ def fmod(input: Tensor, other: Tensor | Scalar) -> Tensor:
     """
     a, b = as_operands(input, other)
     if a.dtype.kind != "f":
-        if bool((b.array == 0).any()):
-            raise RuntimeError("fmod: ZeroDivisionError (an integer divisor is zero)")
+        refuse_integer_zero_division("fmod", a, b)
         return Ufunc.apply(a, b, name="fmod")
     return Fmod.apply(a, b)
 

@@ -73,7 +73,14 @@ _BINARY = {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow"}
 
 
 def binary(v: CallView) -> str:
-    """``+ - * / **`` with NumPy broadcasting, which ONNX shares."""
+    """``+ - * / **`` with NumPy broadcasting, which ONNX shares; a rounded division."""
+    rounding = v.attrs.get("rounding_mode")
+    if rounding == "floor":
+        return _floor_divide(v, [v.input(0), v.input(1)])
+    if rounding == "trunc" and v.out_dtype().kind == "f":
+        quotient = v.node("Div", v.input(0), v.input(1))
+        return v.node("Mul", v.node("Sign", quotient), v.node("Floor", v.node("Abs", quotient)))
+    # ONNX's integer Div rounds toward zero already
     return v.node(_BINARY[v.call.function.__name__], v.input(0), v.input(1))
 
 
