@@ -434,3 +434,13 @@ def test_div_rounding_modes_and_integer_division_by_zero_as_in_pytorch() -> None
             lib.div(ints, 0, rounding_mode="floor")
         with pytest.raises(RuntimeError, match="rounding_mode to be one of None"):
             lib.div(x, 2, rounding_mode="round")
+
+
+def test_matrix_products_refuse_mixed_dtypes_as_pytorch() -> None:
+    torch = pytest.importorskip("torch")
+    for lib in (minigrad, torch):
+        with pytest.raises(RuntimeError, match="same dtype"):
+            lib.ones(2, 3, dtype=lib.int64) @ lib.ones(3, 2)
+        with pytest.raises(RuntimeError, match="same dtype"):
+            lib.nn.Linear(3, 2)(lib.ones(4, 3, dtype=lib.float64))  # no silent float32 result
+        assert (lib.ones(2, 3, dtype=lib.int64) @ lib.ones(3, 2, dtype=lib.int64)).dtype == lib.int64

@@ -7,7 +7,7 @@ import math
 import numpy
 
 from minigrad.autograd import Function
-from minigrad.functional.operands import as_operands, unbroadcast
+from minigrad.functional.operands import unbroadcast
 from minigrad.optable import S, op
 from minigrad.tensor import Tensor
 from minigrad.types import Array
@@ -73,7 +73,8 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     Raises
     ------
     RuntimeError
-        If an operand is 0-d or the inner dimensions differ (both shapes are named).
+        If an operand is 0-d, the inner dimensions differ (both shapes are named) or the
+        dtypes differ (PyTorch does not promote here either).
     """
     if input.ndim == 0 or other.ndim == 0:
         raise RuntimeError(f"matmul: both operands need at least 1 dimension, got shapes "
@@ -85,8 +86,14 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
             f"matmul: shapes {input.shape} and {other.shape} cannot be multiplied "
             f"({inner_a} != {inner_b})"
         )
-    a, b = as_operands(input, other)
-    return MatMul.apply(a, b)
+    _same_dtype("matmul", input, other, "the operands")
+    return MatMul.apply(input, other)
+
+
+def _same_dtype(name: str, a: Tensor, b: Tensor, what: str) -> None:
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{name}: expected {what} to have the same dtype, got {a.dtype} and "
+                           f"{b.dtype}; convert one of them with .to(dtype) (or .float())")
 
 
 def _check_ndim(name: str, input: Tensor, ndim: int, other: Tensor, other_ndim: int) -> None:
@@ -160,7 +167,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     ------
     RuntimeError
         If the feature sizes do not match or the bias does not fit the output (the shapes
-        are named).
+        are named), or the input's dtype is not the weight's (as in PyTorch).
     """
     if weight.ndim not in (1, 2) or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
         raise RuntimeError(
@@ -168,8 +175,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"{weight.shape} (expected input (*, {weight.shape[-1] if weight.ndim else '?'}) "
             "and a weight (out_features, in_features) or (in_features,))"
         )
-    if input.dtype != weight.dtype:
-        input = input.to(weight.dtype)
+    _same_dtype("linear", input, weight, "input and weight")
     if weight.ndim == 1:
         out = Linear.apply(input, weight.unsqueeze(0)).squeeze(-1)
         if bias is not None and bias.ndim != 0:
