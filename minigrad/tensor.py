@@ -539,6 +539,28 @@ def _host_values(data: Any) -> Any:
     return data
 
 
+def _as_host_array(values: Any) -> Any:
+    try:
+        return numpy.asarray(values)
+    except ValueError:
+        raise ValueError(f"tensor: {_ragged(values, 0) or 'the data is not rectangular'}; "
+                         "every nested list at one depth must have the same length") from None
+
+
+def _ragged(values: Any, dim: int) -> str | None:
+    """Where nested lists stop being rectangular, in PyTorch's words."""
+    if not isinstance(values, (list, tuple)):
+        return None
+    lengths = [len(v) if isinstance(v, (list, tuple)) else None for v in values]
+    if any(n != lengths[0] for n in lengths):
+        got = next(n for n in lengths if n != lengths[0])
+        if lengths[0] is None:
+            return f"expected a number at dim {dim + 1} (got a sequence of length {got})"
+        return (f"expected sequence of length {lengths[0]} at dim {dim + 1} "
+                f"(got {'a number' if got is None else got})")
+    return next((found for v in values if (found := _ragged(v, dim + 1))), None)
+
+
 def tensor(
     data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None
 ) -> Tensor:
@@ -566,7 +588,7 @@ def tensor(
     if isinstance(data, Tensor):
         host: Any = data._host()
     else:
-        host = numpy.asarray(_host_values(data))
+        host = _as_host_array(_host_values(data))
         if (dtype is None and host.dtype == numpy.float64
                 and not isinstance(data, (numpy.ndarray, numpy.generic))):
             host = host.astype(get_default_dtype())  # Python floats -> the default dtype

@@ -411,3 +411,14 @@ def test_a_deep_copy_of_a_model_with_buffers_trains() -> None:
         twin(x).sum().backward()  # the buffers and the input share one backend
         assert twin[0].weight.grad is not None
         assert minigrad.equal(twin[0].weight, model[0].weight)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ([[1, 2], [3]], "expected sequence of length 2 at dim 1 (got 1)"),
+    ([[1, 2], 3], "expected sequence of length 2 at dim 1 (got a number)"),
+    ([[[1], [2]], [[1], [2, 3]]], "expected sequence of length 1 at dim 2 (got 2)"),
+    ([1, [2]], "expected a number at dim 1 (got a sequence of length 1)"),
+])
+def test_ragged_data_names_where_it_stops_being_rectangular(data: Any, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(f"tensor: {message}")):
+        minigrad.tensor(data)
