@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-__all__ = ["module_getattr", "not_a_tensor_method", "not_in_minigrad"]
+__all__ = ["module_getattr", "not_in_minigrad"]
 
 
 def not_in_minigrad(module: str, torch_module: str, name: str) -> AttributeError:
@@ -25,11 +25,6 @@ def not_in_minigrad(module: str, torch_module: str, name: str) -> AttributeError
     owner = sys.modules.get(module)
     return _missing(f"module {module!r}", module, f"{torch_module}.{name}", name,
                     dir(owner) if owner is not None else [])
-
-
-def not_a_tensor_method(name: str, known: list[str]) -> AttributeError:
-    """The error for ``tensor.name`` missing (``known``: the names a Tensor has)."""
-    return _missing("'Tensor' object", "Tensor", f"Tensor.{name}", name, known)
 
 
 def _missing(owner: str, prefix: str, torch_name: str, name: str,

@@ -252,18 +252,6 @@ def test_variable_is_a_detached_tensor_and_every_tensor_is_a_variable() -> None:
         Variable([1.0, 2.0])
 
 
-def test_unknown_tensor_methods_say_so_and_suggest_a_close_match() -> None:
-    x = minigrad.zeros(3)
-    with pytest.raises(AttributeError, match=r"PyTorch's Tensor\.stft is not implemented"):
-        x.stft  # noqa: B018
-    with pytest.raises(AttributeError, match=r"did you mean Tensor\.softmax\?"):
-        x.sofmax  # noqa: B018
-    with pytest.raises(AttributeError) as info:
-        x._secret  # noqa: B018
-    assert str(info.value) == "'Tensor' object has no attribute '_secret'"
-    assert not hasattr(x, "stft") and hasattr(x, "softmax")
-
-
 def test_unknown_names_suggest_a_close_match_and_private_names_stay_plain() -> None:
     with pytest.raises(AttributeError, match=r"did you mean minigrad\.tensor"):
         minigrad.tensr  # noqa: B018
