@@ -97,7 +97,8 @@ def main() -> None:
         ratio_f = rows[0][1] / rows[1][1]
         ratio_fb = rows[0][2] / rows[1][2]
         lines += ["", f"Ratio minigrad / PyTorch: forward {ratio_f:.2f}x, "
-                      f"forward+backward {ratio_fb:.2f}x (goal: within 2x)."]
+                      f"forward+backward {ratio_fb:.2f}x (goal: 1.2x each; the machine's noise "
+                      "moves these ratios by 10-30% between runs)."]
     text = "\n".join(lines) + "\n"
     print(text)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
