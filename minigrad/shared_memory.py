@@ -54,7 +54,7 @@ def rebuild(handle: Any, size: int, dtype: str, shape: tuple[int, ...],
             strides: tuple[int, ...], offset: int) -> numpy.ndarray[Any, Any]:
     """The array described by :func:`layout`, over the same memory (no copy)."""
     block = (ctypes.c_char * size).from_buffer(handle.create_memoryview())
-    block._wrapper = handle  # type: ignore[attr-defined]  # marks it shared, as sharedctypes
+    vars(block)["_wrapper"] = handle  # marks it shared, as sharedctypes does
     array: numpy.ndarray[Any, Any] = numpy.ndarray(
         shape, dtype=numpy.dtype(dtype), buffer=memoryview(block), offset=offset,
         strides=strides)

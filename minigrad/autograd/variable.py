@@ -12,6 +12,14 @@ __all__ = ["Variable"]
 
 
 class _AnyTensor(type):
+    """Calling ``Variable`` makes a tensor; every tensor is an instance of it."""
+
+    def __call__(cls, data: Tensor, requires_grad: bool = False,
+                 volatile: bool = False) -> Tensor:
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        return data.detach().requires_grad_(requires_grad)
+
     def __instancecheck__(cls, instance: Any) -> bool:
         return isinstance(instance, Tensor)
 
@@ -30,9 +38,3 @@ class Variable(metaclass=_AnyTensor):
     >>> x.requires_grad, isinstance(x, Variable)
     (True, True)
     """
-
-    def __new__(cls, data: Tensor, requires_grad: bool = False,  # type: ignore[misc]
-                volatile: bool = False) -> Tensor:
-        if not isinstance(data, Tensor):
-            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
-        return data.detach().requires_grad_(requires_grad)

@@ -81,7 +81,7 @@ class Dataset:
     def __len__(self) -> int:
         raise TypeError(f"{type(self).__name__} must define __len__")
 
-    def __add__(self, other: Dataset) -> ConcatDataset:
+    def __add__(self, other: Dataset) -> Dataset:
         return ConcatDataset([self, other])
 
 
@@ -284,7 +284,7 @@ class IterableDataset(Dataset):
     def __iter__(self) -> Iterator[Any]:
         raise TypeError(f"{type(self).__name__} must define __iter__")
 
-    def __add__(self, other: Dataset) -> ChainDataset:  # type: ignore[override]
+    def __add__(self, other: Dataset) -> ChainDataset:
         return ChainDataset([self, other])
 
 
