@@ -99,7 +99,23 @@ half = float16
 short = int16
 __version__ = "0.1.0"
 
-from minigrad import data, nn, onnx, optim, testing, utils  # noqa: E402  (they build on the core)
+from minigrad import (  # noqa: E402  (they build on the core)
+    data,
+    nn,
+    onnx,
+    optim,
+    random,
+    testing,
+    utils,
+)
+from minigrad.random import (  # noqa: E402
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    seed,
+    set_rng_state,
+)
 
 __all__ = [
     "Tensor", "ValuesIndices", "arange", "autograd", "backends", "backward", "bool",
@@ -114,6 +130,8 @@ __all__ = [
     "inference_mode", "is_inference_mode_enabled", "logspace", "randperm", "set_printoptions",
     "multiprocessing", "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
     "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
+    "Generator", "default_generator", "get_rng_state", "initial_seed", "random", "seed",
+    "set_rng_state",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 

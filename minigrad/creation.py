@@ -9,6 +9,7 @@ import numpy
 
 from minigrad import backends
 from minigrad.dtypes import check_supported, get_default_dtype
+from minigrad.random import manual_seed, stream_of
 from minigrad.tensor import Tensor, shape_args, tensor
 
 __all__ = [
@@ -131,24 +132,25 @@ def _sizes(positional: tuple[Any, ...], keyword: Any, name: str) -> tuple[int, .
     return shape_args(positional)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
-         **kwargs: Any) -> Tensor:
-    """Samples uniform on ``[0, 1)``, from the generator seeded by :func:`manual_seed`
-    (the size positionally, or as ``size=``)."""
+def rand(*size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None, **kwargs: Any) -> Tensor:
+    """Samples uniform on ``[0, 1)``, from ``generator`` (a :class:`minigrad.Generator`)
+    or else the stream seeded by :func:`manual_seed` (the size positionally, or as
+    ``size=``)."""
     dt, b = _setup(dtype, device)
     shape = _sizes(size, kwargs.pop("size", None), "rand")
     _no_more(kwargs, "rand")
-    return _finish(b.rand(shape, dt), b, requires_grad)
+    return _finish(b.rand(shape, dt, stream_of(generator, b, "rand")), b, requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
-          **kwargs: Any) -> Tensor:
-    """Standard normal samples, from the generator seeded by :func:`manual_seed` (the size
-    positionally, or as ``size=``)."""
+def randn(*size: Any, generator: Any = None, dtype: Any = None, requires_grad: bool = False,
+          device: Any = None, **kwargs: Any) -> Tensor:
+    """Standard normal samples, from ``generator`` (a :class:`minigrad.Generator`) or else
+    the stream seeded by :func:`manual_seed` (the size positionally, or as ``size=``)."""
     dt, b = _setup(dtype, device)
     shape = _sizes(size, kwargs.pop("size", None), "randn")
     _no_more(kwargs, "randn")
-    return _finish(b.randn(shape, dt), b, requires_grad)
+    return _finish(b.randn(shape, dt, stream_of(generator, b, "randn")), b, requires_grad)
 
 
 def _no_more(kwargs: dict[str, Any], name: str) -> None:
@@ -160,33 +162,35 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
            dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Normal samples with ``mean`` and ``std`` (numbers or tensors, broadcast), as
     ``torch.normal``; with numbers, ``size`` gives the shape. The sample is not
-    differentiable in ``mean`` and ``std``.
+    differentiable in ``mean`` and ``std``. The noise comes from ``generator`` when given.
     """
-    if generator is not None:
-        raise ValueError("normal: minigrad has one generator per backend; seed it with "
-                         "minigrad.manual_seed instead of passing generator=")
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     if not tensors:
         if size is None:
             raise TypeError("normal() with a number mean and std needs size=")
-        sample: Tensor = randn(size=size, dtype=dtype, device=device) * std + mean
+        noise = randn(size=size, generator=generator, dtype=dtype, device=device)
+        sample: Tensor = noise * std + mean
         return sample.requires_grad_() if requires_grad else sample
     like = tensors[0]
     shape = tuple(numpy.broadcast_shapes(*[t.shape for t in tensors]))
-    noise = randn(*shape, dtype=like.dtype, device=like.backend)
+    noise = randn(*shape, generator=generator, dtype=like.dtype, device=like.backend)
     return (noise * (std.detach() if isinstance(std, Tensor) else std)
             + (mean.detach() if isinstance(mean, Tensor) else mean))
 
 
 def randint(
-    low: int, high: Any = None, size: Any = (), dtype: Any = None, device: Any = None
+    low: int, high: Any = None, size: Any = (), dtype: Any = None, device: Any = None, *,
+    generator: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """Integers uniform on ``[low, high)`` (``randint(high, size)`` starts at 0)."""
+    """Integers uniform on ``[low, high)`` (``randint(high, size)`` starts at 0), from
+    ``generator`` (a :class:`minigrad.Generator`) or else the stream seeded by
+    :func:`manual_seed`."""
     if high is None or isinstance(high, (tuple, list)):  # randint(high) / randint(high, size)
         size = size if high is None else high
         low, high = 0, low
     dt, b = _setup(dtype, device, numpy.dtype("int64"))
-    return _finish(b.randint(low, high, shape_args((size,)), dt), b, False)
+    drawn = b.randint(low, high, shape_args((size,)), dt, stream_of(generator, b, "randint"))
+    return _finish(drawn, b, requires_grad)
 
 
 def _like(t: Tensor, dtype: Any) -> dict[str, Any]:
@@ -215,20 +219,18 @@ def full_like(
     return full(t.shape, fill_value, requires_grad=requires_grad, **_like(t, dtype))
 
 
-def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Uniform samples with the shape, dtype and backend of ``t``."""
-    return rand(t.shape, requires_grad=requires_grad, **_like(t, dtype))
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, *,
+              generator: Any = None) -> Tensor:
+    """Uniform samples with the shape, dtype and backend of ``t`` (from ``generator``
+    when given)."""
+    return rand(t.shape, generator=generator, requires_grad=requires_grad, **_like(t, dtype))
 
 
-def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Normal samples with the shape, dtype and backend of ``t``."""
-    return randn(t.shape, requires_grad=requires_grad, **_like(t, dtype))
-
-
-def manual_seed(seed: int) -> None:
-    """Seed every backend's random generator (those already loaded and any loaded later),
-    so that runs are reproducible."""
-    backends.set_seed(seed)
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, *,
+               generator: Any = None) -> Tensor:
+    """Normal samples with the shape, dtype and backend of ``t`` (from ``generator`` when
+    given)."""
+    return randn(t.shape, generator=generator, requires_grad=requires_grad, **_like(t, dtype))
 
 
 def from_numpy(ndarray: numpy.ndarray[Any, Any]) -> Tensor:
@@ -318,22 +320,20 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
 
 def randperm(n: int, *, generator: Any = None, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
-    """A random permutation of ``0 .. n-1`` (int64 by default), from the generator seeded
-    by :func:`manual_seed`, as ``torch.randperm``.
+    """A random permutation of ``0 .. n-1`` (int64 by default), from ``generator`` (a
+    :class:`minigrad.Generator`) or else the stream seeded by :func:`manual_seed`, as
+    ``torch.randperm``.
 
     Raises
     ------
     RuntimeError
         If ``n`` is negative.
     """
-    if generator is not None:
-        raise ValueError("randperm: minigrad has one generator per backend; seed it with "
-                         "minigrad.manual_seed instead of passing generator=")
     if n < 0:
         raise RuntimeError(f"randperm: Trying to create tensor with negative dimension {n}: "
                            f"[{n}]")
     dt, b = _setup(dtype, device, numpy.dtype("int64"))
-    keys = b.rand((int(n),), numpy.float64)
+    keys = b.rand((int(n),), numpy.float64, stream_of(generator, b, "randperm"))
     order = b.xp.argsort(keys, kind="stable").astype(dt)
     return _finish(order, b, requires_grad)
 

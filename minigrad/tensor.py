@@ -452,14 +452,22 @@ class Tensor(TensorMethods):
         """Whether the tensor lives on an Intel GPU (never, in minigrad)."""
         return self._backend.device.startswith("xpu")
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
-        """Fill in place with normal samples."""
-        sample = self._backend.randn(self.shape, self.dtype) * std + mean
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None
+                ) -> Tensor:
+        """Fill in place with normal samples (from ``generator`` when given)."""
+        from minigrad.random import stream_of  # it builds on Tensor
+
+        stream = stream_of(generator, self._backend, "normal_")
+        sample = self._backend.randn(self.shape, self.dtype, stream) * std + mean
         return self.copy_(Tensor._new(sample, self._backend))
 
-    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
-        """Fill in place with samples uniform on ``[a, b)``."""
-        sample = self._backend.rand(self.shape, self.dtype) * (b - a) + a
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place with samples uniform on ``[a, b)`` (from ``generator`` when
+        given)."""
+        from minigrad.random import stream_of  # it builds on Tensor
+
+        stream = stream_of(generator, self._backend, "uniform_")
+        sample = self._backend.rand(self.shape, self.dtype, stream) * (b - a) + a
         return self.copy_(Tensor._new(sample, self._backend))
 
     # --- drawing ---------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from minigrad.backends import (
 from minigrad.backends.array_api import ArrayNamespace
 from minigrad.backends.convolution import Workspace
 from minigrad.backends.geometry import NO_PAD, Pad4
+from minigrad.backends.random_stream import RandomStream
 
 Array = Any
 Pair = tuple[int, int]
@@ -133,9 +134,7 @@ class Backend:
         self.array_type: type = (
             array_type if isinstance(array_type, type) else type(self.xp.zeros(()))
         )
-        self._rng: Any = None
-        self._rng_on_host = False
-        self.manual_seed(0)
+        self.random_stream = self.new_random_stream(0)
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
@@ -233,23 +232,29 @@ class Backend:
         return self.asarray(result) if self.xp is not numpy else result
 
     # --- random numbers --------------------------------------------------------------
-    def manual_seed(self, seed: int) -> None:
-        """Reset this backend's random generator to ``seed``.
+    def new_random_stream(self, seed: int) -> RandomStream:
+        """A new stream of random numbers of this backend, seeded with ``seed``: what a
+        :class:`minigrad.Generator` on this backend draws from.
 
-        Uses ``xp.random.default_rng`` when the namespace has it, otherwise NumPy's
-        generator on the host (samples are then copied with :meth:`asarray`).
+        The default uses ``xp.random.default_rng`` when the namespace has it, otherwise
+        NumPy's generator on the host (samples are then copied with :meth:`asarray`). A
+        backend whose library seeds or saves its generators differently overrides this.
         """
-        factory = getattr(getattr(self.xp, "random", None), "default_rng", None)
-        self._rng_on_host = factory is None
-        self._rng = (numpy.random.default_rng if factory is None else factory)(seed)
+        return RandomStream(self.xp, seed)
 
-    def _sampled(self, sample: Array, dtype: numpy.dtype[Any]) -> Array:
-        if self._rng_on_host:
+    def manual_seed(self, seed: int) -> None:
+        """Reset this backend's default stream (:attr:`random_stream`) to ``seed``."""
+        self.random_stream.reseed(seed)
+
+    def _sampled(self, sample: Array, dtype: numpy.dtype[Any], stream: RandomStream) -> Array:
+        if stream.on_host:
             return self.asarray(sample, dtype=dtype)
         return sample if sample.dtype == dtype else sample.astype(dtype)
 
-    def rand(self, shape: tuple[int, ...], dtype: Any) -> Array:
-        """Samples uniform on ``[0, 1)`` of a floating ``dtype``.
+    def rand(self, shape: tuple[int, ...], dtype: Any, stream: RandomStream | None = None
+             ) -> Array:
+        """Samples uniform on ``[0, 1)`` of a floating ``dtype``, from ``stream`` (default:
+        this backend's :attr:`random_stream`).
 
         Raises
         ------
@@ -257,10 +262,13 @@ class Backend:
             If ``dtype`` is not a floating dtype.
         """
         dt = _floating(dtype, "rand")
-        return self._sampled(self._rng.random(shape, dtype=_sampling_dtype(dt)), dt)
+        drawn = stream or self.random_stream
+        return self._sampled(drawn.rng.random(shape, dtype=_sampling_dtype(dt)), dt, drawn)
 
-    def randn(self, shape: tuple[int, ...], dtype: Any) -> Array:
-        """Standard normal samples of a floating ``dtype``.
+    def randn(self, shape: tuple[int, ...], dtype: Any, stream: RandomStream | None = None
+              ) -> Array:
+        """Standard normal samples of a floating ``dtype``, from ``stream`` (default: this
+        backend's :attr:`random_stream`).
 
         Raises
         ------
@@ -268,10 +276,14 @@ class Backend:
             If ``dtype`` is not a floating dtype.
         """
         dt = _floating(dtype, "randn")
-        return self._sampled(self._rng.standard_normal(shape, dtype=_sampling_dtype(dt)), dt)
+        drawn = stream or self.random_stream
+        sample = drawn.rng.standard_normal(shape, dtype=_sampling_dtype(dt))
+        return self._sampled(sample, dt, drawn)
 
-    def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: Any) -> Array:
-        """Integers drawn uniformly from ``[low, high)``, stored as ``dtype``.
+    def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: Any,
+                stream: RandomStream | None = None) -> Array:
+        """Integers drawn uniformly from ``[low, high)``, stored as ``dtype``, from
+        ``stream`` (default: this backend's :attr:`random_stream`).
 
         Raises
         ------
@@ -281,8 +293,9 @@ class Backend:
         if high <= low:
             raise ValueError(f"randint needs low < high, got low={low} and high={high}")
         dt = numpy.dtype(dtype)
-        drawn = dt if dt.kind in "iu" else numpy.dtype(numpy.int64)
-        return self._sampled(self._rng.integers(low, high, size=shape, dtype=drawn), dt)
+        kind = dt if dt.kind in "iu" else numpy.dtype(numpy.int64)
+        drawn = stream or self.random_stream
+        return self._sampled(drawn.rng.integers(low, high, size=shape, dtype=kind), dt, drawn)
 
     # --- CNN kernels (NCHW, input already padded) -------------------------------------
     def unfold(self, x: Array, kernel_size: Pair, stride: Pair, dilation: Pair) -> Array:

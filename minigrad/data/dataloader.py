@@ -11,7 +11,7 @@ from typing import Any, cast
 import numpy
 
 from minigrad import backends
-from minigrad.data.dataset import IterableDataset, batch_fn, draw_seed, make_rng
+from minigrad.data.dataset import IterableDataset, batch_fn, draw_seed, rng_source
 from minigrad.data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -238,10 +238,10 @@ class DataLoader:
         Start method of the workers; default ``"fork"`` where the platform has it
         (``"spawn"`` and ``"forkserver"`` need a picklable dataset and a script guarded
         by ``if __name__ == "__main__":``).
-    generator : int or numpy.random.Generator, optional
-        Seed or generator for the shuffle order and the workers' base seed. Without
-        one, both come from minigrad's generator, so :func:`minigrad.manual_seed` makes
-        runs repeat.
+    generator : minigrad.Generator, int or numpy.random.Generator, optional
+        Source of the shuffle order and the workers' base seed. Without one, both come
+        from minigrad's default stream, so :func:`minigrad.manual_seed` makes runs
+        repeat; with a :class:`minigrad.Generator`, reseeding it repeats them.
     prefetch_factor : int, optional
         Batches each worker loads ahead (default 2; only with workers).
     persistent_workers : bool
@@ -350,7 +350,7 @@ class DataLoader:
                 "multiprocessing_context can only be used with multi-process loading "
                 f"(num_workers > 0), but got num_workers={num_workers}"
             )
-        rng = None if generator is None else make_rng(generator)
+        rng = rng_source(generator)
         if sampler is None:
             sampler = (RandomSampler(dataset, generator=rng) if shuffle
                        else SequentialSampler(dataset))

@@ -9,39 +9,59 @@ from typing import Any
 
 import numpy
 
+from minigrad.random import Generator
 from minigrad.tensor import Tensor
 
 __all__ = [
     "ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "StackDataset", "Subset",
-    "TensorDataset", "draw_seed", "make_rng", "random_split",
+    "TensorDataset", "draw_seed", "make_rng", "random_split", "rng_source",
 ]
 
 
-def make_rng(generator: Any) -> numpy.random.Generator:
-    """A NumPy generator from ``None``, an int seed or a generator.
+def rng_source(generator: Any) -> numpy.random.Generator | Generator | None:
+    """What a sampler keeps from its ``generator=`` argument: ``None``, a
+    :class:`minigrad.Generator` (read again each epoch, so reseeding it repeats the
+    orders), or a NumPy generator (an int seed becomes one).
 
-    For ``None`` the seed is drawn from minigrad's own generator, so that after
-    :func:`minigrad.manual_seed` shuffling and splitting repeat from run to run.
+    Raises
+    ------
+    TypeError
+        For anything else.
     """
-    if isinstance(generator, numpy.random.Generator):
+    if generator is None or isinstance(generator, (numpy.random.Generator, Generator)):
         return generator
-    if generator is None:
-        generator = draw_seed(None)
-    if isinstance(generator, int) and not isinstance(generator, bool):
-        return numpy.random.default_rng(generator)
+    if isinstance(generator, (int, numpy.integer)) and not isinstance(generator, bool):
+        return numpy.random.default_rng(int(generator))
     raise TypeError(
-        f"generator must be None, an int seed or a numpy.random.Generator, got "
-        f"{type(generator).__name__}"
+        f"generator must be None, a minigrad.Generator, an int seed or a "
+        f"numpy.random.Generator, got {type(generator).__name__}"
     )
 
 
-def draw_seed(generator: numpy.random.Generator | None) -> int:
-    """A fresh 62-bit seed from ``generator``, or from minigrad's generator for ``None``."""
-    if generator is not None:
+def make_rng(generator: Any) -> numpy.random.Generator:
+    """A NumPy generator to draw one epoch's order from ``generator`` (see
+    :func:`rng_source`).
+
+    A NumPy generator is used as it is; otherwise a new one is seeded with a draw from
+    the :class:`minigrad.Generator` (``None``: minigrad's default stream), so that after
+    its ``manual_seed`` shuffling and splitting repeat from run to run.
+    """
+    source = rng_source(generator)
+    if isinstance(source, numpy.random.Generator):
+        return source
+    return numpy.random.default_rng(draw_seed(source))
+
+
+def draw_seed(generator: numpy.random.Generator | Generator | None) -> int:
+    """A fresh 62-bit seed from ``generator``, or from minigrad's default stream for
+    ``None``."""
+    if isinstance(generator, numpy.random.Generator):
         return int(generator.integers(0, 2**62))
     from minigrad.creation import randint
 
-    return int(randint(0, 2**62, ()).item())
+    if generator is None:
+        return int(randint(0, 2**62, ()).item())
+    return int(randint(0, 2**62, (), device=generator.device, generator=generator).item())
 
 
 def batch_fn(dataset: Any) -> Any:
@@ -200,8 +220,9 @@ def random_split(
     lengths : sequence of int or of float
         Sizes summing to ``len(dataset)``, or fractions summing to 1 (the remainder after
         flooring goes round-robin to the first subsets, as in PyTorch).
-    generator : int or numpy.random.Generator, optional
-        Seed or generator of the permutation.
+    generator : minigrad.Generator, int or numpy.random.Generator, optional
+        Source of the permutation (default: minigrad's default stream), as
+        ``generator=minigrad.Generator().manual_seed(42)`` in PyTorch programs.
 
     Raises
     ------

@@ -2,8 +2,9 @@
 
 A sampler is an iterable of dataset indices with a length; a batch sampler is an iterable
 of lists of indices. These are ``torch.utils.data``'s samplers; random orders come from
-NumPy generators (an int seed, a ``numpy.random.Generator``, or minigrad's generator when
-none is given, so :func:`minigrad.manual_seed` makes them repeat).
+NumPy generators: one given (or an int seed), or one seeded each epoch from a
+:class:`minigrad.Generator` or, when none is given, from minigrad's default stream (so
+:func:`minigrad.manual_seed` makes them repeat).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any, cast
 
 import numpy
 
-from minigrad.data.dataset import make_rng
+from minigrad.data.dataset import make_rng, rng_source
 from minigrad.tensor import Tensor, tensor
 
 __all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
@@ -73,9 +74,9 @@ class RandomSampler(Sampler):
     num_samples : int, optional
         How many indices per epoch (default ``len(data_source)``); without replacement,
         more than that chains several permutations.
-    generator : int or numpy.random.Generator, optional
-        Seed or generator of the orders. Without one each epoch takes its seed from
-        minigrad's generator.
+    generator : minigrad.Generator, int or numpy.random.Generator, optional
+        Source of the orders. Each epoch takes its seed from a :class:`minigrad.Generator`
+        (without one, minigrad's default stream), so reseeding it repeats the orders.
 
     Raises
     ------
@@ -99,7 +100,7 @@ class RandomSampler(Sampler):
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
-        self.generator = None if generator is None else make_rng(generator)
+        self.generator = rng_source(generator)
         if not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool) or \
                 self.num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got "
@@ -112,7 +113,7 @@ class RandomSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
-        rng = self.generator if self.generator is not None else make_rng(None)
+        rng = make_rng(self.generator)
         if self.replacement:
             yield from rng.integers(0, n, self.num_samples).tolist()
             return
@@ -136,10 +137,10 @@ class SubsetRandomSampler(Sampler):
 
     def __init__(self, indices: Sequence[int], generator: Any = None) -> None:
         self.indices = indices
-        self.generator = None if generator is None else make_rng(generator)
+        self.generator = rng_source(generator)
 
     def __iter__(self) -> Iterator[int]:
-        rng = self.generator if self.generator is not None else make_rng(None)
+        rng = make_rng(self.generator)
         for i in rng.permutation(len(self.indices)).tolist():
             yield self.indices[i]
 
@@ -217,9 +218,10 @@ class WeightedRandomSampler(Sampler):
     replacement : bool
         Draw independently (default); ``False`` draws each index at most once per
         epoch (indices of weight zero come last, once the others are used up).
-    generator : int or numpy.random.Generator, optional
-        Seed or generator of the draws. Without one each epoch takes its seed from
-        minigrad's generator, so :func:`minigrad.manual_seed` makes them repeat.
+    generator : minigrad.Generator, int or numpy.random.Generator, optional
+        Source of the draws. Each epoch takes its seed from a :class:`minigrad.Generator`
+        (without one, minigrad's default stream, so :func:`minigrad.manual_seed` makes
+        them repeat).
 
     Attributes
     ----------
@@ -263,12 +265,12 @@ class WeightedRandomSampler(Sampler):
         self.weights = tensor(values)
         self.num_samples = num_samples
         self.replacement = replacement
-        self.generator = None if generator is None else make_rng(generator)
+        self.generator = rng_source(generator)
 
     def __iter__(self) -> Iterator[int]:
         weights = self.weights.numpy()
         _check_distribution(weights, self.num_samples, self.replacement)
-        rng = self.generator if self.generator is not None else make_rng(None)
+        rng = make_rng(self.generator)
         if self.replacement:
             chosen = rng.choice(len(weights), self.num_samples, p=weights / weights.sum())
         else:

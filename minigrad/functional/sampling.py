@@ -1,7 +1,8 @@
 """Random sampling from tensors: multinomial, bernoulli, and the in-place fills
 ``bernoulli_``, ``exponential_`` and ``random_``.
 
-The samples come from the backend's generator, which :func:`minigrad.manual_seed` seeds;
+The samples come from ``generator=`` (a :class:`minigrad.Generator`) when given, else from
+the backend's default stream, which :func:`minigrad.manual_seed` seeds;
 they have no gradient (as in PyTorch, where the derivative of a sample with respect to its
 probabilities is not defined). The numbers differ from PyTorch's for the same seed.
 """
@@ -13,8 +14,10 @@ from typing import Any
 import numpy
 
 from minigrad.autograd import Function
+from minigrad.backends.random_stream import RandomStream
 from minigrad.functional.inplace import _recorded_copy
 from minigrad.optable import Arg, S, op
+from minigrad.random import stream_of
 from minigrad.tensor import Tensor
 from minigrad.types import Array
 
@@ -24,18 +27,18 @@ class Multinomial(Function):
 
     differentiable = False
 
-    def forward(ctx, weights: Array, num_samples: int = 1, replacement: bool = False
-                ) -> Array:
+    def forward(ctx, weights: Array, num_samples: int = 1, replacement: bool = False,
+                stream: RandomStream | None = None) -> Array:
         xp, backend = ctx.xp, ctx.backend
         p = weights.astype(numpy.float64).reshape(-1, weights.shape[-1])
         rows, n = p.shape
         if replacement:  # the inverse of the cumulative distribution at uniform samples
             cdf = xp.cumsum(p, axis=1)
-            u = backend.rand((rows, num_samples), numpy.float64) * cdf[:, -1:]
+            u = backend.rand((rows, num_samples), numpy.float64, stream) * cdf[:, -1:]
             drawn = (cdf[:, None, :] <= u[:, :, None]).sum(axis=2)
             drawn = xp.minimum(drawn, n - 1)
         else:  # an exponential race: the smallest E / p win, in the order drawn
-            race = -xp.log1p(-backend.rand((rows, n), numpy.float64))
+            race = -xp.log1p(-backend.rand((rows, n), numpy.float64, stream))
             with numpy.errstate(divide="ignore"):
                 keys = xp.where(p > 0, race / xp.where(p > 0, p, 1.0), numpy.inf)
             drawn = xp.argsort(keys, axis=1, kind="stable")[:, :num_samples]
@@ -49,8 +52,9 @@ class Bernoulli(Function):
 
     differentiable = False
 
-    def forward(ctx, a: Array, *probabilities: Array, p: float | None = None) -> Array:
-        u = ctx.backend.rand(a.shape, numpy.float64)
+    def forward(ctx, a: Array, *probabilities: Array, p: float | None = None,
+                stream: RandomStream | None = None) -> Array:
+        u = ctx.backend.rand(a.shape, numpy.float64, stream)
         chance = probabilities[0] if probabilities else a if p is None else p
         return (u < chance).astype(a.dtype)
 
@@ -60,8 +64,9 @@ class Exponential(Function):
 
     differentiable = False
 
-    def forward(ctx, a: Array, lambd: float = 1.0) -> Array:
-        u = ctx.backend.rand(a.shape, numpy.float64)
+    def forward(ctx, a: Array, lambd: float = 1.0, stream: RandomStream | None = None
+                ) -> Array:
+        u = ctx.backend.rand(a.shape, numpy.float64, stream)
         return (-ctx.xp.log1p(-u) / lambd).astype(a.dtype)
 
 
@@ -70,8 +75,9 @@ class RandomIntegers(Function):
 
     differentiable = False
 
-    def forward(ctx, a: Array, low: int = 0, high: int = 2) -> Array:
-        return ctx.backend.randint(low, high, a.shape, numpy.int64).astype(a.dtype)
+    def forward(ctx, a: Array, low: int = 0, high: int = 2,
+                stream: RandomStream | None = None) -> Array:
+        return ctx.backend.randint(low, high, a.shape, numpy.int64, stream).astype(a.dtype)
 
 
 def _seeded(seed: int = 0) -> Any:
@@ -115,7 +121,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         weight or a row summing to 0, or more samples are asked without replacement than
         a row has categories.
     """
-    _no_generator("multinomial", generator)
+    stream = stream_of(generator, input.backend, "multinomial")
     if input.dtype.kind != "f":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{input.dtype}")
@@ -134,7 +140,8 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
     if input.shape[-1] == 0 or bool((weights.sum(axis=-1) <= 0).any()):
         raise RuntimeError("multinomial: invalid multinomial distribution (sum of "
                            "probabilities <= 0)")
-    return Multinomial.apply(input, num_samples=num_samples, replacement=replacement)
+    return Multinomial.apply(input, num_samples=num_samples, replacement=replacement,
+                             stream=stream)
 
 
 def _np_multinomial(p: Any, n: int) -> Any:
@@ -144,12 +151,6 @@ def _np_multinomial(p: Any, n: int) -> Any:
     picks = [o[:n] if numpy.count_nonzero(r) >= n else numpy.repeat(o[:1], n)
              for o, r in zip(order, rows)]
     return numpy.stack(picks).reshape(p.shape[:-1] + (n,))
-
-
-def _no_generator(name: str, generator: Any) -> None:
-    if generator is not None:
-        raise ValueError(f"{name}: minigrad has one generator per backend; seed it with "
-                         "minigrad.manual_seed instead of passing generator=")
 
 
 def _probability(name: str, p: float) -> None:
@@ -172,15 +173,15 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Any = None) -
         If ``input`` holds the probabilities but is not floating point, or a probability is
         outside ``[0, 1]``.
     """
-    _no_generator("bernoulli", generator)
+    stream = stream_of(generator, input.backend, "bernoulli")
     if p is not None:  # input only gives the shape and dtype then, which may be any
         _probability("bernoulli", p)
-        return Bernoulli.apply(input, p=float(p))
+        return Bernoulli.apply(input, p=float(p), stream=stream)
     if input.dtype.kind != "f":
         raise RuntimeError(f"bernoulli: expected a floating-point tensor of probabilities, "
                            f"got {input.dtype}")
     _check_probabilities("bernoulli", input)
-    return Bernoulli.apply(input)
+    return Bernoulli.apply(input, stream=stream)
 
 
 def _check_probabilities(name: str, p: Tensor) -> None:
@@ -210,13 +211,13 @@ def _on_a_copy(fn: Any, input: Tensor, *args: Any, **kwargs: Any) -> Any:
 def bernoulli_(input: Tensor, p: float | Tensor = 0.5, *, generator: Any = None) -> Tensor:
     """Fill ``input`` in place with 1 with probability ``p`` (a number, or a tensor
     broadcast to ``input``), else 0; returns ``input``."""
-    _no_generator("bernoulli_", generator)
+    stream = stream_of(generator, input.backend, "bernoulli_")
     if isinstance(p, Tensor):
         _check_probabilities("bernoulli_", p)
-        sample = Bernoulli.apply(input, p.expand(input.shape))
+        sample = Bernoulli.apply(input, p.expand(input.shape), stream=stream)
     else:
         _probability("bernoulli_", p)
-        sample = Bernoulli.apply(input, p=float(p))
+        sample = Bernoulli.apply(input, p=float(p), stream=stream)
     return _fill(input, sample, "bernoulli_")
 
 
@@ -228,14 +229,15 @@ def bernoulli_(input: Tensor, p: float | Tensor = 0.5, *, generator: Any = None)
 def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
     """Fill ``input`` in place with samples of the exponential distribution of rate
     ``lambd`` (mean ``1 / lambd``); returns ``input``."""
-    _no_generator("exponential_", generator)
+    stream = stream_of(generator, input.backend, "exponential_")
     if input.dtype.kind != "f":
         raise RuntimeError(f"exponential_: Exponential distribution is a continuous "
                            f"probability distribution. dtype must be a floating point but you "
                            f"specified {input.dtype}")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-    return _fill(input, Exponential.apply(input, lambd=float(lambd)), "exponential_")
+    sample = Exponential.apply(input, lambd=float(lambd), stream=stream)
+    return _fill(input, sample, "exponential_")
 
 
 def _default_high(dtype: numpy.dtype[Any]) -> int:
@@ -281,7 +283,7 @@ def random_(input: Tensor, *bounds: int, generator: Any = None, **kwargs: Any) -
     RuntimeError
         If ``from >= to``, or ``from`` or ``to - 1`` is not a value of the dtype.
     """
-    _no_generator("random_", generator)
+    stream = stream_of(generator, input.backend, "random_")
     named = {k: kwargs.pop(k) for k in ("from", "to") if k in kwargs}
     if kwargs or len(bounds) > 2:
         raise TypeError(f"random_() takes at most 2 bounds (from, to), got {bounds} and "
@@ -297,4 +299,5 @@ def random_(input: Tensor, *bounds: int, generator: Any = None, **kwargs: Any) -
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
     _within_dtype(input.dtype, low, high)
-    return _fill(input, RandomIntegers.apply(input, low=low, high=high), "random_")
+    sample = RandomIntegers.apply(input, low=low, high=high, stream=stream)
+    return _fill(input, sample, "random_")

@@ -1,6 +1,7 @@
 """Weight initialisation, as ``torch.nn.init``: every function fills a tensor in place.
 
-The random draws come from the backend generator seeded by :func:`minigrad.manual_seed`.
+The random draws come from ``generator=`` (a :class:`minigrad.Generator`) when given, else
+from the backend's default stream, seeded by :func:`minigrad.manual_seed`.
 No graph is recorded, so parameters can be initialised directly.
 
 Examples
@@ -16,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from minigrad.autograd import no_grad
 from minigrad.tensor import Tensor
@@ -98,16 +99,18 @@ def _fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
-    """Fill with samples uniform on ``[a, b)``."""
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None
+             ) -> Tensor:
+    """Fill with samples uniform on ``[a, b)`` (from ``generator`` when given)."""
     with no_grad():
-        return tensor.uniform_(a, b)
+        return tensor.uniform_(a, b, generator=generator)
 
 
-def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
-    """Fill with samples from ``N(mean, std**2)``."""
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None
+            ) -> Tensor:
+    """Fill with samples from ``N(mean, std**2)`` (from ``generator`` when given)."""
     with no_grad():
-        return tensor.normal_(mean, std)
+        return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
@@ -126,21 +129,22 @@ def ones_(tensor: Tensor) -> Tensor:
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot uniform: ``U(-b, b)`` with ``b = gain * sqrt(6 / (fan_in + fan_out))``."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Glorot normal: ``N(0, std**2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
 def kaiming_uniform_(
-    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator: Any = None) -> Tensor:
     """He uniform: ``U(-b, b)`` with ``b = gain * sqrt(3 / fan)``.
 
     Parameters
@@ -153,18 +157,21 @@ def kaiming_uniform_(
         Preserve the variance of the forward (fan_in) or backward (fan_out) pass.
     nonlinearity : str
         See :func:`calculate_gain`.
+    generator : minigrad.Generator, optional
+        The source of the samples (default: the global stream).
     """
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(
-    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu") -> Tensor:
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+    generator: Any = None) -> Tensor:
     """He normal: ``N(0, std**2)`` with ``std = gain / sqrt(fan)``; see
     :func:`kaiming_uniform_` for the parameters."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def reset_affine_(weight: Tensor, bias: Tensor | None) -> None:
@@ -180,7 +187,7 @@ def reset_affine_(weight: Tensor, bias: Tensor | None) -> None:
         uniform_(bias, -bound, bound)
 
 
-def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with a (semi-)orthogonal matrix times ``gain`` (Saxe et al., 2013), as PyTorch.
 
     The tensor is seen as a matrix of ``shape[0]`` rows and ``numel // shape[0]``
@@ -210,7 +217,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     with no_grad():
-        sample = tensor.new_empty((rows, cols)).normal_(0, 1)
+        sample = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
         if rows < cols:
             sample = sample.T
         xp = tensor.backend.xp
@@ -224,7 +231,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
 
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
-                  b: float = 2.0) -> Tensor:
+                  b: float = 2.0, generator: Any = None) -> Tensor:
     """Fill with samples of ``N(mean, std**2)`` truncated to ``[a, b]``, as PyTorch.
 
     The samples come from the inverse of the normal CDF applied to uniform draws between
@@ -244,7 +251,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 
     low, high = normal_cdf((a - mean) / std), normal_cdf((b - mean) / std)
     with no_grad():
-        tensor.uniform_(2 * low - 1, 2 * high - 1)
+        tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
         tensor.erfinv_()
         tensor.mul_(std * math.sqrt(2.0))
         tensor.add_(mean)
