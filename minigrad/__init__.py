@@ -100,6 +100,7 @@ short = int16
 __version__ = "0.1.0"
 
 from minigrad import data, nn, onnx, optim, testing, utils  # noqa: E402  (they build on the core)
+from minigrad import linalg  # noqa: E402
 
 __all__ = [
     "Tensor", "ValuesIndices", "arange", "autograd", "backends", "backward", "bool",
@@ -114,6 +115,7 @@ __all__ = [
     "inference_mode", "is_inference_mode_enabled", "logspace", "randperm", "set_printoptions",
     "multiprocessing", "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
     "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
+    "linalg",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 
