@@ -9,6 +9,8 @@
 * :mod:`~minigrad.autograd.callbacks`: observers of op calls and of backward passes.
 * :mod:`~minigrad.autograd.function`: PyTorch-style Functions (static ``forward`` and
   ``backward`` on tensors), PyTorch's ``torch.autograd.function``.
+* :mod:`~minigrad.autograd.functional`: derivatives of whole functions (``jacobian``,
+  ``hessian``, ``vjp``, ``jvp``, ``vhp``, ``hvp``), PyTorch's ``torch.autograd.functional``.
 * :mod:`~minigrad.autograd.variable`: ``Variable``, PyTorch's name from before tensors
   recorded gradients themselves.
 """
@@ -21,6 +23,7 @@ from minigrad.autograd.engine import backward, grad
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.autograd.node import AccumulateGrad, Function
 from minigrad.autograd.variable import Variable  # needs Tensor too
+from minigrad.autograd import functional  # noqa: I001  (jacobian, hessian, ...)
 
 __all__ = [
     "AccumulateGrad",
@@ -29,6 +32,7 @@ __all__ = [
     "backward",
     "enable_grad",
     "function",
+    "functional",
     "grad",
     "is_grad_enabled",
     "no_grad",
