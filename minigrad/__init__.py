@@ -100,7 +100,6 @@ short = int16
 __version__ = "0.1.0"
 
 from minigrad import data, nn, onnx, optim, testing, utils  # noqa: E402  (they build on the core)
-from minigrad import linalg  # noqa: E402
 
 __all__ = [
     "Tensor", "ValuesIndices", "arange", "autograd", "backends", "backward", "bool",
@@ -117,6 +116,8 @@ __all__ = [
     "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
     "linalg",
 ]
+from minigrad import linalg  # noqa: E402  (built on the ops)
+
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later

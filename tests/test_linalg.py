@@ -33,7 +33,8 @@ def compare(ours: Callable[..., Any], theirs: Callable[..., Any],
     mo = mo if isinstance(mo, tuple) else (mo,)
     to = to if isinstance(to, tuple) else (to,)
     for m, t in zip(mo, to, strict=True):
-        numpy.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        numpy.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-10,
+                                      atol=1e-12)
     differentiable = [(m, t) for m, t in zip(mo, to) if t.requires_grad]
     sum(m.sum() for m, _ in differentiable).backward()
     sum(t.sum() for _, t in differentiable).backward()

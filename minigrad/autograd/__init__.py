@@ -17,13 +17,15 @@
 
 from typing import TYPE_CHECKING
 
-from minigrad.autograd import function  # needs Tensor: last
+from minigrad.autograd import (
+    function,  # needs Tensor: last
+    functional,  # jacobian, hessian, ...
+)
 from minigrad.autograd.callbacks import observe_ops, register_backward_callback
 from minigrad.autograd.engine import backward, grad
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from minigrad.autograd.node import AccumulateGrad, Function
 from minigrad.autograd.variable import Variable  # needs Tensor too
-from minigrad.autograd import functional  # noqa: I001  (jacobian, hessian, ...)
 
 __all__ = [
     "AccumulateGrad",

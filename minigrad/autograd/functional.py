@@ -186,7 +186,7 @@ def jvp(func: Callable[..., Any], inputs: Inputs, v: Inputs = None,
     from minigrad.creation import zeros_like
 
     with enable_grad():
-        in_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
+        _, ins = _as_tuple(inputs, "inputs", "jvp")
         ins = _prepare(ins, create_graph)
         vs = _default_vector(v, ins, "jvp", "input")
         out_tuple, outs = _call(func, ins, "jvp")

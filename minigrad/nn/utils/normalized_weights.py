@@ -69,7 +69,8 @@ class SpectralNorm:
                 # copies: the buffers change again at the next step, this graph keeps these
                 u, v = u.clone(), v.clone()
         sigma = (u * (matrix @ v)).sum()
-        return weight / sigma
+        normalized: Tensor = weight / sigma
+        return normalized
 
     def remove(self, module: Module) -> None:
         with no_grad():
@@ -182,7 +183,8 @@ class WeightNorm:
 
     def compute_weight(self, module: Module) -> Tensor:
         g, v = getattr(module, self.name + "_g"), getattr(module, self.name + "_v")
-        return v * (g / _norm_except_dim(v, self.dim))
+        weight: Tensor = v * (g / _norm_except_dim(v, self.dim))
+        return weight
 
     def remove(self, module: Module) -> None:
         weight = self.compute_weight(module)
