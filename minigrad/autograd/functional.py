@@ -117,6 +117,22 @@ def _finish(outputs: tuple[Tensor, ...], create_graph: bool) -> tuple[Tensor, ..
     return outputs if create_graph else tuple(o.detach() for o in outputs)
 
 
+def _second_pass(firsts: Sequence[Tensor | None], wrt: tuple[Tensor, ...],
+                 vs: Sequence[Tensor], create_graph: bool, strict: bool
+                 ) -> tuple[Tensor | None, ...]:
+    """The gradient of ``sum(firsts[i] * vs[i])`` with respect to ``wrt``: the second
+    reverse pass of a Jacobian- or Hessian-vector product."""
+    if strict and any(g is None for g in firsts):
+        i = next(i for i, g in enumerate(firsts) if g is None)
+        raise RuntimeError(f"The output of the user-provided function is independent of "
+                           f"input {i}. This is not allowed in strict mode.")
+    used = [(g, vi) for g, vi in zip(firsts, vs) if g is not None and g.requires_grad]
+    if not used:
+        return (None,) * len(wrt)
+    return grad([g for g, _ in used], wrt, [vi for _, vi in used], retain_graph=True,
+                create_graph=create_graph, allow_unused=True)
+
+
 def vjp(func: Callable[..., Any], inputs: Inputs, v: Inputs = None,
         create_graph: bool = False, strict: bool = False) -> tuple[Any, Any]:
     """The vector-Jacobian product ``v^T J`` of ``func`` at ``inputs``.
@@ -179,9 +195,9 @@ def jvp(func: Callable[..., Any], inputs: Inputs, v: Inputs = None,
     --------
     >>> import minigrad
     >>> from minigrad.autograd.functional import jvp
-    >>> out, g = jvp(lambda x: x ** 2, minigrad.tensor([1.0, 2.0]), minigrad.ones(2))
-    >>> g.tolist()
-    [2.0, 4.0]
+    >>> x, direction = minigrad.tensor([1.0, 2.0]), minigrad.tensor([1.0, 0.0])
+    >>> jvp(lambda t: t.sum() * t, x, direction)[1].tolist()
+    [4.0, 2.0]
     """
     from minigrad.creation import zeros_like
 
@@ -193,16 +209,7 @@ def jvp(func: Callable[..., Any], inputs: Inputs, v: Inputs = None,
         # u^T J, a linear function of the dummy u, is differentiated with respect to u
         dummies = tuple(zeros_like(o).requires_grad_() for o in outs)
         firsts = _grads(outs, ins, dummies, create_graph=True)
-        if strict and any(g is None for g in firsts):
-            i = next(i for i, g in enumerate(firsts) if g is None)
-            raise RuntimeError(f"The output of the user-provided function is independent of "
-                               f"input {i}. This is not allowed in strict mode.")
-        used = [(g, vi) for g, vi in zip(firsts, vs) if g is not None and g.requires_grad]
-        if used:
-            seconds = grad([g for g, _ in used], dummies, [vi for _, vi in used],
-                           retain_graph=True, create_graph=create_graph, allow_unused=True)
-        else:
-            seconds = (None,) * len(outs)
+        seconds = _second_pass(firsts, dummies, vs, create_graph, strict)
         result = _fill(seconds, outs, False, "", create_graph)
     return _pack(out_tuple, _finish(outs, create_graph)), _pack(out_tuple, result)
 
@@ -396,16 +403,7 @@ def _hessian_product(func: Callable[..., Any], inputs: Inputs, v: Inputs,
         vs = _default_vector(v, ins, fn_name, "input")
         out = _scalar_output(func, ins, fn_name)
         firsts = _grads([out], ins, [_ones_like(out)], create_graph=True)
-        if strict and any(g is None for g in firsts):
-            i = next(i for i, g in enumerate(firsts) if g is None)
-            raise RuntimeError(f"The output of the user-provided function is independent of "
-                               f"input {i}. This is not allowed in strict mode.")
-        used = [(g, vi) for g, vi in zip(firsts, vs) if g is not None and g.requires_grad]
-        if used:
-            seconds = grad([g for g, _ in used], ins, [vi for _, vi in used],
-                           retain_graph=True, create_graph=create_graph, allow_unused=True)
-        else:
-            seconds = (None,) * len(ins)
+        seconds = _second_pass(firsts, ins, vs, create_graph, strict)
         if strict and any(s is None for s in seconds):
             raise RuntimeError("The Hessian of the user-provided function is independent of "
                                "an input (its gradient is linear there). This is not "

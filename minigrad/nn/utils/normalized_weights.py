@@ -37,6 +37,13 @@ def _parameter(module: Module, name: str, what: str) -> Parameter:
     return weight
 
 
+def _not_yet_applied(module: Module, name: str, kind: type[Any], what: str) -> None:
+    for hook in module._forward_pre_hooks.values():
+        if isinstance(hook, kind) and hook.name == name:
+            raise RuntimeError(f"Cannot register two {what} hooks on the same parameter "
+                               f"{name}")
+
+
 class SpectralNorm:
     """The forward pre-hook of :func:`spectral_norm`: ``weight = weight_orig / sigma``,
     ``sigma`` estimated by power iteration on ``weight_orig`` viewed as a matrix."""
@@ -124,10 +131,7 @@ def spectral_norm(module: M, name: str = "weight", n_power_iterations: int = 1,
     >>> sorted(layer.state_dict())
     ['bias', 'weight_orig', 'weight_u', 'weight_v']
     """
-    for hook in module._forward_pre_hooks.values():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            raise RuntimeError(f"Cannot register two spectral_norm hooks on the same parameter "
-                               f"{name}")
+    _not_yet_applied(module, name, SpectralNorm, "spectral_norm")
     if dim is None:
         dim = 1 if type(module).__name__ in _TRANSPOSED else 0
     fn = SpectralNorm(name, n_power_iterations, dim, eps)
@@ -225,10 +229,7 @@ def weight_norm(module: M, name: str = "weight", dim: int | None = 0) -> M:
     >>> layer.weight_g.shape, layer.weight_v.shape
     ((3, 1), (3, 4))
     """
-    for hook in module._forward_pre_hooks.values():
-        if isinstance(hook, WeightNorm) and hook.name == name:
-            raise RuntimeError(f"Cannot register two weight_norm hooks on the same parameter "
-                               f"{name}")
+    _not_yet_applied(module, name, WeightNorm, "weight_norm")
     weight = _parameter(module, name, "weight_norm")
     if dim is None:
         dim = -1
