@@ -226,7 +226,7 @@ def weight_norm(module: M, name: str = "weight", dim: int | None = 0) -> M:
     --------
     >>> from minigrad import nn
     >>> layer = nn.utils.weight_norm(nn.Linear(4, 3))
-    >>> layer.weight_g.shape, layer.weight_v.shape
+    >>> tuple(layer.weight_g.shape), tuple(layer.weight_v.shape)
     ((3, 1), (3, 4))
     """
     _not_yet_applied(module, name, WeightNorm, "weight_norm")
