@@ -13,6 +13,8 @@ from minigrad.autograd import functional as AF
 
 torch = pytest.importorskip("torch")
 TF = torch.autograd.functional
+# torch's own vectorize=True path scripts a helper with a deprecated API
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated")
 
 RNG = numpy.random.default_rng(1)
 
