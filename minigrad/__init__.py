@@ -132,7 +132,10 @@ __all__ = [
     "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
     "Generator", "default_generator", "get_rng_state", "initial_seed", "random", "seed",
     "set_rng_state",
+    "linalg",
 ]
+from minigrad import linalg  # noqa: E402  (built on the ops)
+
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later

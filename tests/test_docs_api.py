@@ -26,6 +26,7 @@ PROSE = {
     "int64", "Tensor", "backends", "testing", "nn", "optim", "data", "autograd", "functional",
     "utils", "onnx", "ValuesIndices", "optable", "threads", "int8", "int16", "uint8", "short",
     "dtype", "xpu", "multiprocessing",
+    "linalg",
     # the typed tensor classes, on the page as the module minigrad.legacy_types
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
     "IntTensor", "LongTensor", "ShortTensor",

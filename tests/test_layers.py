@@ -22,7 +22,8 @@ LAYERS = [
      "minigrad.xpu", "minigrad.accelerator", "minigrad.serialization", "minigrad.inference",
      "minigrad.legacy_types"),
     ("minigrad.nn", "minigrad.optim", "minigrad.data", "minigrad.distributed",
-     "minigrad.utils", "minigrad.onnx", "minigrad.multiprocessing"),
+     "minigrad.utils", "minigrad.onnx", "minigrad.multiprocessing",
+     "minigrad.linalg"),
     ("minigrad.viz",),
 ]
 

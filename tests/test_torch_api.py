@@ -229,6 +229,7 @@ def test_data_parallel_wraps_one_device() -> None:
     (minigrad.utils, "torch.utils", "checkpoint"),
     (minigrad.data, "torch.utils.data", "IterDataPipe"),
     (minigrad.nn.init, "torch.nn.init", "sparse_"),
+    (minigrad.linalg, "torch.linalg", "svd"),
 ])
 def test_unknown_pytorch_names_say_so(module: object, torch_name: str, name: str) -> None:
     with pytest.raises(AttributeError) as info:
@@ -397,8 +398,8 @@ def test_load_accepts_weights_only_and_map_location(tmp_path: object) -> None:
 def test_functional_and_autograd_unknown_names() -> None:
     with pytest.raises(AttributeError, match=r"PyTorch's torch\.nn\.functional\.ctc_loss"):
         minigrad.nn.functional.ctc_loss  # noqa: B018
-    with pytest.raises(AttributeError, match=r"PyTorch's torch\.autograd\.functional"):
-        minigrad.autograd.functional  # noqa: B018
+    with pytest.raises(AttributeError, match=r"PyTorch's torch\.autograd\.forward_ad"):
+        minigrad.autograd.forward_ad  # noqa: B018
 
 
 def test_div_rounding_modes_and_integer_division_by_zero_as_in_pytorch() -> None:

@@ -9,13 +9,18 @@
 * :mod:`~minigrad.autograd.callbacks`: observers of op calls and of backward passes.
 * :mod:`~minigrad.autograd.function`: PyTorch-style Functions (static ``forward`` and
   ``backward`` on tensors), PyTorch's ``torch.autograd.function``.
+* :mod:`~minigrad.autograd.functional`: derivatives of whole functions (``jacobian``,
+  ``hessian``, ``vjp``, ``jvp``, ``vhp``, ``hvp``), PyTorch's ``torch.autograd.functional``.
 * :mod:`~minigrad.autograd.variable`: ``Variable``, PyTorch's name from before tensors
   recorded gradients themselves.
 """
 
 from typing import TYPE_CHECKING
 
-from minigrad.autograd import function  # needs Tensor: last
+from minigrad.autograd import (
+    function,  # needs Tensor: last
+    functional,  # jacobian, hessian, ...
+)
 from minigrad.autograd.callbacks import observe_ops, register_backward_callback
 from minigrad.autograd.engine import backward, grad
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -29,6 +34,7 @@ __all__ = [
     "backward",
     "enable_grad",
     "function",
+    "functional",
     "grad",
     "is_grad_enabled",
     "no_grad",

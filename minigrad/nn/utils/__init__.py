@@ -1,4 +1,5 @@
-"""Utilities for modules: gradient clipping, convolution arithmetic and model summaries.
+"""Utilities for modules: gradient clipping, convolution arithmetic, model summaries, and
+spectral and weight normalization (:mod:`minigrad.nn.utils.normalized_weights`).
 
 ``conv_output_size`` and ``receptive_field`` come from
 :mod:`minigrad.nn.utils.conv_arithmetic`; ``summary`` from :mod:`minigrad.nn.utils.summary`.
@@ -11,6 +12,12 @@ from collections.abc import Iterable
 from minigrad.autograd import no_grad
 from minigrad.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 from minigrad.nn.utils.conv_arithmetic import conv_output_size, receptive_field
+from minigrad.nn.utils.normalized_weights import (
+    remove_spectral_norm,
+    remove_weight_norm,
+    spectral_norm,
+    weight_norm,
+)
 from minigrad.nn.utils.summary import summary  # eager: the name is also the submodule's
 from minigrad.tensor import Tensor
 
@@ -20,8 +27,12 @@ __all__ = [
     "conv_output_size",
     "parameters_to_vector",
     "receptive_field",
+    "remove_spectral_norm",
+    "remove_weight_norm",
+    "spectral_norm",
     "summary",
     "vector_to_parameters",
+    "weight_norm",
 ]
 
 
