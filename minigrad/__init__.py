@@ -89,6 +89,23 @@ from minigrad.size import Size
 from minigrad.tensor import Tensor, tensor
 from minigrad.threads import get_num_threads, set_num_threads
 from minigrad.types import ValuesIndices
+from minigrad import amp, cpu
+from minigrad.amp import autocast
+from minigrad.dtypes import finfo, iinfo
+from minigrad.memory_format import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
+from minigrad.eager import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 
 globals().update(functional.torch_namespace())  # minigrad.exp, minigrad.conv2d, ...
 
@@ -114,6 +131,11 @@ __all__ = [
     "inference_mode", "is_inference_mode_enabled", "logspace", "randperm", "set_printoptions",
     "multiprocessing", "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
     "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
+    "amp", "autocast", "cpu", "finfo", "iinfo", "channels_last", "channels_last_3d",
+    "contiguous_format", "memory_format", "preserve_format",
+    "are_deterministic_algorithms_enabled", "get_float32_matmul_precision",
+    "is_deterministic_algorithms_warn_only_enabled", "set_float32_matmul_precision",
+    "use_deterministic_algorithms", "compile",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 
@@ -125,6 +147,7 @@ if _os.environ.get("MINIGRAD_GRAPH"):  # the picture of the first backward (mini
 # Last, since these shadow the builtins in this module's namespace.
 float = float32
 int = int32
+from minigrad.eager import compile  # noqa: E402  (shadows the builtin, so last)
 
 if not TYPE_CHECKING:
     from minigrad.unknown_names import module_getattr as _module_getattr

@@ -452,6 +452,17 @@ class Tensor(TensorMethods):
         """Whether the tensor lives on an Intel GPU (never, in minigrad)."""
         return self._backend.device.startswith("xpu")
 
+    def bfloat16(self) -> Tensor:
+        """Refused: minigrad has no bfloat16 dtype.
+
+        Raises
+        ------
+        TypeError
+            Always; use :meth:`half` (float16) or keep float32.
+        """
+        raise TypeError("Tensor.bfloat16: minigrad has no bfloat16 dtype; use .half() for "
+                        "float16 or keep float32")
+
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill in place with normal samples."""
         sample = self._backend.randn(self.shape, self.dtype) * std + mean
