@@ -89,23 +89,6 @@ from minigrad.size import Size
 from minigrad.tensor import Tensor, tensor
 from minigrad.threads import get_num_threads, set_num_threads
 from minigrad.types import ValuesIndices
-from minigrad import amp, cpu
-from minigrad.amp import autocast
-from minigrad.dtypes import finfo, iinfo
-from minigrad.memory_format import (
-    channels_last,
-    channels_last_3d,
-    contiguous_format,
-    memory_format,
-    preserve_format,
-)
-from minigrad.eager import (
-    are_deterministic_algorithms_enabled,
-    get_float32_matmul_precision,
-    is_deterministic_algorithms_warn_only_enabled,
-    set_float32_matmul_precision,
-    use_deterministic_algorithms,
-)
 
 globals().update(functional.torch_namespace())  # minigrad.exp, minigrad.conv2d, ...
 
@@ -138,6 +121,25 @@ __all__ = [
     "use_deterministic_algorithms", "compile",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
+
+# mixed precision, machine limits, layout hints and compiler switches
+from minigrad import amp, cpu  # noqa: E402
+from minigrad.amp import autocast  # noqa: E402
+from minigrad.dtypes import finfo, iinfo  # noqa: E402
+from minigrad.eager import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
+from minigrad.memory_format import (  # noqa: E402
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later
 threads.apply_default()  # one BLAS thread unless the environment says otherwise

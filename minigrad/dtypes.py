@@ -117,7 +117,7 @@ def scalar_dtype(tensor_dtype: numpy.dtype[Any], scalar: Any) -> numpy.dtype[Any
     raise TypeError(f"expected a Tensor or a Python number, got {type(scalar).__name__}")
 
 
-class finfo:  # noqa: N801  (PyTorch's name)
+class finfo:
     """Machine limits of a floating dtype, with PyTorch's attribute names.
 
     Parameters
@@ -163,7 +163,7 @@ class finfo:  # noqa: N801  (PyTorch's name)
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = float(info.resolution)
+        self.resolution = 10.0 ** -int(info.precision)  # as PyTorch: exactly 1e-06, not float32 1e-06
         self.dtype = str(dtype)
 
     def __eq__(self, other: object) -> bool:
@@ -178,7 +178,7 @@ class finfo:  # noqa: N801  (PyTorch's name)
                 f"tiny={self.tiny:g}, dtype={self.dtype})")
 
 
-class iinfo:  # noqa: N801  (PyTorch's name)
+class iinfo:
     """Limits of an integer dtype, with PyTorch's attribute names.
 
     Parameters

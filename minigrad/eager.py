@@ -37,7 +37,7 @@ _PRECISIONS = ("highest", "high", "medium")
 _state: dict[str, Any] = {"precision": "highest", "deterministic": False, "warn_only": False}
 
 
-def compile(model: Callable[..., Any] | None = None, *, fullgraph: bool = False,  # noqa: A001
+def compile(model: Callable[..., Any] | None = None, *, fullgraph: bool = False,
             dynamic: bool | None = None, backend: str | Callable[..., Any] | None = "inductor",
             mode: str | None = None, options: dict[str, Any] | None = None,
             name: str | None = None, disable: bool = False, **kwargs: Any) -> Any:

@@ -23,7 +23,7 @@ __all__ = ["channels_last", "channels_last_3d", "contiguous_format", "memory_for
            "preserve_format"]
 
 
-class memory_format:  # noqa: N801  (PyTorch's name)
+class memory_format:
     """A memory layout a program may ask for (a hint in minigrad: see the module's text).
 
     Parameters

@@ -26,7 +26,7 @@ def is_autocast_available(device_type: str) -> bool:
     return False
 
 
-class autocast:  # noqa: N801  (PyTorch's name)
+class autocast:
     """Context manager and decorator for automatic mixed precision (disabled only).
 
     Parameters

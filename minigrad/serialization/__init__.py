@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 from typing import IO, Any
 
-from minigrad import backends
 from minigrad.serialization import npz_format, safetensors_format, torch_format
 from minigrad.serialization.archive import BadFile, archive_size, open_zip
 from minigrad.serialization.atomic import atomic_write
