@@ -163,7 +163,7 @@ class finfo:
         self.max = float(info.max)
         self.min = float(info.min)
         self.tiny = self.smallest_normal = float(info.smallest_normal)
-        self.resolution = 10.0 ** -int(info.precision)  # as PyTorch: exactly 1e-06, not float32 1e-06
+        self.resolution = 10.0 ** -int(info.precision)  # exactly 1e-06, as PyTorch
         self.dtype = str(dtype)
 
     def __eq__(self, other: object) -> bool:

@@ -100,7 +100,7 @@ def test_grad_scaler_misuse_is_refused_as_pytorch() -> None:
     layer = nn.Linear(1, 1)
     opt = minigrad.optim.SGD(layer.parameters(), lr=0.1)
     scaler = minigrad.amp.GradScaler("cpu")
-    with pytest.raises(AssertionError, match="did not use scaler.scale"):
+    with pytest.raises(AssertionError, match=r"did not use scaler\.scale"):
         scaler.step(opt)
     scaler.scale(layer(minigrad.ones(1, 1)).sum()).backward()
     scaler.unscale_(opt)
@@ -124,6 +124,7 @@ def test_grad_scaler_misuse_is_refused_as_pytorch() -> None:
         minigrad.amp.GradScaler("tpu")
     half = nn.Linear(1, 1).half()
     opt = minigrad.optim.SGD(half.parameters(), lr=0.1)
+    scaler = minigrad.amp.GradScaler("cpu", init_scale=4.0)
     scaler.scale(half(minigrad.ones(1, 1).half()).sum()).backward()
     with pytest.raises(ValueError, match="FP16 gradients"):
         scaler.unscale_(opt)
@@ -196,9 +197,9 @@ def test_autocast_disabled_changes_nothing_and_decorates() -> None:
 
     assert double(x).tolist() == [[2.0, 2.0], [2.0, 2.0]]
     assert double.__doc__ == "Twice t."
-    with pytest.warns(FutureWarning, match=r"torch.amp.autocast\('cpu', args...\)"):
-        with minigrad.cpu.amp.autocast(enabled=False):
-            pass
+    with (pytest.warns(FutureWarning, match=r"torch.amp.autocast\('cpu', args...\)"),
+          minigrad.cpu.amp.autocast(enabled=False)):
+        pass
     assert minigrad.amp.is_autocast_available("cpu") is False
 
 
@@ -327,9 +328,9 @@ def test_memory_format_misuse_is_refused_as_pytorch() -> None:
         minigrad.ones(3).to(memory_format=minigrad.channels_last)
     with pytest.raises(RuntimeError, match="required rank 5 tensor to use channels_last_3d"):
         minigrad.ones(1, 1, 1, 1).contiguous(memory_format=minigrad.channels_last_3d)
-    with pytest.raises(TypeError, match="must be torch.memory_format"):
+    with pytest.raises(TypeError, match=r"must be torch\.memory_format"):
         minigrad.ones(3).is_contiguous(memory_format=3)
-    with pytest.raises(TypeError, match="must be torch.memory_format"):
+    with pytest.raises(TypeError, match=r"must be torch\.memory_format"):
         nn.Linear(1, 1).to(memory_format="channels_last")
 
 

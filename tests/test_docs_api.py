@@ -26,6 +26,8 @@ PROSE = {
     "int64", "Tensor", "backends", "testing", "nn", "optim", "data", "autograd", "functional",
     "utils", "onnx", "ValuesIndices", "optable", "threads", "int8", "int16", "uint8", "short",
     "dtype", "xpu", "multiprocessing",
+    # the memory formats, in the prose of their section (minigrad.memory_format's page)
+    "channels_last", "channels_last_3d", "contiguous_format", "preserve_format",
     # the typed tensor classes, on the page as the module minigrad.legacy_types
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
     "IntTensor", "LongTensor", "ShortTensor",
