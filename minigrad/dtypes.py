@@ -117,7 +117,25 @@ def scalar_dtype(tensor_dtype: numpy.dtype[Any], scalar: Any) -> numpy.dtype[Any
     raise TypeError(f"expected a Tensor or a Python number, got {type(scalar).__name__}")
 
 
-class finfo:
+class _TypeInfo:
+    """What finfo and iinfo share: equal when they describe the same dtype."""
+
+    dtype: str
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and getattr(other, "dtype", None) == self.dtype
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.dtype))
+
+
+def no_bfloat16(owner: str) -> TypeError:
+    """The error of ``Tensor.bfloat16`` and ``Module.bfloat16``: minigrad has no bfloat16."""
+    return TypeError(f"{owner}.bfloat16: minigrad has no bfloat16 dtype; use .half() for "
+                     "float16 or keep float32")
+
+
+class finfo(_TypeInfo):
     """Machine limits of a floating dtype, with PyTorch's attribute names.
 
     Parameters
@@ -166,19 +184,13 @@ class finfo:
         self.resolution = 10.0 ** -int(info.precision)  # exactly 1e-06, as PyTorch
         self.dtype = str(dtype)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, finfo) and other.dtype == self.dtype
-
-    def __hash__(self) -> int:
-        return hash(("finfo", self.dtype))
-
     def __repr__(self) -> str:
         return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
                 f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
                 f"tiny={self.tiny:g}, dtype={self.dtype})")
 
 
-class iinfo:
+class iinfo(_TypeInfo):
     """Limits of an integer dtype, with PyTorch's attribute names.
 
     Parameters
@@ -219,12 +231,6 @@ class iinfo:
         self.max = int(info.max)
         self.min = int(info.min)
         self.dtype = str(dtype)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, iinfo) and other.dtype == self.dtype
-
-    def __hash__(self) -> int:
-        return hash(("iinfo", self.dtype))
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

@@ -16,7 +16,7 @@ import numpy as np  # for annotations inside the class, where numpy() is a metho
 
 from minigrad import backends, dlpack, printing, shared_memory
 from minigrad.device import device as Device
-from minigrad.dtypes import check_supported, get_default_dtype, is_floating
+from minigrad.dtypes import check_supported, get_default_dtype, is_floating, no_bfloat16
 from minigrad.size import Size
 from minigrad.types import Array, Scalar, Shape
 from minigrad.utils.hooks import add_hook
@@ -453,15 +453,8 @@ class Tensor(TensorMethods):
         return self._backend.device.startswith("xpu")
 
     def bfloat16(self) -> Tensor:
-        """Refused: minigrad has no bfloat16 dtype.
-
-        Raises
-        ------
-        TypeError
-            Always; use :meth:`half` (float16) or keep float32.
-        """
-        raise TypeError("Tensor.bfloat16: minigrad has no bfloat16 dtype; use .half() for "
-                        "float16 or keep float32")
+        """Refused with a ``TypeError``: minigrad has no bfloat16 (use :meth:`half`)."""
+        raise no_bfloat16("Tensor")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
         """Fill in place with normal samples."""

@@ -9,7 +9,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from minigrad import backends
 from minigrad.autograd import no_grad
-from minigrad.dtypes import check_supported, is_floating
+from minigrad.dtypes import check_supported, is_floating, no_bfloat16
 from minigrad.functional.conversion import is_device
 from minigrad.memory_format import check_memory_format
 from minigrad.nn.parameter import Parameter
@@ -489,8 +489,7 @@ class Module:
         TypeError
             Always; use :meth:`half` (float16) or keep float32.
         """
-        raise TypeError("Module.bfloat16: minigrad has no bfloat16 dtype; use .half() for "
-                        "float16 or keep float32")
+        raise no_bfloat16("Module")
 
     def cpu(self) -> Module:
         """Move everything to the NumPy backend."""
