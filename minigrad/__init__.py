@@ -133,10 +133,34 @@ __all__ = [
     "Generator", "default_generator", "get_rng_state", "initial_seed", "random", "seed",
     "set_rng_state",
     "linalg",
+    "amp", "autocast", "cpu", "finfo", "iinfo", "channels_last", "channels_last_3d",
+    "contiguous_format", "memory_format", "preserve_format",
+    "are_deterministic_algorithms_enabled", "get_float32_matmul_precision",
+    "is_deterministic_algorithms_warn_only_enabled", "set_float32_matmul_precision",
+    "use_deterministic_algorithms", "compile",
 ]
 from minigrad import linalg  # noqa: E402  (built on the ops)
 
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
+
+# mixed precision, machine limits, layout hints and compiler switches
+from minigrad import amp, cpu  # noqa: E402
+from minigrad.amp import autocast  # noqa: E402
+from minigrad.dtypes import finfo, iinfo  # noqa: E402
+from minigrad.eager import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
+from minigrad.memory_format import (  # noqa: E402
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    memory_format,
+    preserve_format,
+)
 
 backends.resolve_at_import()  # a bad MINIGRAD_BACKEND fails at import, not later
 threads.apply_default()  # one BLAS thread unless the environment says otherwise
@@ -146,6 +170,7 @@ if _os.environ.get("MINIGRAD_GRAPH"):  # the picture of the first backward (mini
 # Last, since these shadow the builtins in this module's namespace.
 float = float32
 int = int32
+from minigrad.eager import compile  # noqa: E402  (shadows the builtin, so last)
 
 if not TYPE_CHECKING:
     from minigrad.unknown_names import module_getattr as _module_getattr

@@ -19,8 +19,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from minigrad import backends
+from minigrad.amp import cuda as amp  # torch.cuda.amp: the deprecated spellings
 
 __all__ = [
+    "amp",
     "current_device",
     "device_count",
     "empty_cache",

@@ -11,8 +11,10 @@ __all__ = [
     "dtype",
     "float16",
     "float32",
+    "finfo",
     "float64",
     "get_default_dtype",
+    "iinfo",
     "int8",
     "int16",
     "int32",
@@ -113,3 +115,122 @@ def scalar_dtype(tensor_dtype: numpy.dtype[Any], scalar: Any) -> numpy.dtype[Any
     if isinstance(scalar, float):
         return tensor_dtype if tensor_dtype.kind == "f" else _default_float
     raise TypeError(f"expected a Tensor or a Python number, got {type(scalar).__name__}")
+
+
+class _TypeInfo:
+    """What finfo and iinfo share: equal when they describe the same dtype."""
+
+    dtype: str
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and getattr(other, "dtype", None) == self.dtype
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self.dtype))
+
+
+def no_bfloat16(owner: str) -> TypeError:
+    """The error of ``Tensor.bfloat16`` and ``Module.bfloat16``: minigrad has no bfloat16."""
+    return TypeError(f"{owner}.bfloat16: minigrad has no bfloat16 dtype; use .half() for "
+                     "float16 or keep float32")
+
+
+class finfo(_TypeInfo):
+    """Machine limits of a floating dtype, with PyTorch's attribute names.
+
+    Parameters
+    ----------
+    type : dtype, optional
+        float16, float32 or float64; default: :func:`get_default_dtype`.
+
+    Attributes
+    ----------
+    bits : int
+        Bits per element.
+    eps : float
+        The gap between 1.0 and the next larger number.
+    max, min : float
+        The largest and the most negative finite numbers.
+    tiny, smallest_normal : float
+        The smallest positive normal number (two names for it, as PyTorch).
+    resolution : float
+        The approximate decimal resolution, ``10**-precision``.
+    dtype : str
+        The dtype's name (``"float32"``).
+
+    Raises
+    ------
+    TypeError
+        For a dtype that is not floating (use :class:`iinfo`).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.finfo(minigrad.float16).max
+    65504.0
+    """
+
+    def __init__(self, type: Any = None) -> None:
+        dtype = get_default_dtype() if type is None else check_supported(type)
+        if not is_floating(dtype):
+            raise TypeError("finfo() requires a floating point input type. Use iinfo to "
+                            f"handle {dtype}")
+        info = numpy.finfo(dtype)
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = self.smallest_normal = float(info.smallest_normal)
+        self.resolution = 10.0 ** -int(info.precision)  # exactly 1e-06, as PyTorch
+        self.dtype = str(dtype)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo(_TypeInfo):
+    """Limits of an integer dtype, with PyTorch's attribute names.
+
+    Parameters
+    ----------
+    type : dtype
+        uint8, int8, int16, int32 or int64.
+
+    Attributes
+    ----------
+    bits : int
+        Bits per element.
+    max, min : int
+        The largest and the smallest value.
+    dtype : str
+        The dtype's name (``"int64"``).
+
+    Raises
+    ------
+    TypeError
+        For a floating dtype (use :class:`finfo`) or bool.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.iinfo(minigrad.uint8).max
+    255
+    """
+
+    def __init__(self, type: Any) -> None:
+        dtype = check_supported(type)
+        if dtype == bool_:
+            raise TypeError("bool is not supported by iinfo")
+        if dtype.kind not in "iu":
+            raise TypeError("iinfo() requires an integer input type. Use finfo to handle "
+                            f"{dtype}")
+        info = numpy.iinfo(dtype)
+        self.bits = int(info.bits)
+        self.max = int(info.max)
+        self.min = int(info.min)
+        self.dtype = str(dtype)
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"

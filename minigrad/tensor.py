@@ -16,7 +16,7 @@ import numpy as np  # for annotations inside the class, where numpy() is a metho
 
 from minigrad import backends, dlpack, printing, shared_memory
 from minigrad.device import device as Device
-from minigrad.dtypes import check_supported, get_default_dtype, is_floating
+from minigrad.dtypes import check_supported, get_default_dtype, is_floating, no_bfloat16
 from minigrad.size import Size
 from minigrad.types import Array, Scalar, Shape
 from minigrad.utils.hooks import add_hook
@@ -451,6 +451,10 @@ class Tensor(TensorMethods):
     def is_xpu(self) -> bool:
         """Whether the tensor lives on an Intel GPU (never, in minigrad)."""
         return self._backend.device.startswith("xpu")
+
+    def bfloat16(self) -> Tensor:
+        """Refused with a ``TypeError``: minigrad has no bfloat16 (use :meth:`half`)."""
+        raise no_bfloat16("Tensor")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None
                 ) -> Tensor:

@@ -27,6 +27,8 @@ PROSE = {
     "utils", "onnx", "ValuesIndices", "optable", "threads", "int8", "int16", "uint8", "short",
     "dtype", "xpu", "multiprocessing",
     "linalg",
+    # the memory formats, in the prose of their section (minigrad.memory_format's page)
+    "channels_last", "channels_last_3d", "contiguous_format", "preserve_format",
     # the typed tensor classes, on the page as the module minigrad.legacy_types
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
     "IntTensor", "LongTensor", "ShortTensor",

@@ -102,7 +102,7 @@ def test_save_stores_containers_without_pickle(tmp_path: Path) -> None:
 
 
 def test_not_provided_list_is_true() -> None:
-    for name in ("fft", "compile", "complex64", "sparse_coo_tensor"):
+    for name in ("fft", "jit", "complex64", "sparse_coo_tensor"):
         assert not hasattr(minigrad, name), name
     for name in ("RNN", "LSTM", "GRU"):
         assert not hasattr(nn, name), name

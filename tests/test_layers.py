@@ -15,12 +15,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "minigrad"
 LAYERS = [
     ("minigrad.types", "minigrad.dtypes", "minigrad.size", "minigrad.device",
      "minigrad.utils.hooks", "minigrad.unknown_names", "minigrad.backends", "minigrad.dlpack",
-     "minigrad.printing", "minigrad.shared_memory"),
+     "minigrad.printing", "minigrad.shared_memory", "minigrad.memory_format",
+     "minigrad.eager"),
     ("minigrad.autograd", "minigrad.tensor"),  # the one cycle: they name each other
     ("minigrad.optable", "minigrad.functional", "minigrad.references", "minigrad.creation",
      "minigrad.random", "minigrad.threads", "minigrad.testing", "minigrad.cuda",
      "minigrad.xpu", "minigrad.accelerator", "minigrad.serialization", "minigrad.inference",
-     "minigrad.legacy_types"),
+     "minigrad.legacy_types", "minigrad.amp", "minigrad.cpu"),
     ("minigrad.nn", "minigrad.optim", "minigrad.data", "minigrad.distributed",
      "minigrad.utils", "minigrad.onnx", "minigrad.multiprocessing",
      "minigrad.linalg"),

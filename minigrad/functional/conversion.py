@@ -17,6 +17,7 @@ from minigrad.backends import Backend
 from minigrad.device import device as Device
 from minigrad.dtypes import check_supported, is_floating
 from minigrad.legacy_types import TypedTensor
+from minigrad.memory_format import check_memory_format
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor
 from minigrad.testing import second_backend
@@ -93,13 +94,15 @@ def _reference_to(a: Any, *args: Any, dtype: Any = None, **kwargs: Any) -> Any:
     reference=lambda a, *args, **kwargs: _reference_to(a, *args, **kwargs),
     tolerances={"eps": 1e-3, "atol": 1e-3})
 def to(input: Tensor, *args: Any, dtype: Any = None, device: Any = None,
-       non_blocking: bool = False, copy: bool = False) -> Tensor:
+       non_blocking: bool = False, copy: bool = False, memory_format: Any = None) -> Tensor:
     """Convert to a dtype, move to a backend (name, instance or device), or both:
     ``t.to(minigrad.float64)``, ``t.to("cuda")``, ``t.to("cpu", minigrad.float64)``,
     ``t.to(device="cpu", dtype=minigrad.float32)``, ``t.to(other_tensor)``.
 
     ``non_blocking`` is accepted for PyTorch compatibility (moves are synchronous);
-    ``copy=True`` always returns new memory.
+    ``copy=True`` always returns new memory. ``memory_format`` (``minigrad.channels_last``...)
+    is checked as PyTorch does and is otherwise a layout hint: minigrad keeps its own
+    layout, with the same values (see :mod:`minigrad.memory_format`).
 
     Examples
     --------
@@ -107,6 +110,8 @@ def to(input: Tensor, *args: Any, dtype: Any = None, device: Any = None,
     >>> minigrad.ones(2).to(minigrad.float64).dtype
     dtype('float64')
     """
+    if memory_format is not None:
+        check_memory_format("to", memory_format, input.ndim)
     for arg in args:
         if isinstance(arg, Tensor):
             device, dtype = arg.backend, arg.dtype
@@ -203,8 +208,13 @@ class Contiguous(Function):
     reference=lambda a, memory_format=None: a)
 def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
     """``input`` itself when its elements are in row-major order already
-    (:meth:`is_contiguous`), else a row-major copy, as in PyTorch (``memory_format`` is
-    accepted and ignored)."""
+    (:meth:`is_contiguous`), else a row-major copy, as in PyTorch.
+
+    ``memory_format`` (``minigrad.channels_last``...) is checked as PyTorch does (a rank-4
+    tensor for channels_last) and is otherwise a layout hint: minigrad keeps its row-major
+    layout, with the same values (see :mod:`minigrad.memory_format`)."""
+    if memory_format is not None:
+        check_memory_format("contiguous", memory_format, input.ndim)
     if input.array.flags.c_contiguous:
         return input
     return Contiguous.apply(input)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy
 
 from minigrad import creation
+from minigrad.memory_format import check_memory_format, is_contiguous_in
 from minigrad.optable import Arg, S, op
 from minigrad.tensor import Tensor, shape_args, tensor
 from minigrad.types import Scalar
@@ -151,7 +152,13 @@ def stride(input: Tensor, dim: int | None = None) -> Any:
     reference=lambda a, memory_format=None: bool(a.flags.c_contiguous))
 def is_contiguous(input: Tensor, memory_format: Any = None) -> bool:
     """Whether the elements are in row-major order in memory (``contiguous()`` makes a
-    tensor so)."""
+    tensor so); with ``memory_format=minigrad.channels_last`` (or ``channels_last_3d``),
+    whether they lie densely in that order, from the tensor's real strides (minigrad
+    never converts layouts by itself, see :mod:`minigrad.memory_format`)."""
+    if memory_format is not None:
+        fmt = check_memory_format("is_contiguous", memory_format, None)
+        if fmt.name in ("channels_last", "channels_last_3d"):
+            return is_contiguous_in(fmt, input.shape, _element_strides(input.array))
     return bool(input.array.flags.c_contiguous)
 
 

@@ -9,8 +9,9 @@ from typing import Any, ClassVar, NamedTuple
 
 from minigrad import backends
 from minigrad.autograd import no_grad
-from minigrad.dtypes import check_supported, is_floating
+from minigrad.dtypes import check_supported, is_floating, no_bfloat16
 from minigrad.functional.conversion import is_device
+from minigrad.memory_format import check_memory_format
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 from minigrad.utils.hooks import RemovableHandle
@@ -396,7 +397,8 @@ class Module:
         return self
 
     # --- moving and converting ------------------------------------------------------------
-    def to(self, target: Any = None, dtype: Any = None, *, device: Any = None) -> Module:
+    def to(self, target: Any = None, dtype: Any = None, *, device: Any = None,
+           non_blocking: bool = False, memory_format: Any = None) -> Module:
         """Move parameters and buffers to a backend and/or convert floating ones to a dtype.
 
         Parameters keep their identity (only the data behind them changes), so an
@@ -411,6 +413,11 @@ class Module:
             Floating dtype for the floating parameters and buffers.
         device : str or Backend, optional
             Keyword form of the backend.
+        non_blocking : bool, default False
+            Accepted for PyTorch compatibility (moves are synchronous).
+        memory_format : memory_format, optional
+            A layout hint (``minigrad.channels_last``...): checked, then changes nothing,
+            as minigrad keeps its own layout (see :mod:`minigrad.memory_format`).
 
         Returns
         -------
@@ -425,6 +432,8 @@ class Module:
         >>> layer.weight.dtype
         dtype('float64')
         """
+        if memory_format is not None:
+            check_memory_format("to", memory_format, None)
         backend = None
         if is_device(target):
             backend = backends.resolve(target)
@@ -467,6 +476,20 @@ class Module:
     def double(self) -> Module:
         """Convert floating parameters and buffers to float64."""
         return self.to(check_supported("float64"))
+
+    def half(self) -> Module:
+        """Convert floating parameters and buffers to float16."""
+        return self.to(check_supported("float16"))
+
+    def bfloat16(self) -> Module:
+        """Refused: minigrad has no bfloat16 dtype.
+
+        Raises
+        ------
+        TypeError
+            Always; use :meth:`half` (float16) or keep float32.
+        """
+        raise no_bfloat16("Module")
 
     def cpu(self) -> Module:
         """Move everything to the NumPy backend."""

@@ -30,10 +30,10 @@ from __future__ import annotations
 import os
 from typing import IO, Any
 
-from minigrad import backends
 from minigrad.serialization import npz_format, safetensors_format, torch_format
 from minigrad.serialization.archive import BadFile, archive_size, open_zip
 from minigrad.serialization.atomic import atomic_write
+from minigrad.serialization.map_location import resolve_map_location
 
 __all__ = ["load", "save"]
 
@@ -107,8 +107,13 @@ def load(f: PathLike, map_location: Any = None, *, weights_only: bool | None = N
     ----------
     f : str, path or binary file
         The file (an open file must be seekable).
-    map_location : str or Backend, optional
+    map_location : str, device, Backend, dict or callable, optional
         Backend for the tensors (``"cpu"``, ``"cuda"``, a name); default: the current one.
+        PyTorch's other forms are understood as far as they name one backend: a dict
+        such as ``{"cuda:0": "cpu"}`` (its targets), or a function such as
+        ``lambda storage, loc: storage`` (keep on the CPU) or
+        ``lambda storage, loc: storage.cuda(0)`` (see
+        :mod:`minigrad.serialization.map_location`).
     weights_only : bool, optional
         As in PyTorch 2.6 and later: by default (``None`` or ``True``) only tensors and
         plain data are loaded, so a file cannot run code, and an object that
@@ -131,16 +136,19 @@ def load(f: PathLike, map_location: Any = None, *, weights_only: bool | None = N
         legacy non-zip format, a TorchScript archive), corrupt or truncated bytes, a
         malformed or too deeply nested structure, sizes that don't match the data (they
         are checked before anything is allocated), a dtype minigrad lacks, or a PyTorch
-        checkpoint that needs objects other than tensors and plain data.
+        checkpoint that needs objects other than tensors and plain data; also for a
+        ``map_location`` dict whose targets name different backends.
     FileNotFoundError
         If the path does not exist.
+    TypeError
+        For a ``map_location`` function whose answer minigrad cannot read as a device.
     ImportError
         For a safetensors file without the ``safetensors`` package.
     """
 
     if weights_only is not None and not isinstance(weights_only, bool):
         raise TypeError(f"load: weights_only must be a bool or None, got {weights_only!r}")
-    backend = backends.current() if map_location is None else backends.resolve(map_location)
+    backend = resolve_map_location(map_location)
     if isinstance(f, (str, os.PathLike)):
         with open(f, "rb") as source:
             return _load_from(source, repr(os.fspath(f)), backend, weights_only is not False,
