@@ -435,3 +435,15 @@ def test_matrix_products_refuse_mixed_dtypes_as_pytorch() -> None:
             lib.nn.Linear(3, 2)(lib.ones(4, 3, dtype=lib.float64))  # no silent float32 result
         ints = lib.ones(2, 3, dtype=lib.int64)
         assert (ints @ ints.T).dtype == lib.int64
+
+
+def test_a_zero_d_index_into_a_vector_counts_as_one_element() -> None:
+    torch = pytest.importorskip("torch")
+    for lib in (minigrad, torch):  # the transforms tutorial's one-hot target
+        one_hot = lib.zeros(10, dtype=lib.float).scatter_(0, lib.tensor(3), value=1)
+        assert one_hot.tolist() == [0.0] * 3 + [1.0] + [0.0] * 6
+        assert lib.zeros(4).scatter_add(0, lib.tensor(1), lib.tensor(5.0)).tolist()[1] == 5.0
+        picked = lib.arange(4.0).gather(0, lib.tensor(2))
+        assert picked.shape == () and picked.item() == 2.0
+        with pytest.raises(RuntimeError, match="same number of dimensions"):
+            lib.zeros(2, 3).scatter_(0, lib.tensor(1), value=1)

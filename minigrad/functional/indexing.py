@@ -203,6 +203,8 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     ``out[i][j] = input[i][index[i][j]]`` for ``dim=1``."""
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got {index.dtype}")
+    if input.ndim == 1 and index.ndim == 0:  # one element, as PyTorch counts 0-d as 1-d here
+        return gather(input, dim, index.reshape(1)).reshape(())
     if index.ndim != input.ndim:
         raise RuntimeError(
             f"gather: index has {index.ndim} dimensions but the input has {input.ndim}"

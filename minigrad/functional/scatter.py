@@ -109,6 +109,16 @@ def _scatter_checks(name: str, input: Tensor, dim: int, index: Tensor, src: Tens
     return d
 
 
+def _vector_forms(input: Tensor, index: Tensor, src: Any) -> tuple[Tensor, Any]:
+    """PyTorch counts a 0-d index (or source) into a vector as one element (the transforms
+    tutorial's one-hot ``zeros(10).scatter_(0, tensor(y), value=1)``)."""
+    if input.ndim == 1:
+        index = index.reshape(1) if index.ndim == 0 else index
+        if isinstance(src, Tensor) and src.ndim == 0:
+            src = src.reshape(1)
+    return index, src
+
+
 def _cut(src: Tensor, shape: tuple[int, ...]) -> Tensor:
     """The leading ``shape`` block of ``src`` (PyTorch uses only that much of it)."""
     if src.shape == shape:
@@ -170,6 +180,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Tensor | Scalar | None 
         src = value
     elif value is not None:
         raise TypeError("scatter() got both src and value; give one of them")
+    index, src = _vector_forms(input, index, src)
     tensor_src = src if isinstance(src, Tensor) else None
     d = _scatter_checks("scatter", input, dim, index, tensor_src)
     if tensor_src is None:
@@ -207,6 +218,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     RuntimeError
         As :func:`scatter`.
     """
+    index, src = _vector_forms(input, index, src)
     d = _scatter_checks("scatter_add", input, dim, index, src)
     return _scatter_add(input, d, index, _cut(src, tuple(index.shape)))
 
