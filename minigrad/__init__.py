@@ -89,6 +89,8 @@ from minigrad.size import Size
 from minigrad.tensor import Tensor, tensor
 from minigrad.threads import get_num_threads, set_num_threads
 from minigrad.types import ValuesIndices
+from minigrad.creation import randint_like
+from minigrad import version
 
 globals().update(functional.torch_namespace())  # minigrad.exp, minigrad.conv2d, ...
 
@@ -97,7 +99,7 @@ long = int64
 double = float64
 half = float16
 short = int16
-__version__ = "0.1.0"
+from minigrad.version import __version__
 
 from minigrad import data, nn, onnx, optim, testing, utils  # noqa: E402  (they build on the core)
 
@@ -114,6 +116,8 @@ __all__ = [
     "inference_mode", "is_inference_mode_enabled", "logspace", "randperm", "set_printoptions",
     "multiprocessing", "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor",
     "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
+    "randint_like",
+    "version",
 ]
 __all__ += sorted(optable.namespace("torch"))  # the ops, from the table
 
