@@ -20,6 +20,7 @@ from minigrad import (
     functional,
     optable,
     threads,
+    version,
     xpu,
 )
 from minigrad.autograd import (
@@ -49,6 +50,7 @@ from minigrad.creation import (
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -89,8 +91,7 @@ from minigrad.size import Size
 from minigrad.tensor import Tensor, tensor
 from minigrad.threads import get_num_threads, set_num_threads
 from minigrad.types import ValuesIndices
-from minigrad.creation import randint_like
-from minigrad import version
+from minigrad.version import __version__ as __version__
 
 globals().update(functional.torch_namespace())  # minigrad.exp, minigrad.conv2d, ...
 
@@ -99,8 +100,6 @@ long = int64
 double = float64
 half = float16
 short = int16
-from minigrad.version import __version__
-
 from minigrad import data, nn, onnx, optim, testing, utils  # noqa: E402  (they build on the core)
 
 __all__ = [

@@ -31,7 +31,9 @@ from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.autograd.node import Function
 from minigrad.tensor import Tensor
 
-__all__ = ["Function", "FunctionCtx", "apply_custom", "check_inplace_allowed", "once_differentiable"]
+__all__ = [
+    "Function", "FunctionCtx", "apply_custom", "check_inplace_allowed", "once_differentiable",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -93,8 +93,8 @@ class ModuleBackwardHooks:
         if not (is_grad_enabled() and any(t.requires_grad for t in tensors)):
             return values, None
         new = list(values)
-        for i, t in zip(positions, BackwardHookFunction.apply(on_backward, materialize,
-                                                               *tensors)):
+        identity: Any = BackwardHookFunction.apply  # PyTorch-style: takes the callback too
+        for i, t in zip(positions, identity(on_backward, materialize, *tensors)):
             new[i] = t
         return tuple(new), positions
 
