@@ -598,12 +598,8 @@ class Module:
         Returns
         -------
         RemovableHandle
-            ``handle.remove()`` unregisters the hook.
-
-        Raises
-        ------
-        RuntimeError
-            In backward, if a hook returns a tuple of the wrong length.
+            Its ``remove()`` takes the pre-hook away. In backward, a pre-hook that returns
+            a tuple of another length raises a ``RuntimeError``.
         """
         return _registered(self._backward_pre_hooks, hook, prepend)
 
