@@ -20,6 +20,7 @@ from minigrad import (
     functional,
     optable,
     threads,
+    version,
     xpu,
 )
 from minigrad.autograd import (
@@ -49,6 +50,7 @@ from minigrad.creation import (
     rand,
     rand_like,
     randint,
+    randint_like,
     randn,
     randn_like,
     randperm,
@@ -89,6 +91,7 @@ from minigrad.size import Size
 from minigrad.tensor import Tensor, tensor
 from minigrad.threads import get_num_threads, set_num_threads
 from minigrad.types import ValuesIndices
+from minigrad.version import __version__ as __version__
 
 globals().update(functional.torch_namespace())  # minigrad.exp, minigrad.conv2d, ...
 
@@ -97,8 +100,6 @@ long = int64
 double = float64
 half = float16
 short = int16
-__version__ = "0.1.0"
-
 from minigrad import (  # noqa: E402  (they build on the core)
     data,
     nn,
@@ -138,6 +139,8 @@ __all__ = [
     "are_deterministic_algorithms_enabled", "get_float32_matmul_precision",
     "is_deterministic_algorithms_warn_only_enabled", "set_float32_matmul_precision",
     "use_deterministic_algorithms", "compile",
+    "randint_like",
+    "version",
 ]
 from minigrad import linalg  # noqa: E402  (built on the ops)
 

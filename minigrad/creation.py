@@ -30,6 +30,7 @@ __all__ = [
     "rand",
     "rand_like",
     "randint",
+    "randint_like",
     "randn",
     "randn_like",
     "randperm",
@@ -351,3 +352,34 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, *, dtype:
     if dt.kind in "iu":
         values = b.xp.round(values)
     return _finish(values.astype(dt), b, requires_grad)
+
+
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype: Any = None,
+                 device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers uniform on ``[low, high)`` with the shape of ``input``, and its dtype and
+    backend unless ``dtype`` or ``device`` say otherwise (``torch.randint_like``).
+
+    ``randint_like(x, high)`` starts at 0, as ``randint_like(x, low, high)`` starts at
+    ``low``.
+
+    Raises
+    ------
+    RuntimeError
+        If ``high <= low``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> draws = minigrad.randint_like(minigrad.zeros(2, 3), 1, 7)
+    >>> draws.shape, draws.dtype, bool(((draws >= 1) & (draws < 7)).all())
+    ((2, 3), minigrad.float32, True)
+    """
+    if high is None:
+        low, high = 0, low
+    low, high = int(low), int(high)
+    if high <= low:
+        raise RuntimeError(f"randint_like expects 'low' to be less than 'high', but got "
+                           f"low={low} >= high={high}")
+    dt, b = _setup(input.dtype if dtype is None else dtype,
+                   input.backend if device is None else device)
+    return _finish(b.randint(low, high, input.shape, dt), b, requires_grad)

@@ -30,6 +30,11 @@ __all__ = [
     "is_available",
     "manual_seed",
     "manual_seed_all",
+    "max_memory_allocated",
+    "max_memory_reserved",
+    "memory_allocated",
+    "memory_reserved",
+    "reset_peak_memory_stats",
     "synchronize",
 ]
 
@@ -107,6 +112,58 @@ def empty_cache() -> None:
     backend = _find()[0]
     if backend is not None:
         backend.empty_cache()
+
+
+
+# --- memory of the GPU backend's pool (PyTorch's caching-allocator statistics) -------------
+_peaks = {"allocated": 0, "reserved": 0}
+
+
+def _memory(kind: str) -> int:
+    backend = _find()[0]
+    if backend is None:
+        return 0
+    allocated, reserved = backend.memory_bytes()
+    now = allocated if kind == "allocated" else reserved
+    _peaks["allocated"] = max(_peaks["allocated"], allocated)
+    _peaks["reserved"] = max(_peaks["reserved"], reserved)
+    return now
+
+
+def memory_allocated(device: Any = None) -> int:
+    """Bytes of GPU memory held by live tensors (CuPy's memory pool's used bytes);
+    0 without CUDA, as in PyTorch."""
+    return _memory("allocated")
+
+
+def memory_reserved(device: Any = None) -> int:
+    """Bytes of GPU memory the memory pool holds, in use or cached for reuse; 0 without
+    CUDA."""
+    return _memory("reserved")
+
+
+def max_memory_allocated(device: Any = None) -> int:
+    """The most :func:`memory_allocated` has been since the start or
+    :func:`reset_peak_memory_stats`, as far as minigrad saw: CuPy's pool keeps no peak,
+    so it is the largest value read by these functions (call them after the step you
+    measure). 0 without CUDA."""
+    _memory("allocated")
+    return _peaks["allocated"]
+
+
+def max_memory_reserved(device: Any = None) -> int:
+    """The most :func:`memory_reserved` has been, read as :func:`max_memory_allocated`
+    is; 0 without CUDA."""
+    _memory("reserved")
+    return _peaks["reserved"]
+
+
+def reset_peak_memory_stats(device: Any = None) -> None:
+    """Start the peaks of :func:`max_memory_allocated` and :func:`max_memory_reserved`
+    again from the current values."""
+    _peaks["allocated"] = _peaks["reserved"] = 0
+    _memory("allocated")
+
 
 if not TYPE_CHECKING:
     from minigrad.unknown_names import module_getattr as _module_getattr

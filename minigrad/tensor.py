@@ -248,6 +248,22 @@ class Tensor(TensorMethods):
         """Bytes per element."""
         return int(self._data.dtype.itemsize)
 
+    def pin_memory(self) -> Tensor:
+        """PyTorch copies a CPU tensor into page-locked memory for faster transfers to the
+        GPU. minigrad has no pinned memory: with a usable GPU backend this returns the
+        tensor itself (CuPy copies from ordinary memory).
+
+        Raises
+        ------
+        RuntimeError
+            Without a usable GPU backend, as PyTorch does without an accelerator.
+        """
+        from minigrad import cuda
+
+        if not cuda.is_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        return self
+
     # --- memory shared between processes (minigrad.multiprocessing) -----------------------
     def share_memory_(self) -> Tensor:
         """Move the values into shared memory, so that processes started afterwards (or

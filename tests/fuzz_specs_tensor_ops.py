@@ -1172,3 +1172,23 @@ def _random(g: Gen) -> Case:
     if g.chance(0.3):
         return Case((x, low), {"to": high}, grad=False, call=_random_call(low, high))
     return Case((x, low, high), grad=False, call=_random_call(low, high))
+
+
+@fuzz("unfold_windows", torch="Tensor.unfold")
+def _unfold_windows(g: Gen) -> Case:
+    shape = g.shape(low=1) if g.chance(0.95) else ()
+    x = g.any_dtype(shape)
+    d = _bad_dim(g, len(shape), g.dim(len(shape)) if shape else g.pick([0, -1]))
+    n = shape[d] if shape and -len(shape) <= d < len(shape) else 1  # type: ignore[index]
+    size = g.int(0, n) if g.chance(0.93) else g.pick([n + 1, -1])
+    step = g.int(1, 3) if g.chance(0.95) else 0
+    return Case((x, d, size, step))
+
+
+@fuzz("round")
+def _round_decimals(g: Gen) -> Case:
+    shape = g.shape()
+    if g.chance(0.1):  # integers round to themselves (PyTorch refuses any decimals=)
+        return Case((g.ints(shape, -50, 50),), grad=False)
+    return Case((g.float(shape, g.pick(["normal", "small"])),),
+                {"decimals": g.pick([0, 1, 2, -1, 3])})

@@ -220,10 +220,12 @@ def _minigrad_functions() -> set[type]:
     for module in pkgutil.walk_packages(minigrad.__path__, "minigrad."):
         if not module.name.startswith("minigrad.viz"):
             importlib.import_module(module.name)
-    # the nodes of PyTorch-style user Functions are the user's ops, not minigrad's
+    # the nodes of PyTorch-style user Functions are the user's ops, not minigrad's; so is
+    # the identity that module backward hooks put around a module (a PyTorch-style one)
     user_nodes = {"minigrad.autograd.function"}
     return {f for f in _all_functions()
-            if f.__module__.startswith("minigrad.") and f.__module__ not in user_nodes}
+            if f.__module__.startswith("minigrad.") and f.__module__ not in user_nodes
+            and not isinstance(f.__dict__.get("forward"), staticmethod)}
 
 
 def _node_types(outputs: Any) -> set[type]:

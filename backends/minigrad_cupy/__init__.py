@@ -155,6 +155,16 @@ class CupyBackend(Backend):
         self._cupy.get_default_memory_pool().free_all_blocks()
         self._cupy.get_default_pinned_memory_pool().free_all_blocks()
 
+    def memory_bytes(self) -> tuple[int, int]:
+        """``(used, total)`` bytes of CuPy's default memory pool."""
+        pool = self._cupy.get_default_memory_pool()
+        return int(pool.used_bytes()), int(pool.total_bytes())
+
+    def cuda_version(self) -> str | None:
+        """The CUDA runtime version CuPy reports, as ``"major.minor"``."""
+        number = int(self._cupy.cuda.runtime.runtimeGetVersion())  # 1000 * major + 10 * minor
+        return f"{number // 1000}.{number % 1000 // 10}"
+
     def erf(self, x: Array) -> Array:
         return importlib.import_module("cupyx.scipy.special").erf(x).astype(x.dtype, copy=False)
 

@@ -31,7 +31,9 @@ from minigrad.autograd.grad_mode import is_grad_enabled, no_grad
 from minigrad.autograd.node import Function
 from minigrad.tensor import Tensor
 
-__all__ = ["Function", "FunctionCtx", "apply_custom", "once_differentiable"]
+__all__ = [
+    "Function", "FunctionCtx", "apply_custom", "check_inplace_allowed", "once_differentiable",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,6 +54,7 @@ class FunctionCtx(Function):
     _materialize = True
     _output_grads: list[Tensor | None] | None = None  # with several differentiable outputs
     _output_meta: list[tuple[tuple[int, ...], Any]]  # their shapes and array dtypes
+    _returned_inputs: frozenset[int] = frozenset()  # outputs that are inputs returned as-is
 
     @property
     def name(self) -> str:
@@ -204,18 +207,25 @@ def apply_custom(cls: type[Function], *args: Any, **kwargs: Any) -> Any:
     outputs = list(output) if isinstance(output, tuple) else [output]
     inputs = {id(t) for t in tensors}
     differentiable = []
+    as_is: set[int] = set()
     for i, o in enumerate(outputs):
         if not isinstance(o, Tensor):
             continue
+        returned = o
         if id(o) in inputs and not any(o is d for d in ctx._dirty):
             same = o  # an input returned as it came: the output is a view of it
             outputs[i] = o = Tensor._new(same._data, same._backend)
             o._version_cell = same._version_cell
-        if any(o is n for n in ctx._non_differentiable) or o.dtype.kind != "f":
+            as_is.add(id(o))
+        if any(returned is n for n in ctx._non_differentiable) or o.dtype.kind != "f":
             o._requires_grad, o._grad_fn = False, None
         else:
             differentiable.append(o)
     ctx._out_shape = tuple(differentiable[0].shape) if differentiable else ()
+    if as_is:
+        tensor_outputs = [o for o in outputs if isinstance(o, Tensor)]
+        ctx._returned_inputs = frozenset(
+            k for k, o in enumerate(tensor_outputs) if id(o) in as_is)
     if len(differentiable) == 1 and len(outputs) == 1:
         differentiable[0]._grad_fn, differentiable[0]._requires_grad = ctx, True
     else:
@@ -238,6 +248,33 @@ def _record_outputs(ctx: FunctionCtx, outputs: list[Any], differentiable: list[T
         node.parents, node.needs_input_grad = (ctx,), (True,)
         node._out_shape = tuple(o.shape)
         o._grad_fn, o._requires_grad = node, True
+
+
+def check_inplace_allowed(t: Tensor, what: str) -> None:
+    """Refuse an in-place change of an output that a PyTorch-style Function returned as
+    one of its inputs (such as the outputs of a module with full backward hooks): the
+    rewritten graph would bypass that Function's ``backward``, as PyTorch forbids too.
+
+    Raises
+    ------
+    RuntimeError
+        If ``t`` is such an output and grad mode is on.
+    """
+    node = t._grad_fn
+    if isinstance(node, OutputGrad):
+        ctx, index = node.ctx, node.index
+    elif isinstance(node, FunctionCtx):
+        ctx, index = node, 0
+    else:
+        return
+    if index in ctx._returned_inputs and is_grad_enabled():
+        raise RuntimeError(
+            f"{what}: output {index} of {ctx.function.__name__} is a view of its input (the "
+            "custom Function returned an input as-is) and is being modified in place; that "
+            "would replace the Function's backward and give wrong gradients, so it is "
+            "forbidden. clone() the output first (a module with full backward hooks returns "
+            "such outputs: avoid inplace=True layers right after it)"
+        )
 
 
 def once_differentiable(backward: F) -> F:

@@ -202,6 +202,15 @@ class Backend:
     def empty_cache(self) -> None:
         """Give memory cached by the array library back to the device (nothing by default)."""
 
+    def memory_bytes(self) -> tuple[int, int]:
+        """``(allocated, reserved)``: bytes the device memory pool has handed out to live
+        arrays, and bytes it holds in all (``(0, 0)`` where there is no pool)."""
+        return 0, 0
+
+    def cuda_version(self) -> str | None:
+        """The CUDA runtime version this backend runs on (``"12.4"``), or ``None``."""
+        return None
+
     def index_add(self, target: Array, index: Any, values: Array) -> None:
         """Add ``values`` into ``target[index]`` in place; repeated indices accumulate.
 

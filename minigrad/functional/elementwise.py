@@ -226,10 +226,32 @@ def ceil(input: Tensor) -> Tensor:
     return _rounding("ceil", input)
 
 
-@op("round", method=True, torch=True, samples=[S((3, 4))], reference=numpy.round)
-def round(input: Tensor) -> Tensor:
-    """Round to the nearest whole number, halves to even (gradient zero)."""
-    return _rounding("round", input)
+@op("round", method=True, torch=True,
+    samples=[S((3, 4)), S((3, 4), decimals=2), S((3, 4), decimals=-1)],
+    reference=lambda a, decimals=0: numpy.round(a, decimals))
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round to the nearest whole number, halves to even (gradient zero).
+
+    With ``decimals``, round to that many decimal places (left of the point when
+    negative) as PyTorch does: ``round(x * 10**decimals) / 10**decimals`` (for negative
+    ``decimals``, ``round(x / 10**-decimals) * 10**-decimals``), in ``x``'s dtype.
+
+    Raises
+    ------
+    RuntimeError
+        If ``decimals`` is not 0 and ``input`` is an integer tensor (PyTorch refuses too).
+    """
+    if decimals == 0:
+        return _rounding("round", input)
+    if input.dtype.kind != "f":
+        raise RuntimeError(
+            f"round: rounding to decimals={decimals} is not implemented for integer "
+            f"tensors ({input.dtype}), as in PyTorch; convert with .float() first")
+    if decimals > 0:
+        scale = 10.0 ** int(decimals)
+        return _rounding("round", input * scale) / scale
+    scale = 10.0 ** -int(decimals)
+    return _rounding("round", input / scale) * scale
 
 
 @op("trunc", method=True, torch=True, samples=[S((3, 4))], reference=numpy.trunc)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from minigrad.autograd import is_grad_enabled, no_grad
+from minigrad.autograd.function import check_inplace_allowed
 from minigrad.autograd.views import refresh_view, replay_view
 from minigrad.functional.arithmetic import where
 from minigrad.functional.indexing import GetItem, IndexPut, integers_first, normalize_index
@@ -70,6 +71,7 @@ def assign(t: Tensor, result: Tensor, what: str) -> Tensor:
         is recorded, if ``result`` has another shape, if a floating result would go into an
         integer tensor, or if ``t`` repeats elements of its base (an expanded view).
     """
+    check_inplace_allowed(t, what)
     recorded = result.requires_grad and is_grad_enabled()
     base = t._base
     leaf = base if base is not None else t

@@ -378,3 +378,84 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if n == 0:  # PyTorch gives ``chunks`` empty pieces
         return split(input, [0] * chunks, dim)
     return split(input, math.ceil(n / chunks), dim)
+
+
+class UnfoldWindows(Function):
+    """Windows of ``size`` elements every ``step`` along ``dimension``, as a new last
+    dimension: a strided view of the input, no copy."""
+
+    is_view = True
+
+    def forward(ctx, a: Array, dimension: int = 0, size: int = 1, step: int = 1) -> Array:
+        xp: Any = ctx.xp
+        ctx.shape = a.shape
+        if a.ndim == 0:  # a 0-d tensor is one element: its window repeats it
+            return xp.lib.stride_tricks.as_strided(a, shape=(size,), strides=(0,))
+        n = (a.shape[dimension] - size) // step + 1
+        ctx.positions = (xp.arange(n)[:, None] * step + xp.arange(size)[None, :]).reshape(-1)
+        shape = (*a.shape[:dimension], n, *a.shape[dimension + 1:], size)
+        strides = list(a.strides)
+        strides[dimension] *= step
+        return xp.lib.stride_tricks.as_strided(a, shape=shape,
+                                               strides=(*strides, a.strides[dimension]))
+
+    def backward(ctx, g: Tensor) -> Tensor:
+        if len(ctx.shape) == 0:
+            return g.sum()
+        from minigrad.functional.indexing import IndexAdd
+
+        dim = ctx.attrs["dimension"]
+        # each window element goes back where it came from; overlapping windows add up
+        merged = g.movedim(-1, dim + 1).flatten(dim, dim + 1)
+        index = (slice(None),) * dim + (ctx.positions,)
+        return IndexAdd.apply(merged, shape=ctx.shape, index=index)
+
+
+def _numpy_unfold(a: Any, dimension: int, size: int, step: int) -> Any:
+    if a.ndim == 0:
+        return numpy.repeat(a, size)
+    dimension %= a.ndim
+    windows = numpy.lib.stride_tricks.sliding_window_view(a, size, axis=dimension)
+    return numpy.take(windows, numpy.arange(0, windows.shape[dimension], step),
+                      axis=dimension)
+
+
+@op("unfold_windows", UnfoldWindows, method="unfold", torch="Tensor.unfold",
+    samples=[S((7, 3), 0, 2, 1), S((3, 8), 1, 3, 2, transposed=True),
+             S((2, 3, 6), -1, 2, 2), S((4, 5), 0, 4, 3), S((5,), 0, 0, 1), S((), 0, 1, 1)],
+    reference=_numpy_unfold)
+def unfold_windows(input: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Every window of ``size`` elements along ``dimension``, one every ``step`` elements,
+    as a new last dimension (``Tensor.unfold``; not ``nn.functional.unfold``, which is
+    im2col).
+
+    The result has ``dimension`` replaced by the number of windows,
+    ``(input.shape[dimension] - size) // step + 1``, and ``size`` as its last dimension.
+    It is a view, as in PyTorch: it shares memory and the version counter with
+    ``input``, so overlapping windows show the same elements (and cannot be written to
+    in place). The gradient adds up what each element gets through every window.
+
+    Raises
+    ------
+    RuntimeError
+        If ``size`` is negative or larger than the dimension, or ``step`` is not positive.
+    IndexError
+        If ``dimension`` is out of range.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.arange(5.0).unfold(0, 2, 2)  # the Tensor method
+    tensor([[0., 1.],
+            [2., 3.]])
+    """
+    d = axis(dimension, max(input.ndim, 1))
+    n = input.shape[d] if input.ndim else 1
+    if size < 0:
+        raise RuntimeError(f"unfold: size is {size} but must be >= 0")
+    if size > n:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {d} is {n} but "
+                           f"size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    return UnfoldWindows.apply(input, dimension=d, size=int(size), step=int(step))

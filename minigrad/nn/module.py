@@ -12,6 +12,7 @@ from minigrad.autograd import no_grad
 from minigrad.dtypes import check_supported, is_floating, no_bfloat16
 from minigrad.functional.conversion import is_device
 from minigrad.memory_format import check_memory_format
+from minigrad.nn.backward_hooks import ModuleBackwardHooks
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 from minigrad.utils.hooks import RemovableHandle
@@ -29,6 +30,20 @@ def _addindent(text: str, spaces: int) -> str:
     if len(lines) == 1:
         return text
     return lines[0] + "\n" + "\n".join(" " * spaces + line for line in lines[1:])
+
+
+def _registered(hooks: dict[int, Callable[..., Any]], hook: Callable[..., Any], prepend: bool
+                ) -> RemovableHandle:
+    """Store ``hook`` in ``hooks``, first when ``prepend``; return its handle."""
+    handle = RemovableHandle(hooks)
+    if prepend:
+        rest = dict(hooks)
+        hooks.clear()
+        hooks[handle.id] = hook
+        hooks.update(rest)
+    else:
+        hooks[handle.id] = hook
+    return handle
 
 
 class Module:
@@ -69,6 +84,8 @@ class Module:
     _modules: dict[str, Module | None]
     _forward_pre_hooks: dict[int, Callable[..., Any]]
     _forward_hooks: dict[int, Callable[..., Any]]
+    _backward_hooks: dict[int, Callable[..., Any]]
+    _backward_pre_hooks: dict[int, Callable[..., Any]]
 
     def __init__(self) -> None:
         setattr_ = object.__setattr__
@@ -79,6 +96,8 @@ class Module:
         setattr_(self, "_modules", {})
         setattr_(self, "_forward_pre_hooks", {})
         setattr_(self, "_forward_hooks", {})
+        setattr_(self, "_backward_hooks", {})
+        setattr_(self, "_backward_pre_hooks", {})
         Module._live.add(self)
 
     # every module alive in the program (graph pictures name parameters after them)
@@ -99,17 +118,25 @@ class Module:
     forward = _forward_unimplemented
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
+                or self._backward_pre_hooks):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        backward_hooks = None
+        if self._backward_hooks or self._backward_pre_hooks:
+            backward_hooks = ModuleBackwardHooks(self, list(self._backward_hooks.values()),
+                                                 list(self._backward_pre_hooks.values()))
+            args = backward_hooks.wrap_inputs(args)
         output = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, output)
             if result is not None:
                 output = result
+        if backward_hooks is not None:
+            output = backward_hooks.wrap_outputs(output)
         return output
 
     # --- registration ---------------------------------------------------------------------
@@ -524,6 +551,80 @@ class Module:
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
         return handle
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients with respect to
+        the module's inputs have been computed.
+
+        ``grad_input`` and ``grad_output`` are tuples with one entry per positional
+        argument and per output (a tensor, or the entries of a returned tuple): the
+        gradient, or ``None`` for what is not a tensor, needs no gradient or got none.
+        The hook may return a tuple of the same length to replace ``grad_input``. When
+        none of the inputs requires grad, the hooks run when the gradients with respect
+        to the outputs are computed (``grad_input`` all ``None``; a ``UserWarning`` says
+        so) and may not replace anything; when no output requires grad, they never run.
+
+        As in PyTorch, the module's ``forward`` receives, and its caller gets back,
+        tensors that share memory with the ones passed and returned: changing the
+        module's outputs in place (an ``inplace=True`` activation right after it) raises
+        a ``RuntimeError``.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, grad_input, grad_output) -> tuple or None``.
+        prepend : bool
+            Run it before the hooks already registered instead of after them.
+
+        Returns
+        -------
+        RemovableHandle
+            ``handle.remove()`` unregisters the hook.
+
+        Raises
+        ------
+        RuntimeError
+            In backward, if a hook returns a tuple of the wrong length.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> layer = minigrad.nn.Linear(3, 2)
+        >>> seen = []
+        >>> handle = layer.register_full_backward_hook(
+        ...     lambda module, grad_input, grad_output: seen.append(grad_output[0].shape))
+        >>> layer(minigrad.ones(4, 3, requires_grad=True)).sum().backward()
+        >>> seen
+        [(4, 2)]
+        >>> handle.remove()
+        """
+        return _registered(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients with respect to the
+        module's outputs have been computed, before they flow into the module.
+
+        ``grad_output`` is a tuple with one entry per output (``None`` for what is not a
+        tensor or got no gradient). The hook may return a tuple of the same length to
+        replace it. See :meth:`register_full_backward_hook` for what else changes when a
+        module has backward hooks.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, grad_output) -> tuple or None``.
+        prepend : bool
+            Run it before the pre-hooks already registered instead of after them.
+
+        Returns
+        -------
+        RemovableHandle
+            Its ``remove()`` takes the pre-hook away. In backward, a pre-hook that returns
+            a tuple of another length raises a ``RuntimeError``.
+        """
+        return _registered(self._backward_pre_hooks, hook, prepend)
 
     # --- state --------------------------------------------------------------------------------
     def state_dict(

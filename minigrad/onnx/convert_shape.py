@@ -14,7 +14,7 @@ import numpy
 
 from minigrad.onnx.builder import CallView
 
-__all__ = ["cat", "expand", "gather", "getitem", "one_hot", "permute", "reshape"]
+__all__ = ["cat", "expand", "gather", "getitem", "one_hot", "permute", "reshape", "unfold"]
 
 
 def reshape(v: CallView) -> str:
@@ -157,3 +157,20 @@ def _index_array(v: CallView, item: Any) -> str:
         host = item.get() if hasattr(item, "get") else item
         return v.constant(numpy.asarray(host, dtype=numpy.int64), "index")
     return name if item.dtype in (numpy.int32, numpy.int64) else v.cast(name, numpy.int64)
+
+
+def unfold(v: CallView) -> str:
+    """``Tensor.unfold``: one ``Gather`` of an ``(windows, size)`` block of positions
+    along the dimension, then a ``Transpose`` that moves the window axis last."""
+    dim, size, step = (int(v.attrs[k]) for k in ("dimension", "size", "step"))
+    source = v.shape(0)
+    if not source:  # a 0-d tensor: its one element, ``size`` times
+        flat = v.node("Reshape", v.input(0), v.ints([1]))
+        return v.node("Gather", flat, v.constant(numpy.zeros(size, numpy.int64), "windows"),
+                      axis=0)
+    n = (source[dim] - size) // step + 1
+    positions = numpy.arange(n)[:, None] * step + numpy.arange(size)[None, :]
+    picked = v.node("Gather", v.input(0), v.constant(positions.astype(numpy.int64), "windows"),
+                    axis=dim)
+    order = [d for d in range(len(source) + 1) if d != dim + 1] + [dim + 1]
+    return v.node("Transpose", picked, perm=order)

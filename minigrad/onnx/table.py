@@ -106,6 +106,7 @@ CONVERTERS: dict[type[Function], Converter] = {
     shape.Reshape: convert_shape.reshape,
     shape.Permute: convert_shape.permute,
     shape.Expand: convert_shape.expand,
+    shape.UnfoldWindows: convert_shape.unfold,
     shape.Cat: convert_shape.cat,
     indexing.GetItem: convert_shape.getitem,
     indexing.Gather: convert_shape.gather,
