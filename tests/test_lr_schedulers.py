@@ -158,12 +158,51 @@ def test_warm_restarts_with_fractional_epochs_matches_pytorch() -> None:
         assert traces[0] == pytest.approx(traces[1], rel=1e-12), f"T_mult={t_mult}"
 
 
+JUMPS: list[tuple[str, Callable[[Any, Any], Any]]] = [
+    ("step", lambda m, o: m.StepLR(o, step_size=3, gamma=0.5)),
+    ("multistep", lambda m, o: m.MultiStepLR(o, [2, 5, 5], gamma=0.5)),
+    ("exponential", lambda m, o: m.ExponentialLR(o, gamma=0.9)),
+    ("cosine", lambda m, o: m.CosineAnnealingLR(o, T_max=6, eta_min=0.001)),
+    ("constant", lambda m, o: m.ConstantLR(o, factor=0.25, total_iters=4)),
+    ("linear", lambda m, o: m.LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=6)),
+    ("polynomial", lambda m, o: m.PolynomialLR(o, total_iters=8, power=2.0)),
+    ("lambda", lambda m, o: m.LambdaLR(o, lambda e: 1 / (1 + e))),
+    ("multiplicative", lambda m, o: m.MultiplicativeLR(o, lambda e: 0.9 + 0.01 * e)),
+    ("cyclic", lambda m, o: m.CyclicLR(o, 0.01, 0.1, step_size_up=3)),
+    ("one-cycle", lambda m, o: m.OneCycleLR(o, 1.0, total_steps=12, three_phase=True)),
+]
+
+
+@pytest.mark.parametrize("make_sched", [j[1] for j in JUMPS], ids=[j[0] for j in JUMPS])
+def test_step_with_an_epoch_warns_and_matches_pytorch(
+        make_sched: Callable[[Any, Any], Any]) -> None:
+    torch = pytest.importorskip("torch")
+    epochs = [3, 1, 7, 7, 0, 10, 4, 5, 11]
+    traces = []
+    for lib, module in ((minigrad, lr_scheduler), (torch, torch.optim.lr_scheduler)):
+        opt = _optimizer(lib, _sgd)
+        sched = make_sched(module, opt)
+        trace: list[float] = []
+        for epoch in epochs:
+            opt.step()
+            with pytest.warns(UserWarning, match="deprecated"):
+                sched.step(epoch)
+            trace += [*sched.get_last_lr(), opt.param_groups[0]["momentum"]]
+            opt.step()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                sched.step()  # and on from there, without a warning
+            trace += [*sched.get_last_lr(), sched.last_epoch]
+        traces.append(trace)
+    assert traces[0] == pytest.approx(traces[1], rel=1e-12)
+
+
 def test_one_cycle_raises_after_total_steps() -> None:
     opt = _optimizer(minigrad, _sgd)
     sched = lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=3)
     for _ in range(3):
         sched.step()
-    with pytest.raises(ValueError, match="tried to step 4 times.*total steps is 3"):
+    with pytest.raises(ValueError, match=r"tried to step 4 times.*total steps is 3"):
         sched.step()
 
 

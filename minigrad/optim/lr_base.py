@@ -7,12 +7,19 @@ importing each other.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["LRScheduler", "per_group", "set_momentum", "uses_betas"]
+
+_EPOCH_WARNING = (
+    "passing an epoch to scheduler.step() is deprecated, as in PyTorch: call step() without "
+    "arguments; meanwhile the epoch's rate comes from the schedule's closed form where it has "
+    "one"
+)
 
 
 class LRScheduler:
@@ -62,10 +69,18 @@ class LRScheduler:
         """The learning rates set by the last :meth:`step`."""
         return self._last_lr
 
-    def step(self) -> None:
-        """Advance one epoch and set the new learning rates."""
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one epoch and set the new learning rates.
+
+        Parameters
+        ----------
+        epoch : int, optional
+            Deprecated, as in PyTorch: jump to this epoch instead (with a warning).
+        """
         self._step_count += 1
-        self._update_lr(None)
+        if epoch is not None:
+            warnings.warn(_EPOCH_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | None) -> None:
         """Move to the next epoch (``None``) or jump to ``epoch``, where a schedule with a

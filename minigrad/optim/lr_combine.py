@@ -106,7 +106,7 @@ class SequentialLR(_Composite):
         first._initial_step()
         self._last_lr = first.get_last_lr()
 
-    def step(self) -> None:
+    def step(self) -> None:  # type: ignore[override]  # no epoch argument, as PyTorch
         """Advance one epoch with the scheduler in charge of it."""
         self.last_epoch += 1
         index = bisect_right(self._milestones, self.last_epoch)
@@ -159,7 +159,7 @@ class ChainedScheduler(_Composite):
         self.optimizer = self._schedulers[0].optimizer
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
-    def step(self) -> None:
+    def step(self) -> None:  # type: ignore[override]  # no epoch argument, as PyTorch
         """Step every scheduler, in order."""
         for scheduler in self._schedulers:
             scheduler.step()
