@@ -273,6 +273,8 @@ ERRORS: list[tuple[str, Callable[[Any, Any], Any], type[Exception], str]] = [
      "object is not an Optimizer"),
     ("one-cycle-no-length", lambda m, o: m.OneCycleLR(o, 1.0), ValueError,
      "either total_steps OR \\(epochs AND steps_per_epoch\\)"),
+    ("one-cycle-epochs-only", lambda m, o: m.OneCycleLR(o, 1.0, epochs=2), ValueError,
+     "either total_steps OR \\(epochs AND steps_per_epoch\\)"),
     ("one-cycle-total", lambda m, o: m.OneCycleLR(o, 1.0, total_steps=0), ValueError,
      "[Ee]xpected positive integer total_steps, but got 0"),
     ("one-cycle-epochs", lambda m, o: m.OneCycleLR(o, 1.0, epochs=2.5, steps_per_epoch=3),
