@@ -223,7 +223,7 @@ def test_data_parallel_wraps_one_device() -> None:
     (minigrad, "torch", "fft"),
     (minigrad.nn, "torch.nn", "LSTM"),
     (minigrad.optim, "torch.optim", "LBFGS"),
-    (minigrad.optim.lr_scheduler, "torch.optim.lr_scheduler", "OneCycleLR"),
+    (minigrad.optim.lr_scheduler, "torch.optim.lr_scheduler", "EPOCH_DEPRECATION_WARNING"),
     (minigrad.cuda, "torch.cuda", "graphs"),
     (minigrad.amp, "torch.amp", "custom_fwd"),
     (minigrad.backends, "torch.backends", "cuda"),

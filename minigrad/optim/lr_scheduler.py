@@ -22,81 +22,34 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
+from minigrad.optim.lr_base import LRScheduler
+from minigrad.optim.lr_combine import ChainedScheduler, SequentialLR
+from minigrad.optim.lr_cycles import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
+from minigrad.optim.lr_plateau import ReduceLROnPlateau
 from minigrad.optim.optimizer import Optimizer
 
+# the per-epoch schedules are defined here; the others live in modules of their own
+# (lr_base, lr_cycles, lr_combine, lr_plateau) and are imported from here, as in PyTorch
 __all__ = [
+    "ChainedScheduler",
+    "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
+    "LinearLR",
     "MultiStepLR",
+    "MultiplicativeLR",
+    "OneCycleLR",
+    "PolynomialLR",
     "ReduceLROnPlateau",
+    "SequentialLR",
     "StepLR",
 ]
-
-
-class LRScheduler:
-    """Base class: sets ``group["lr"]`` of every parameter group at each :meth:`step`.
-
-    Parameters
-    ----------
-    optimizer : Optimizer
-        The optimizer whose learning rates are scheduled.
-    last_epoch : int
-        Index of the last epoch; -1 starts from the initial learning rates.
-    """
-
-    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                        "resuming a scheduler with last_epoch != -1"
-                    )
-        self.base_lrs: list[float] = [g["initial_lr"] for g in optimizer.param_groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        # the constructor's step: schedulers that scale the current rate keep it unchanged
-        # here, so resuming with last_epoch=k does not move the rate one epoch ahead
-        self._is_initial = True
-        try:
-            self.step()
-        finally:
-            self._is_initial = False
-
-    def get_lr(self) -> list[float]:
-        """The learning rates for epoch ``self.last_epoch`` (override)."""
-        return [g["lr"] for g in self.optimizer.param_groups]
-
-    def get_last_lr(self) -> list[float]:
-        """The learning rates set by the last :meth:`step`."""
-        return self._last_lr
-
-    def step(self) -> None:
-        """Advance one epoch and set the new learning rates."""
-        self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
-            group["lr"] = lr
-        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
-
-    def state_dict(self) -> dict[str, Any]:
-        """The scheduler's state (everything but the optimizer and any functions)."""
-        return {k: v for k, v in self.__dict__.items()
-                if k != "optimizer" and not callable(v) and k != "lr_lambdas"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore state from :meth:`state_dict`."""
-        self.__dict__.update(state_dict)
 
 
 class LambdaLR(LRScheduler):
@@ -143,6 +96,10 @@ class StepLR(LRScheduler):
             return lrs
         return [lr * self.gamma for lr in lrs]
 
+    def _closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` at each epoch listed in ``milestones``."""
@@ -158,6 +115,10 @@ class MultiStepLR(LRScheduler):
         times = self.milestones.get(self.last_epoch, 0)
         return [lr * self.gamma**times for lr in lrs]
 
+    def _closed_form_lr(self) -> list[float]:
+        passed = sum(n for epoch, n in self.milestones.items() if epoch <= self.last_epoch)
+        return [base * self.gamma**passed for base in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every epoch."""
@@ -171,6 +132,9 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return lrs
         return [lr * self.gamma for lr in lrs]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -203,118 +167,172 @@ class CosineAnnealingLR(LRScheduler):
             for g in groups
         ]
 
+    def _closed_form_lr(self) -> list[float]:
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
 
-class ReduceLROnPlateau:
-    """Cut the learning rate by ``factor`` when a metric stops improving for ``patience``
-    epochs.
 
-    Parameters
-    ----------
-    optimizer : Optimizer
-        Whose learning rates are reduced.
-    mode : {"min", "max"}
-        Whether the metric should go down (loss) or up (accuracy).
-    factor : float
-        Multiplier of the learning rate, in ``(0, 1)``.
-    patience : int
-        Epochs without improvement to wait before reducing.
-    threshold : float
-        Smallest change that counts as an improvement.
-    threshold_mode : {"rel", "abs"}
-        Whether ``threshold`` is relative to the best value or absolute.
-    cooldown : int
-        Epochs to wait after a reduction before counting again.
-    min_lr : float or list of float
-        Lower bound of the learning rate (per group when a list).
-    eps : float
-        Reductions smaller than this are skipped.
+class MultiplicativeLR(LRScheduler):
+    """Multiply the learning rate by ``lr_lambda(epoch)`` every epoch (one function, or one
+    per group).
 
     Examples
     --------
     >>> from minigrad import nn, optim
     >>> opt = optim.SGD(nn.Linear(2, 2).parameters(), lr=1.0)
-    >>> sched = optim.lr_scheduler.ReduceLROnPlateau(opt, patience=1, factor=0.5)
-    >>> for loss in [1.0, 1.0, 1.0, 1.0]:
-    ...     sched.step(loss)
-    >>> sched.get_last_lr()
-    [0.5]
+    >>> sched = optim.lr_scheduler.MultiplicativeLR(opt, lambda epoch: 0.9)
+    >>> opt.step(); sched.step(); opt.step(); sched.step()
+    >>> round(sched.get_last_lr()[0], 4)
+    0.81
     """
 
-    def __init__(
-        self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
-        threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
-        min_lr: float | Sequence[float] = 0, eps: float = 1e-8,
-    ) -> None:
-        if factor >= 1.0:
-            raise ValueError("ReduceLROnPlateau: factor should be < 1.0")
-        if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(
-                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}"
-            )
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
         n = len(optimizer.param_groups)
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != n:
-                raise ValueError(f"expected {n} min_lrs (one per group), got {len(min_lr)}")
-            self.min_lrs = [float(v) for v in min_lr]
+        if isinstance(lr_lambda, (list, tuple)):
+            if len(lr_lambda) != n:
+                raise ValueError(f"MultiplicativeLR: expected {n} lr_lambdas (one per group), "
+                                 f"got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
         else:
-            self.min_lrs = [float(cast(float, min_lr))] * n
-        self.optimizer = optimizer
-        self.mode = mode
+            self.lr_lambdas = [cast(Callable[[int], float], lr_lambda)] * n
+        for f in self.lr_lambdas:
+            if not callable(f):
+                raise TypeError(f"MultiplicativeLR: lr_lambda should be a function, but got "
+                                f"{type(f).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        groups = self.optimizer.param_groups
+        if self._is_initial:
+            return [g["lr"] for g in groups]
+        return [g["lr"] * f(self.last_epoch) for f, g in zip(self.lr_lambdas, groups)]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the learning rate by ``factor`` for the first ``total_iters`` epochs, then
+    restore it (a constant warm-up).
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Whose learning rates are scheduled.
+    factor : float
+        Multiplier during the first epochs, in ``[0, 1]``.
+    total_iters : int
+        Number of epochs the factor applies.
+    last_epoch : int
+        Index of the last epoch; -1 starts afresh.
+    """
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if not 0 <= factor <= 1.0:
+            raise ValueError("ConstantLR: constant multiplicative factor expected to be "
+                             f"between 0 and 1, got {factor}")
         self.factor = factor
-        self.patience = patience
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
-        self.cooldown = cooldown
-        self.eps = eps
-        self.best = math.inf if mode == "min" else -math.inf
-        self.num_bad_epochs = 0
-        self.cooldown_counter = 0
-        self.last_epoch = 0
-        self._last_lr = [g["lr"] for g in optimizer.param_groups]
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
 
-    def _is_better(self, value: float) -> bool:
-        if self.mode == "min":
-            bound = (self.best * (1 - self.threshold) if self.threshold_mode == "rel"
-                     else self.best - self.threshold)
-            return value < bound
-        bound = (self.best * (1 + self.threshold) if self.threshold_mode == "rel"
-                 else self.best + self.threshold)
-        return value > bound
+    def get_lr(self) -> list[float]:
+        lrs = [g["lr"] for g in self.optimizer.param_groups]
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in lrs]
+        if self.last_epoch != self.total_iters:
+            return lrs
+        return [lr / self.factor for lr in lrs]
 
-    def step(self, metrics: Any) -> None:
-        """Record this epoch's metric and reduce the learning rates if it has plateaued."""
-        value = float(metrics)
-        self.last_epoch += 1
-        if self._is_better(value):
-            self.best = value
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
-                new = max(group["lr"] * self.factor, min_lr)
-                if group["lr"] - new > self.eps:
-                    group["lr"] = new
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+    def _closed_form_lr(self) -> list[float]:
+        factor = 1.0 if self.last_epoch >= self.total_iters else self.factor
+        return [base * factor for base in self.base_lrs]
 
-    def get_last_lr(self) -> list[float]:
-        """The current learning rates."""
-        return self._last_lr
 
-    def state_dict(self) -> dict[str, Any]:
-        """The scheduler's state (without the optimizer)."""
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+class LinearLR(LRScheduler):
+    """Change the learning-rate multiplier linearly from ``start_factor`` to ``end_factor``
+    over ``total_iters`` epochs (a linear warm-up or decay), then keep it.
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore state from :meth:`state_dict`."""
-        self.__dict__.update(state_dict)
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Whose learning rates are scheduled.
+    start_factor : float
+        Multiplier at epoch 0, in ``(0, 1]``.
+    end_factor : float
+        Multiplier from epoch ``total_iters`` on, in ``[0, 1]``.
+    total_iters : int
+        Number of epochs of the change.
+    last_epoch : int
+        Index of the last epoch; -1 starts afresh.
+    """
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+        if not 0 < start_factor <= 1.0:
+            raise ValueError("LinearLR: starting multiplicative factor expected to be greater "
+                             f"than 0 and less or equal to 1, got {start_factor}")
+        if not 0 <= end_factor <= 1.0:
+            raise ValueError("LinearLR: ending multiplicative factor expected to be between "
+                             f"0 and 1, got {end_factor}")
+        self.start_factor = start_factor
+        self.end_factor = end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lrs = [g["lr"] for g in self.optimizer.param_groups]
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in lrs]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return lrs
+        # the ratio of this epoch's factor to the previous one's, so that changes made to lr
+        # by other schedulers carry through
+        change = self.end_factor - self.start_factor
+        ratio = 1.0 + change / (self.total_iters * self.start_factor
+                                + (self.last_epoch - 1) * change)
+        return [lr * ratio for lr in lrs]
+
+    def _closed_form_lr(self) -> list[float]:
+        done = min(self.total_iters, self.last_epoch) / self.total_iters
+        factor = self.start_factor + (self.end_factor - self.start_factor) * done
+        return [base * factor for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the learning rate to zero over ``total_iters`` epochs as
+    ``initial * (1 - epoch / total_iters) ** power``.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        Whose learning rates are scheduled.
+    total_iters : int
+        Number of epochs of the decay.
+    power : float
+        Power of the polynomial (1 is linear).
+    last_epoch : int
+        Index of the last epoch; -1 starts afresh.
+    """
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lrs = [g["lr"] for g in self.optimizer.param_groups]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return lrs
+        now = 1.0 - self.last_epoch / self.total_iters
+        before = 1.0 - (self.last_epoch - 1) / self.total_iters
+        return [lr * (now / before) ** self.power for lr in lrs]
+
+    def _closed_form_lr(self) -> list[float]:
+        left = 1.0 - min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * left**self.power for base in self.base_lrs]
+
 
 if not TYPE_CHECKING:
     from minigrad.unknown_names import module_getattr as _module_getattr
