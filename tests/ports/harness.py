@@ -92,10 +92,10 @@ def _shared_random(framework: str, seed: int) -> Iterator[None]:
     """Both frameworks take uniform and normal samples from one NumPy generator."""
     rng = numpy.random.default_rng(seed)
 
-    def uniform(shape: Any, dtype: Any) -> Any:
+    def uniform(shape: Any, dtype: Any, stream: Any = None) -> Any:
         return rng.random(tuple(shape)).astype(dtype)
 
-    def normal(shape: Any, dtype: Any) -> Any:
+    def normal(shape: Any, dtype: Any, stream: Any = None) -> Any:
         return rng.standard_normal(tuple(shape)).astype(dtype)
 
     if framework == "minigrad":
