@@ -76,6 +76,7 @@ def test_hooks_on_a_cnn_see_pytorchs_gradients() -> None:
                 [s for s in theirs if not isinstance(s, str)])
 
 
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing:UserWarning")  # PyTorch's
 def test_the_first_layer_without_input_grad_gets_none_and_hooks_run_on_outputs() -> None:
     def scenario(lib: Any, model: Any) -> list[Any]:
         seen: list[Any] = []
