@@ -234,7 +234,7 @@ def summary(
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     >>> rows = summary(model, (1, 4), verbose=False)
     >>> [(row.name, row.output_shape, row.params) for row in rows]
-    [('', (1, 2), 58), ('0', (1, 8), 40), ('1', (1, 8), 0), ('2', (1, 2), 18)]
+    [('', minigrad.Size([1, 2]), 58), ('0', minigrad.Size([1, 8]), 40), ('1', minigrad.Size([1, 8]), 0), ('2', minigrad.Size([1, 2]), 18)]
     >>> rows.total_mult_adds
     48
     """

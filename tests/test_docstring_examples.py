@@ -1,0 +1,91 @@
+"""Every ``>>>`` example in minigrad's docstrings runs, so the API pages cannot drift from
+the code.
+
+The examples of each module run with :mod:`doctest` (the same as
+``pytest --doctest-modules minigrad``), in a temporary folder, on the NumPy backend, with
+the global settings restored afterwards (``docs/hooks/page_snippets.py``'s ``page_state``).
+Lines that cannot run here (MPI processes, a GPU, graphviz ``dot``) carry
+``# doctest: +SKIP`` in the docstring itself. A module that needs an optional package that
+is not installed is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import importlib.util
+import pkgutil
+import sys
+from pathlib import Path
+
+import pytest
+
+import minigrad
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def _load_page_snippets():  # type: ignore[no-untyped-def]
+    name = "page_snippets"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, DOCS / "hooks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def module_names() -> list[str]:
+    names = ["minigrad"]
+    for info in pkgutil.walk_packages(minigrad.__path__, prefix="minigrad."):
+        names.append(info.name)
+    return sorted(set(names))
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_docstring_examples(name: str) -> None:
+    try:
+        module = importlib.import_module(name)
+    except ImportError as exc:  # an optional extra (a missing package) is not installed
+        missing = getattr(exc, "name", None)
+        if missing is not None and not missing.startswith("minigrad"):
+            pytest.skip(f"{name} needs the optional package {missing!r}: {exc}")
+        raise
+    tests = [t for t in doctest.DocTestFinder().find(module, name, module=module) if t.examples]
+    if not tests:
+        pytest.skip(f"{name} has no docstring examples")
+    report: list[str] = []
+    runner = _Runner(optionflags=OPTIONS)
+    with _load_page_snippets().page_state():
+        for test in sorted(tests, key=lambda t: (t.lineno or 0, t.name)):
+            runner.run(test, out=report.append)
+    # doctest counts an example stopped by a missing package as failed: it is not
+    failed = runner.summarize(verbose=False).failed - len(runner.missing)
+    assert failed == 0, f"{failed} docstring example(s) of {name} failed:\n" + "".join(report)
+    if runner.missing:
+        pytest.skip("examples that need optional packages not installed here: "
+                    + ", ".join(f"{test} ({package})" for test, package in runner.missing))
+
+
+class _Runner(doctest.DocTestRunner):
+    """A runner that counts an example stopped by a missing optional package (an import of
+    a package outside minigrad that is not installed) as skipped, not failed; the rest of
+    that docstring is not run."""
+
+    def __init__(self, optionflags: int) -> None:
+        super().__init__(optionflags=optionflags)
+        self.missing: list[tuple[str, str]] = []
+
+    def report_unexpected_exception(self, out, test, example, exc_info):  # type: ignore[no-untyped-def]
+        exc = exc_info[1]
+        package = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+        if package and not package.startswith("minigrad"):
+            self.missing.append((test.name, package))
+            # the following examples of that docstring depend on this one: skip them
+            for later in test.examples[test.examples.index(example) + 1:]:
+                later.options[doctest.SKIP] = True
+            return
+        super().report_unexpected_exception(out, test, example, exc_info)
