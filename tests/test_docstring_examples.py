@@ -50,10 +50,10 @@ def test_docstring_examples(name: str) -> None:
     try:
         module = importlib.import_module(name)
     except ImportError as exc:  # an optional extra (a missing package) is not installed
-        missing = getattr(exc, "name", None)
-        if missing is not None and not missing.startswith("minigrad"):
-            pytest.skip(f"{name} needs the optional package {missing!r}: {exc}")
-        raise
+        missing = _missing_package(exc)
+        if missing is None:
+            raise
+        pytest.skip(f"{name} needs the optional package {missing!r}: {exc}")
     tests = [t for t in doctest.DocTestFinder().find(module, name, module=module) if t.examples]
     if not tests:
         pytest.skip(f"{name} has no docstring examples")
@@ -63,11 +63,22 @@ def test_docstring_examples(name: str) -> None:
         for test in sorted(tests, key=lambda t: (t.lineno or 0, t.name)):
             runner.run(test, out=report.append)
     # doctest counts an example stopped by a missing package as failed: it is not
-    failed = runner.summarize(verbose=False).failed - len(runner.missing)
+    failed = runner.failures - len(runner.missing)
     assert failed == 0, f"{failed} docstring example(s) of {name} failed:\n" + "".join(report)
     if runner.missing:
         pytest.skip("examples that need optional packages not installed here: "
                     + ", ".join(f"{test} ({package})" for test, package in runner.missing))
+
+
+def _missing_package(exc: BaseException | None) -> str | None:
+    """The package outside minigrad whose absence caused ``exc`` (minigrad re-raises it as
+    an ImportError naming the extra to install, from the ModuleNotFoundError), or None."""
+    while exc is not None:
+        name = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+        if name and name.split(".")[0] != "minigrad":
+            return str(name)
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 class _Runner(doctest.DocTestRunner):
@@ -80,9 +91,8 @@ class _Runner(doctest.DocTestRunner):
         self.missing: list[tuple[str, str]] = []
 
     def report_unexpected_exception(self, out, test, example, exc_info):  # type: ignore[no-untyped-def]
-        exc = exc_info[1]
-        package = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
-        if package and not package.startswith("minigrad"):
+        package = _missing_package(exc_info[1])
+        if package is not None:
             self.missing.append((test.name, package))
             # the following examples of that docstring depend on this one: skip them
             for later in test.examples[test.examples.index(example) + 1:]:
