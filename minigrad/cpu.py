@@ -2,9 +2,14 @@
 
 Examples
 --------
+>>> import warnings
 >>> import minigrad
->>> with minigrad.cpu.amp.autocast(enabled=False):  # doctest: +SKIP
-...     pass
+>>> with warnings.catch_warnings(record=True) as caught:  # deprecated, as in PyTorch
+...     warnings.simplefilter("always")
+...     with minigrad.cpu.amp.autocast(enabled=False):
+...         pass
+>>> caught[0].category.__name__
+'FutureWarning'
 """
 
 from __future__ import annotations

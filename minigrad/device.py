@@ -73,7 +73,7 @@ class device:
     ('cpu', 'cuda:0')
     >>> with minigrad.device("cpu"):  # new tensors are made on that device's backend
     ...     minigrad.zeros(2).device
-    'cpu'
+    device(type='cpu')
     """
 
     __slots__ = ("_entered", "index", "type")

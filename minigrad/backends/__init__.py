@@ -365,7 +365,7 @@ def use_backend(backend: str | Backend) -> Iterator[Backend]:
     >>> with minigrad.use_backend("numpy") as b:
     ...     x = minigrad.ones(2)
     >>> x.device, b.name
-    ('cpu', 'numpy')
+    (device(type='cpu'), 'numpy')
     """
     global _current
     previous = current()

@@ -48,7 +48,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     >>> from minigrad.data import default_collate
     >>> x, y = default_collate([(minigrad.zeros(3), 1), (minigrad.ones(3), 0)])
     >>> x.shape, y.tolist()
-    ((2, 3), [1, 0])
+    (minigrad.Size([2, 3]), [1, 0])
     """
     first = batch[0]
     if isinstance(first, Tensor):

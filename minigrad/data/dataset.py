@@ -125,7 +125,7 @@ class TensorDataset(Dataset):
     >>> ds = TensorDataset(minigrad.randn(10, 3), minigrad.arange(10))
     >>> x, y = ds[4]
     >>> x.shape, int(y)
-    ((3,), 4)
+    (minigrad.Size([3]), 4)
     """
 
     def __init__(self, *tensors: Tensor) -> None:

@@ -121,7 +121,7 @@ class Digits(_ImageDataset):
     >>> train = Digits(train=True)
     >>> image, label = train[0]
     >>> len(train), image.shape, 0 <= label < 10
-    (1438, (1, 32, 32), True)
+    (1438, minigrad.Size([1, 32, 32]), True)
     """
 
     test_fraction = 0.2

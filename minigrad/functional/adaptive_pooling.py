@@ -101,7 +101,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     >>> import minigrad
     >>> from minigrad.nn.functional import adaptive_avg_pool2d
     >>> adaptive_avg_pool2d(minigrad.ones(2, 3, 7, 5), 1).shape
-    (2, 3, 1, 1)
+    minigrad.Size([2, 3, 1, 1])
     """
     op = "adaptive_avg_pool2d"
     if input.dtype.kind != "f":

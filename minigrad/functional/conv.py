@@ -271,9 +271,9 @@ def conv2d(
     >>> from minigrad.nn.functional import conv2d
     >>> x = minigrad.ones(1, 1, 4, 4)
     >>> conv2d(x, minigrad.ones(1, 1, 3, 3)).shape
-    (1, 1, 2, 2)
+    minigrad.Size([1, 1, 2, 2])
     >>> conv2d(x, minigrad.ones(1, 1, 3, 3), padding="full").shape
-    (1, 1, 6, 6)
+    minigrad.Size([1, 1, 6, 6])
     """
     op = "conv2d"
     x, batched = _batched(input, op, 2)
@@ -379,7 +379,7 @@ def conv1d(
     >>> import minigrad
     >>> from minigrad.nn.functional import conv1d
     >>> conv1d(minigrad.ones(1, 2, 10), minigrad.ones(4, 2, 3), stride=2).shape
-    (1, 4, 4)
+    minigrad.Size([1, 4, 4])
     """
     op = "conv1d"
     x, batched = _batched(input, op, 1)
@@ -473,7 +473,7 @@ def conv_transpose2d(
     >>> from minigrad.nn.functional import conv_transpose2d
     >>> x = minigrad.ones(1, 2, 3, 3)
     >>> conv_transpose2d(x, minigrad.ones(2, 5, 3, 3), stride=2).shape
-    (1, 5, 7, 7)
+    minigrad.Size([1, 5, 7, 7])
     """
     op = "conv_transpose2d"
     x, batched = _batched(input, op, 2)

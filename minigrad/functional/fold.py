@@ -102,7 +102,7 @@ def unfold(
     >>> import minigrad
     >>> from minigrad.nn.functional import unfold
     >>> unfold(minigrad.ones(2, 3, 4, 4), 2).shape
-    (2, 12, 9)
+    minigrad.Size([2, 12, 9])
     """
     op = "unfold"
     x, batched = _batched(input, op, 2)

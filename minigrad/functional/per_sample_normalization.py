@@ -87,7 +87,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.group_norm(minigrad.randn(2, 6, 4, 4), 3).shape
-    (2, 6, 4, 4)
+    minigrad.Size([2, 6, 4, 4])
     """
     op = "group_norm"
     if input.ndim < 2:
@@ -232,7 +232,7 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.local_response_norm(minigrad.randn(2, 16, 5, 5), size=5).shape
-    (2, 16, 5, 5)
+    minigrad.Size([2, 16, 5, 5])
     """
     if input.ndim < 3:
         raise ValueError(f"local_response_norm: expected 3D or higher dimensionality input "

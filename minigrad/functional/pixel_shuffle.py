@@ -65,7 +65,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.pixel_shuffle(minigrad.randn(1, 9, 4, 4), 3).shape
-    (1, 1, 12, 12)
+    minigrad.Size([1, 1, 12, 12])
     """
     r = upscale_factor
     _check(input, r, "pixel_shuffle", "upscale_factor")
@@ -106,7 +106,7 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.pixel_unshuffle(minigrad.randn(1, 1, 12, 12), 3).shape
-    (1, 9, 4, 4)
+    minigrad.Size([1, 9, 4, 4])
     """
     r = downscale_factor
     _check(input, r, "pixel_unshuffle", "downscale_factor")

@@ -257,7 +257,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: IntOrOne) -> Tensor:
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.adaptive_avg_pool1d(minigrad.randn(2, 4, 13), 5).shape
-    (2, 4, 5)
+    minigrad.Size([2, 4, 5])
     """
     name = "adaptive_avg_pool1d"
     x = _rows(input, name)

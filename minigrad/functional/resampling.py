@@ -405,7 +405,7 @@ def upsample(input: Tensor, size: int | Sequence[int] | None = None,
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
     ...     F.upsample(minigrad.ones(1, 1, 2, 2), scale_factor=2).shape
-    (1, 1, 4, 4)
+    minigrad.Size([1, 1, 4, 4])
     """
     _deprecated("upsample")
     return interpolate(input, size, scale_factor, mode, align_corners)

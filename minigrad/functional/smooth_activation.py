@@ -182,7 +182,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     >>> import minigrad
     >>> import minigrad.nn.functional as F
     >>> F.glu(minigrad.randn(4, 6, 5), dim=1).shape
-    (4, 3, 5)
+    minigrad.Size([4, 3, 5])
     """
     if input.ndim == 0:
         raise RuntimeError("glu: a 0-d tensor can't be halved")

@@ -9,7 +9,7 @@ Examples
 ...     nn.Flatten(), nn.Linear(6 * 14 * 14, 10),
 ... )
 >>> model(minigrad.randn(2, 1, 32, 32)).shape
-(2, 10)
+minigrad.Size([2, 10])
 """
 
 from typing import TYPE_CHECKING

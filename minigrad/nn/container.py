@@ -32,7 +32,7 @@ class Sequential(Module):
     >>> from minigrad import nn
     >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     >>> net(minigrad.randn(5, 4)).shape
-    (5, 2)
+    minigrad.Size([5, 2])
     >>> net[0]
     Linear(in_features=4, out_features=8, bias=True)
     """

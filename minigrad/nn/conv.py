@@ -163,7 +163,7 @@ class Conv2d(_ConvNd):
     >>> from minigrad import nn
     >>> conv = nn.Conv2d(1, 6, kernel_size=5)
     >>> conv(minigrad.randn(8, 1, 32, 32)).shape
-    (8, 6, 28, 28)
+    minigrad.Size([8, 6, 28, 28])
     >>> conv
     Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
     """
@@ -206,7 +206,7 @@ class Conv1d(_ConvNd):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.Conv1d(2, 4, kernel_size=3, padding=1)(minigrad.randn(5, 2, 10)).shape
-    (5, 4, 10)
+    minigrad.Size([5, 4, 10])
     """
 
     _dims = 1
@@ -260,7 +260,7 @@ class ConvTranspose2d(_ConvNd):
     >>> from minigrad import nn
     >>> up = nn.ConvTranspose2d(4, 2, kernel_size=2, stride=2)
     >>> up(minigrad.randn(1, 4, 5, 5)).shape
-    (1, 2, 10, 10)
+    minigrad.Size([1, 2, 10, 10])
     """
 
     _transposed = True

@@ -30,7 +30,7 @@ class CosineSimilarity(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.CosineSimilarity(dim=1)(minigrad.randn(8, 128), minigrad.randn(8, 128)).shape
-    (8,)
+    minigrad.Size([8])
     """
 
     def __init__(self, dim: int = 1, eps: float = 1e-8) -> None:
@@ -64,7 +64,7 @@ class PairwiseDistance(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.PairwiseDistance()(minigrad.randn(8, 128), minigrad.randn(8, 128)).shape
-    (8,)
+    minigrad.Size([8])
     """
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:

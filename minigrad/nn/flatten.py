@@ -18,7 +18,7 @@ class Flatten(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.Flatten()(minigrad.zeros(8, 16, 5, 5)).shape
-    (8, 400)
+    minigrad.Size([8, 400])
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
@@ -41,7 +41,7 @@ class Unflatten(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.Unflatten(1, (16, 5, 5))(minigrad.zeros(8, 400)).shape
-    (8, 16, 5, 5)
+    minigrad.Size([8, 16, 5, 5])
     """
 
     def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:

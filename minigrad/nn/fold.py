@@ -34,7 +34,7 @@ class Unfold(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.Unfold(kernel_size=(2, 3))(minigrad.randn(2, 5, 3, 4)).shape
-    (2, 30, 4)
+    minigrad.Size([2, 30, 4])
     """
 
     def __init__(self, kernel_size: IntOrPair, dilation: IntOrPair = 1, padding: IntOrPair = 0,
@@ -76,7 +76,7 @@ class Fold(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.Fold(output_size=(4, 5), kernel_size=(2, 2))(minigrad.randn(1, 12, 12)).shape
-    (1, 3, 4, 5)
+    minigrad.Size([1, 3, 4, 5])
     """
 
     def __init__(self, output_size: IntOrPair, kernel_size: IntOrPair, dilation: IntOrPair = 1,

@@ -11,7 +11,7 @@ Examples
 >>> loss = F.cross_entropy(logits, minigrad.tensor([0]))
 >>> loss.backward()
 >>> logits.grad.shape
-(1, 3)
+minigrad.Size([1, 3])
 """
 
 from minigrad import functional as _functional  # noqa: F401  (fills the op table)

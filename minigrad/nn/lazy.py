@@ -16,9 +16,9 @@ Examples
 >>> from minigrad import nn
 >>> net = nn.Sequential(nn.LazyConv2d(6, kernel_size=5), nn.Flatten(), nn.LazyLinear(10))
 >>> net(minigrad.randn(2, 1, 28, 28)).shape
-(2, 10)
+minigrad.Size([2, 10])
 >>> net[0], net[2].weight.shape
-(Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1)), (10, 3456))
+(Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1)), minigrad.Size([10, 3456]))
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ class LazyLinear(LazyModuleMixin, Linear):
     >>> from minigrad import nn
     >>> fc = nn.LazyLinear(3)
     >>> fc(minigrad.ones(2, 5)).shape, type(fc).__name__, fc.in_features
-    ((2, 3), 'Linear', 5)
+    (minigrad.Size([2, 3]), 'Linear', 5)
     """
 
     cls_to_become = Linear
@@ -322,7 +322,7 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
     >>> from minigrad import nn
     >>> conv = nn.LazyConv2d(6, kernel_size=3, padding=1)
     >>> conv(minigrad.randn(1, 3, 8, 8)).shape, conv.weight.shape
-    ((1, 6, 8, 8), (6, 3, 3, 3))
+    (minigrad.Size([1, 6, 8, 8]), minigrad.Size([6, 3, 3, 3]))
     """
 
     cls_to_become = Conv2d

@@ -58,7 +58,7 @@ class Linear(Module):
     >>> from minigrad import nn
     >>> fc = nn.Linear(400, 120)
     >>> fc(minigrad.randn(8, 400)).shape
-    (8, 120)
+    minigrad.Size([8, 120])
     """
 
     def __init__(

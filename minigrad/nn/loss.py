@@ -8,7 +8,7 @@ Examples
 >>> criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
 >>> loss = criterion(minigrad.randn(4, 10), minigrad.tensor([1, 0, 9, 3]))
 >>> loss.shape
-()
+minigrad.Size([])
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ class TripletMarginLoss(_Loss):
     >>> loss = nn.TripletMarginLoss(margin=1.0)
     >>> a, p, n = minigrad.randn(8, 16), minigrad.randn(8, 16), minigrad.randn(8, 16)
     >>> loss(a, p, n).shape
-    ()
+    minigrad.Size([])
     """
 
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,

@@ -72,7 +72,7 @@ class Module:
     ...         return self.out(self.hidden(x).relu())
     >>> model = TwoLayer()
     >>> model(minigrad.randn(3, 4)).shape
-    (3, 2)
+    minigrad.Size([3, 2])
     >>> [name for name, _ in model.named_parameters()]
     ['hidden.weight', 'hidden.bias', 'out.weight', 'out.bias']
     """
@@ -596,7 +596,7 @@ class Module:
         ...     lambda module, grad_input, grad_output: seen.append(grad_output[0].shape))
         >>> layer(minigrad.ones(4, 3, requires_grad=True)).sum().backward()
         >>> seen
-        [(4, 2)]
+        [minigrad.Size([4, 2])]
         >>> handle.remove()
         """
         return _registered(self._backward_hooks, hook, prepend)

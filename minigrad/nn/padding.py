@@ -144,7 +144,7 @@ class ZeroPad2d(ConstantPad2d):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.ZeroPad2d((1, 1, 2, 0))(minigrad.ones(1, 1, 2, 2)).shape
-    (1, 1, 4, 4)
+    minigrad.Size([1, 1, 4, 4])
     """
 
     def __init__(self, padding: int | Sequence[int]) -> None:

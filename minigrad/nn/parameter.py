@@ -29,7 +29,7 @@ class Parameter(Tensor):
     >>> from minigrad import nn
     >>> w = nn.Parameter(minigrad.zeros(2, 3))
     >>> w.requires_grad, w.shape
-    (True, (2, 3))
+    (True, minigrad.Size([2, 3]))
     """
 
     __slots__ = ()

@@ -67,7 +67,7 @@ class GroupNorm(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.GroupNorm(4, 32)(minigrad.randn(2, 32, 8, 8)).shape
-    (2, 32, 8, 8)
+    minigrad.Size([2, 32, 8, 8])
     """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
@@ -212,7 +212,7 @@ class InstanceNorm2d(_InstanceNorm):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.InstanceNorm2d(3, affine=True)(minigrad.randn(2, 3, 16, 16)).shape
-    (2, 3, 16, 16)
+    minigrad.Size([2, 3, 16, 16])
     """
 
     _spatial = 2
@@ -238,7 +238,7 @@ class LocalResponseNorm(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.LocalResponseNorm(5)(minigrad.randn(2, 16, 7, 7)).shape
-    (2, 16, 7, 7)
+    minigrad.Size([2, 16, 7, 7])
     """
 
     def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,

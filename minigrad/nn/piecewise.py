@@ -168,7 +168,7 @@ class PReLU(Module):
     >>> from minigrad import nn
     >>> act = nn.PReLU(3)
     >>> act(minigrad.randn(2, 3, 4, 4)).shape
-    (2, 3, 4, 4)
+    minigrad.Size([2, 3, 4, 4])
     >>> act.weight.tolist()
     [0.25, 0.25, 0.25]
     """

@@ -24,7 +24,7 @@ class PixelShuffle(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.PixelShuffle(3)(minigrad.randn(1, 9, 4, 4)).shape
-    (1, 1, 12, 12)
+    minigrad.Size([1, 1, 12, 12])
     """
 
     def __init__(self, upscale_factor: int) -> None:
@@ -53,7 +53,7 @@ class PixelUnshuffle(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.PixelUnshuffle(3)(minigrad.randn(1, 1, 12, 12)).shape
-    (1, 9, 4, 4)
+    minigrad.Size([1, 9, 4, 4])
     """
 
     def __init__(self, downscale_factor: int) -> None:

@@ -81,7 +81,7 @@ class MaxPool2d(_ExtremumPool2d):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.MaxPool2d(2)(minigrad.randn(8, 6, 28, 28)).shape
-    (8, 6, 14, 14)
+    minigrad.Size([8, 6, 14, 14])
     """
 
     def forward(self, input: Tensor) -> Any:
@@ -128,7 +128,7 @@ class AvgPool2d(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.AvgPool2d(2)(minigrad.randn(8, 6, 28, 28)).shape
-    (8, 6, 14, 14)
+    minigrad.Size([8, 6, 14, 14])
     """
 
     def __init__(
@@ -179,7 +179,7 @@ class LPPool2d(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.LPPool2d(2, 3, stride=2)(minigrad.randn(1, 4, 9, 9)).shape
-    (1, 4, 4, 4)
+    minigrad.Size([1, 4, 4, 4])
     """
 
     def __init__(self, norm_type: float, kernel_size: IntOrPair,
@@ -214,7 +214,7 @@ class AdaptiveAvgPool2d(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.AdaptiveAvgPool2d((5, 7))(minigrad.randn(1, 3, 13, 20)).shape
-    (1, 3, 5, 7)
+    minigrad.Size([1, 3, 5, 7])
     """
 
     def __init__(self, output_size: Any) -> None:
@@ -244,7 +244,7 @@ class AdaptiveMaxPool2d(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.AdaptiveMaxPool2d(3)(minigrad.randn(1, 3, 13, 20)).shape
-    (1, 3, 3, 3)
+    minigrad.Size([1, 3, 3, 3])
     """
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
@@ -272,7 +272,7 @@ class GlobalAvgPool2d(AdaptiveAvgPool2d):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.GlobalAvgPool2d()(minigrad.randn(2, 16, 7, 9)).shape
-    (2, 16, 1, 1)
+    minigrad.Size([2, 16, 1, 1])
     """
 
     def __init__(self) -> None:
@@ -295,7 +295,7 @@ class GlobalMaxPool2d(AdaptiveMaxPool2d):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.GlobalMaxPool2d()(minigrad.randn(2, 16, 7, 9)).shape
-    (2, 16, 1, 1)
+    minigrad.Size([2, 16, 1, 1])
     """
 
     def __init__(self, return_indices: bool = False) -> None:
@@ -323,7 +323,7 @@ class MaxUnpool2d(Module):
     >>> pool, unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
     >>> out, idx = pool(minigrad.randn(1, 1, 4, 4))
     >>> unpool(out, idx).shape
-    (1, 1, 4, 4)
+    minigrad.Size([1, 1, 4, 4])
     """
 
     def __init__(self, kernel_size: IntOrPair, stride: IntOrPair | None = None,

@@ -51,7 +51,7 @@ class MaxPool1d(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.MaxPool1d(3, stride=2)(minigrad.randn(20, 16, 50)).shape
-    (20, 16, 24)
+    minigrad.Size([20, 16, 24])
     """
 
     def __init__(self, kernel_size: IntOrOne, stride: IntOrOne | None = None,
@@ -99,7 +99,7 @@ class AvgPool1d(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.AvgPool1d(3, stride=2)(minigrad.randn(20, 16, 50)).shape
-    (20, 16, 24)
+    minigrad.Size([20, 16, 24])
     """
 
     def __init__(self, kernel_size: IntOrOne, stride: IntOrOne | None = None,
@@ -135,7 +135,7 @@ class AdaptiveAvgPool1d(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.AdaptiveAvgPool1d(5)(minigrad.randn(1, 64, 8)).shape
-    (1, 64, 5)
+    minigrad.Size([1, 64, 5])
     """
 
     def __init__(self, output_size: IntOrOne) -> None:
@@ -163,7 +163,7 @@ class AdaptiveMaxPool1d(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.AdaptiveMaxPool1d(5)(minigrad.randn(1, 64, 8)).shape
-    (1, 64, 5)
+    minigrad.Size([1, 64, 5])
     """
 
     def __init__(self, output_size: IntOrOne, return_indices: bool = False) -> None:

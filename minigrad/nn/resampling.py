@@ -44,7 +44,7 @@ class Upsample(Module):
     >>> from minigrad import nn
     >>> up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
     >>> up(minigrad.randn(1, 3, 8, 8)).shape
-    (1, 3, 16, 16)
+    minigrad.Size([1, 3, 16, 16])
     >>> up
     Upsample(scale_factor=2.0, mode='bilinear')
     """

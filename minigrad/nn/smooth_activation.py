@@ -106,7 +106,7 @@ class GLU(Module):
     >>> import minigrad
     >>> from minigrad import nn
     >>> nn.GLU()(minigrad.randn(4, 2)).shape
-    (4, 1)
+    minigrad.Size([4, 1])
     """
 
     def __init__(self, dim: int = -1) -> None:

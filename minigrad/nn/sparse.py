@@ -35,7 +35,7 @@ class Embedding(Module):
     >>> from minigrad import nn
     >>> emb = nn.Embedding(10, 3)
     >>> emb(minigrad.tensor([[1, 2], [4, 9]])).shape
-    (2, 2, 3)
+    minigrad.Size([2, 2, 3])
     """
 
     def __init__(

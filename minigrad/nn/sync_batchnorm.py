@@ -41,7 +41,7 @@ class SyncBatchNorm(_BatchNorm):
     >>> from minigrad import nn
     >>> bn = nn.SyncBatchNorm(4)        # without a process group: a BatchNorm
     >>> bn(minigrad.randn(8, 4, 5, 5)).shape
-    (8, 4, 5, 5)
+    minigrad.Size([8, 4, 5, 5])
     """
 
     _expected_dims = tuple(range(2, 9))

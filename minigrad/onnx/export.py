@@ -109,10 +109,12 @@ def export(
 
     Examples
     --------
+    >>> import os, tempfile
     >>> import minigrad
     >>> from minigrad import nn
     >>> model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 3))
-    >>> proto = minigrad.onnx.export(model, minigrad.randn(1, 1, 4, 4), "model.onnx",
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.onnx")
+    >>> proto = minigrad.onnx.export(model, minigrad.randn(1, 1, 4, 4), path,
     ...                              dynamic_axes={"input": {0: "batch"}})
     >>> [node.op_type for node in proto.graph.node]
     ['Conv', 'Relu', 'Reshape', 'Gemm']

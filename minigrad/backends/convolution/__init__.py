@@ -151,7 +151,7 @@ def use_algorithm(name: str | None) -> Iterator[None]:
     >>> with convolution.use_algorithm("winograd_2x2"):
     ...     y = F.conv2d(x, w, padding=1)
     >>> y.shape
-    (1, 4, 8, 8)
+    minigrad.Size([1, 4, 8, 8])
     """
     if name is not None and name not in ALGORITHMS:
         raise ValueError(

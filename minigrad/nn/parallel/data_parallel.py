@@ -44,7 +44,7 @@ class DataParallel(Module):
     >>> from minigrad import nn
     >>> model = nn.DataParallel(nn.Linear(3, 2))
     >>> model(minigrad.randn(4, 3)).shape, list(model.state_dict())
-    ((4, 2), ['module.weight', 'module.bias'])
+    (minigrad.Size([4, 2]), ['module.weight', 'module.bias'])
     """
 
     def __init__(self, module: Module, device_ids: Sequence[int | str] | None = None,

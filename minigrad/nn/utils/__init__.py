@@ -43,7 +43,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     --------
     >>> from minigrad import nn
     >>> nn.utils.parameters_to_vector(nn.Linear(3, 2).parameters()).shape
-    (8,)
+    minigrad.Size([8])
     """
     from minigrad.functional.shape import cat
 

@@ -233,8 +233,12 @@ def summary(
     >>> from minigrad.nn.utils import summary
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
     >>> rows = summary(model, (1, 4), verbose=False)
-    >>> [(row.name, row.output_shape, row.params) for row in rows]
-    [('', (1, 2), 58), ('0', (1, 8), 40), ('1', (1, 8), 0), ('2', (1, 2), 18)]
+    >>> for row in rows:
+    ...     print(repr(row.name), tuple(row.output_shape), row.params)
+    '' (1, 2) 58
+    '0' (1, 8) 40
+    '1' (1, 8) 0
+    '2' (1, 2) 18
     >>> rows.total_mult_adds
     48
     """
