@@ -151,17 +151,11 @@ class Backend:
 
     # One instance per backend and process: tensors compare backends by identity, so a
     # copy (copy.deepcopy of a model, a pickled tensor arriving in another process) must
-    # come back as that instance, found again by name.
+    # come back as that instance, found again by name (copy and deepcopy use this too).
     def __reduce__(self) -> tuple[Any, ...]:
         from minigrad import backends
 
         return backends.get, (self.name,)
-
-    def __copy__(self) -> Backend:
-        return self
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Backend:
-        return self
 
     # --- arrays and transfer -------------------------------------------------------
     def asarray(self, data: Any, dtype: Any = None) -> Array:
