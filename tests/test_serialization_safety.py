@@ -148,8 +148,9 @@ def test_corrupt_and_truncated_bytes_give_the_documented_error(tmp_path: Path) -
     for cut in (0, 3, 30, len(data) // 2, len(data) - 10):
         bad.write_bytes(data[:cut])
         assert_refused(bad)
-    bad.write_bytes(os.urandom(2048))
-    assert_refused(bad, "unknown format|not a valid")
+    for seed in range(8):  # random bytes (one in 256 starts like a pickle)
+        bad.write_bytes(numpy.random.default_rng(seed).bytes(2048))
+        assert_refused(bad, "(unknown format|not a valid|bare pickle)")
     loaded = refused = 0
     for position in range(0, len(data), 7):  # every 7th byte flipped, one at a time
         flipped = bytearray(data)
